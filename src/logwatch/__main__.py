@@ -1,0 +1,3 @@
+from logwatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Make hostile log bytes safe to hold, count and show.
+
+Every byte of a log line is written by strangers. At ingestion we:
+- decode as UTF-8, turning invalid bytes into `\\xHH` (the way nginx writes them), so nothing is lost
+  silently and nothing undecodable travels further;
+- replace control characters (C0 except tab, DEL, C1) and the bidirectional overrides with a visible
+  `\\xHH` / `\\u202e` form, so no escape sequence reaches a terminal and no text is reordered;
+- cap every field, so one line cannot grow memory without bound.
+
+Rendering code must still treat these strings as plain text (never markup), but it may rely on them
+containing no control characters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# The longest line we parse at all; longer lines are counted as `line_too_long`.
+MAX_LINE_BYTES = 64 * 1024
+# Per-field caps, chosen well above real traffic (long query strings, long user agents).
+MAX_PATH = 2048
+MAX_QUERY = 2048
+MAX_AGENT = 1024
+MAX_REFERRER = 1024
+MAX_FIELD = 256
+
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _backslash_bytes(err: UnicodeDecodeError) -> tuple[str, int]:
+    bad = err.object[err.start : err.end]
+    return "".join(f"\\x{b:02x}" for b in bad), err.end
+
+
+codecs.register_error("logwatch-hex", _backslash_bytes)
+
+
+def decode(raw: bytes) -> str:
+    """Bytes of a log line → a safe str (invalid UTF-8 as `\\xHH`, controls escaped)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", "logwatch-hex")
+    return clean(text)
+
+
+def clean(text: str) -> str:
+    """Escape control and bidi-override characters in already-decoded text."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def cap(text: str, limit: int) -> str:
+    """Cut a field to `limit` characters, marking the cut so a reader knows."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def is_clean(text: str) -> bool:
+    """True when `text` holds no character that `clean` would escape (used by tests and asserts)."""
+    return _UNSAFE.search(text) is None
