@@ -1,0 +1,264 @@
+"""The immutable view of the counts that every consumer reads.
+
+The aggregator is the one owner of counts; the dashboard, alerts, the report, headless JSON and the
+exporters read `Snapshot`s. A snapshot is plain data (no reference into the aggregator), so it can be
+handed to another thread or task and kept for comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from logwatch.model import BOT_CATEGORIES, CLASSES, Record, SourceState, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class PathStat:
+    path: str
+    hits: int
+    s4xx: int = 0
+    s5xx: int = 0
+    p95: float | None = None  # seconds, when the format has request times
+
+    @property
+    def rate_4xx(self) -> float:
+        return self.s4xx / self.hits if self.hits else 0.0
+
+    @property
+    def rate_5xx(self) -> float:
+        return self.s5xx / self.hits if self.hits else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStat:
+    client: str
+    hits: int
+    human: int = 0
+    bot: int = 0
+    asset: int = 0
+    errors: int = 0  # 4xx + 5xx
+
+
+@dataclass(frozen=True, slots=True)
+class BotStat:
+    name: str
+    category: str
+    hits: int
+    share: float = 0.0  # of all requests in the window
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeClientStat:
+    client: str
+    hits: int
+    distinct_paths: int
+    last_path: str
+    rules: tuple[str, ...]
+    first_seen: float
+    last_seen: float
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Evenly spaced points ending at the snapshot's `now`, oldest first, for sparklines."""
+
+    step: float
+    requests: tuple[float, ...] = ()  # requests per second in each step
+    human: tuple[float, ...] = ()
+    bot: tuple[float, ...] = ()
+    asset: tuple[float, ...] = ()
+    rate_4xx: tuple[float, ...] = ()  # share of requests in each step
+    rate_5xx: tuple[float, ...] = ()
+    p95: tuple[float | None, ...] = ()  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class WindowView:
+    """Every figure for one window (`1m`, `5m`, ...) or for the totals since start (`all`)."""
+
+    name: str
+    seconds: float  # the span the figures cover (for `all`, first to last request)
+    requests: int = 0
+    classes: dict[str, int] = field(default_factory=dict)
+    status: dict[str, int] = field(default_factory=dict)  # 2xx 3xx 4xx 5xx other
+    codes: dict[int, int] = field(default_factory=dict)  # 200: n, 404: n, ...
+    codes_prev: dict[int, int] = field(default_factory=dict)  # the window before this one
+    bots: dict[str, int] = field(default_factory=dict)  # category -> hits
+    top_bots: tuple[BotStat, ...] = ()
+    probe_hits: int = 0
+    probe_rules: dict[str, int] = field(default_factory=dict)  # probe family -> hits
+    probes: tuple[ProbeClientStat, ...] = ()
+    top_paths: dict[str, tuple[PathStat, ...]] = field(default_factory=dict)  # by class, + "all"
+    top_clients: tuple[ClientStat, ...] = ()
+    top_referrers: tuple[tuple[str, int], ...] = ()
+    top_campaigns: tuple[tuple[str, int], ...] = ()  # "source / campaign" of UTM-tagged views
+    latency: dict[str, float] = field(default_factory=dict)  # p50 p95 p99 in seconds, if known
+    series: Series | None = None
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+    def rps_of(self, cls: str) -> float:
+        return self.classes.get(cls, 0) / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def rate_4xx(self) -> float:
+        return self.status.get("4xx", 0) / self.requests if self.requests else 0.0
+
+    @property
+    def rate_5xx(self) -> float:
+        return self.status.get("5xx", 0) / self.requests if self.requests else 0.0
+
+    @property
+    def error_rate(self) -> float:
+        return self.rate_4xx + self.rate_5xx
+
+    @property
+    def human_pageviews_per_min(self) -> float:
+        return self.classes.get("human", 0) * 60.0 / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def bot_share(self) -> float:
+        return self.classes.get("bot", 0) / self.requests if self.requests else 0.0
+
+    @property
+    def probing_clients(self) -> int:
+        return len(self.probes)
+
+    def figures(self) -> dict[str, Any]:
+        """The scalar figures under the names alert rules and exporters use."""
+        out: dict[str, Any] = {
+            "requests": self.requests,
+            "requests_per_s": round(self.rps, 4),
+            "rps_by_class": {c: round(self.rps_of(c), 4) for c in CLASSES},
+            "4xx_rate": round(self.rate_4xx, 4),
+            "5xx_rate": round(self.rate_5xx, 4),
+            "error_rate": round(self.error_rate, 4),
+            "human_pageviews_per_min": round(self.human_pageviews_per_min, 3),
+            "bot_share": round(self.bot_share, 4),
+            "probe_hits": self.probe_hits,
+            "probing_clients": self.probing_clients,
+        }
+        if self.latency:
+            out["latency"] = {k: round(v, 4) for k, v in self.latency.items()}
+        return out
+
+    def to_json(self, top: int = 10) -> dict[str, Any]:
+        out = {"seconds": round(self.seconds, 3), **self.figures()}
+        out["classes"] = {c: self.classes.get(c, 0) for c in CLASSES}
+        out["status"] = dict(self.status)
+        out["bots"] = {c: self.bots.get(c, 0) for c in BOT_CATEGORIES}
+        out["top_paths"] = [_path_json(p) for p in self.top_paths.get("human", ())[:top]]
+        out["top_bots"] = [
+            {"name": b.name, "category": b.category, "hits": b.hits} for b in self.top_bots[:top]
+        ]
+        out["top_clients"] = [
+            {"client": c.client, "hits": c.hits, "errors": c.errors} for c in self.top_clients[:top]
+        ]
+        out["probe_clients"] = [_probe_json(p) for p in self.probes[:top]]
+        return out
+
+
+def _path_json(p: PathStat) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": p.path, "hits": p.hits, "4xx": p.s4xx, "5xx": p.s5xx}
+    if p.p95 is not None:
+        out["p95"] = round(p.p95, 4)
+    return out
+
+
+def _probe_json(p: ProbeClientStat) -> dict[str, Any]:
+    return {
+        "client": p.client,
+        "hits": p.hits,
+        "distinct_paths": p.distinct_paths,
+        "last_path": p.last_path,
+        "rules": list(p.rules),
+        "first_seen": p.first_seen,
+        "last_seen": p.last_seen,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a consumer may read at one moment."""
+
+    now: float  # the aggregator's clock: log time while reading history, wall time when live
+    format: str
+    lines: int
+    parsed: int
+    malformed: int
+    malformed_reasons: dict[str, int]
+    malformed_examples: tuple[tuple[str, str], ...]  # (reason, sanitised line), first few
+    totals: WindowView
+    windows: dict[str, WindowView]
+    sources: tuple[SourceState, ...] = ()
+    # The most recent requests, oldest first, for the request stream, drill-downs and filters.
+    recent: tuple[tuple[Record, Verdict], ...] = ()
+    # Before/after figures around a mark (`m` in the dashboard): (mark time, before, after).
+    mark: tuple[float, WindowView, WindowView] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def window(self, name: str) -> WindowView:
+        return self.windows[name] if name in self.windows else self.totals
+
+    def to_json(self, top: int = 10, windows: bool = True) -> dict[str, Any]:
+        """The summary contract of design.md (report, and each headless line)."""
+        t = self.totals
+        out: dict[str, Any] = {
+            "format": self.format,
+            "lines": self.lines,
+            "parsed": self.parsed,
+            "malformed": {
+                "count": self.malformed,
+                "reasons": dict(self.malformed_reasons),
+                "examples": [{"reason": r, "line": ln} for r, ln in self.malformed_examples],
+            },
+            "classes": {c: t.classes.get(c, 0) for c in CLASSES},
+            "status": dict(t.status),
+            "bots": {c: t.bots.get(c, 0) for c in BOT_CATEGORIES},
+            "probes": {
+                "count": t.probe_hits,
+                "rules": dict(t.probe_rules),
+                "top_clients": [_probe_json(p) for p in t.probes[:top]],
+            },
+            "top_paths": [_path_json(p) for p in t.top_paths.get("all", ())[:top]],
+            "top_human_paths": [_path_json(p) for p in t.top_paths.get("human", ())[:top]],
+            "top_bots": [
+                {"name": b.name, "category": b.category, "hits": b.hits, "share": round(b.share, 4)}
+                for b in t.top_bots[:top]
+            ],
+            "top_clients": [
+                {"client": c.client, "hits": c.hits, "human": c.human, "bot": c.bot,
+                 "asset": c.asset, "errors": c.errors}
+                for c in t.top_clients[:top]
+            ],
+            "top_referrers": [{"referrer": r, "hits": n} for r, n in t.top_referrers[:top]],
+            "top_campaigns": [{"campaign": r, "hits": n} for r, n in t.top_campaigns[:top]],
+            "status_codes": {str(k): v for k, v in sorted(t.codes.items())},
+        }
+        if t.latency:
+            out["latency"] = {k: round(v, 4) for k, v in t.latency.items()}
+        out["time"] = {"first": _first_ts(t, self.now), "last": self.now}
+        if windows and self.windows:
+            out["windows"] = {name: w.to_json(top=5) for name, w in self.windows.items()}
+        if self.sources:
+            out["sources"] = [_source_json(s) for s in self.sources]
+        out.update(self.extra)
+        return out
+
+
+def _first_ts(t: WindowView, now: float) -> float | None:
+    return round(now - t.seconds, 3) if t.requests else None
+
+
+def _source_json(s: SourceState) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": s.name, "state": s.state, "lines": s.lines}
+    if s.label and s.label != s.name:
+        out["label"] = s.label
+    if s.message:
+        out["message"] = s.message
+    out["lag_seconds"] = round(s.lag_seconds, 3)
+    out.update({k: v for k, v in s.extra.items() if isinstance(v, (int, float, str, bool))})
+    return out
