@@ -198,6 +198,10 @@ class Snapshot:
     recent: tuple[tuple[Record, Verdict], ...] = ()
     # Before/after figures around a mark (`m` in the dashboard): (mark time, before, after).
     mark: tuple[float, WindowView, WindowView] | None = None
+    # Exact monotonic counts since start, for exporters (Prometheus counters):
+    # "requests": {(source, class, status_class): n}, "bots": {category: n},
+    # "probes": {family: n}, "malformed": {reason: n}.
+    counters: dict[str, dict[Any, int]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def window(self, name: str) -> WindowView:

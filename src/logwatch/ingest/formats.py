@@ -1,0 +1,775 @@
+"""Access-log formats: the built-in ones, compilers for nginx `log_format` and Apache `LogFormat`
+strings, JSON field maps (nginx escape=json, Caddy, Traefik, Cloudflare), and detection.
+
+Every parser takes a line that `sanitize.decode` already made safe and returns a `Record`, or a
+short reason string when the line is not a request in this format. Returning the reason (rather than
+raising) keeps the hot path free of exception set-up and lets the caller count why lines fail.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from logwatch.ingest.timeparse import parse_any, parse_clf, parse_epoch, parse_iso
+from logwatch.model import Record
+from logwatch.sanitize import (
+    MAX_AGENT,
+    MAX_FIELD,
+    MAX_PATH,
+    MAX_QUERY,
+    MAX_REFERRER,
+    cap,
+    clean,
+)
+
+ParseResult = Record | str
+
+# A quoted field as Apache (`\"`) and nginx (`\x22`) write it; the unrolled loop cannot backtrack.
+_QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
+
+# The common case first: one address, then ident, user, [time], "request", status, size, and for
+# combined the referrer and agent, then whatever extra fields a custom format appends.
+_CLF = re.compile(
+    r"(\S+) \S+ (\S+) \[([^\]]{1,64})\] "
+    + _QUOTED
+    + r" (\d{1,3}|-) (\d{1,20}|-)(?: "
+    + _QUOTED
+    + " "
+    + _QUOTED
+    + r")?(.*)"
+)
+# Rarer heads: an X-Forwarded-For list before the address, quoted or not (seen in nginx logs of
+# proxies), or a missing ident/user pair.
+_CLF_XFF = re.compile(
+    r'((?:"[^"]{0,1024}" )?[^ \[]{1,256}(?:, [^ \[]{1,256}){0,32}(?: [^ \[]{1,256})?)'
+    r" (?:\S+ \S+ )?\[([^\]]{1,64})\] "
+    + _QUOTED
+    + r" (\d{1,3}|-) (\d{1,20}|-)(?: "
+    + _QUOTED
+    + " "
+    + _QUOTED
+    + r")?(.*)"
+)
+_VHOST = re.compile(r"(\S+) (?=\S+ \S+ \S+ \[)")
+_TAIL_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_METHOD_OK = re.compile(r"[A-Z][A-Z_-]{0,19}")
+
+
+def split_request(request: str) -> tuple[str, str, str, str]:
+    """`GET /a?b=1 HTTP/1.1` → (method, path, query, protocol); garbage → ("", "", "", "")."""
+    parts = request.split(" ")
+    n = len(parts)
+    if n == 3:
+        method, target, protocol = parts
+    elif n == 2:
+        method, target = parts
+        protocol = ""
+    else:
+        return "", "", "", ""
+    if not _METHOD_OK.fullmatch(method) or not target:
+        return "", "", "", ""
+    path, _, query = target.partition("?")
+    if len(path) > MAX_PATH:
+        path = cap(path, MAX_PATH)
+    if len(query) > MAX_QUERY:
+        query = cap(query, MAX_QUERY)
+    if len(protocol) > 16:
+        protocol = cap(protocol, 16)
+    return method, path, query, protocol
+
+
+def _float_or_none(text: str | None) -> float | None:
+    if not text or text == "-":
+        return None
+    try:
+        value = float(text.rstrip(","))
+    except ValueError:
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
+
+
+def _parse_tail(tail: str) -> tuple[float | None, float | None, str | None]:
+    """Extra trailing fields of combined logs → (request_time, upstream_time, forwarded_for).
+
+    nginx appends `$request_time $upstream_response_time` (seconds with a dot), sometimes a quoted
+    X-Forwarded-For; Traefik's CLF ends with a duration like `42ms`. A bare integer is ambiguous
+    (Apache %D, Traefik's request count) and is ignored unless the format was given explicitly.
+    """
+    request_time = upstream_time = None
+    forwarded = None
+    for quoted, bare in _TAIL_TOKEN.findall(tail):
+        if bare:
+            if bare.endswith("ms") and bare[:-2].replace(".", "", 1).isdigit():
+                request_time = float(bare[:-2]) / 1000.0
+            elif "." in bare or bare == "-":
+                value = _float_or_none(bare)
+                if request_time is None and bare != "-":
+                    request_time = value
+                elif upstream_time is None and request_time is not None:
+                    upstream_time = value
+        elif quoted and quoted != "-" and forwarded is None and _looks_like_addresses(quoted):
+            forwarded = cap(quoted, MAX_FIELD)
+    return request_time, upstream_time, forwarded
+
+
+def _looks_like_addresses(text: str) -> bool:
+    head = text.split(",", 1)[0].strip()
+    return bool(head) and (head.count(".") == 3 or head.count(":") >= 2) and " " not in head
+
+
+class LogFormat:
+    """A parser for one log format."""
+
+    name: str = "?"
+    # Whether this format carries user agents (common does not).
+    has_agent: bool = True
+
+    def parse(self, line: str) -> ParseResult:
+        raise NotImplementedError
+
+    def time_of(self, raw: bytes) -> float | None:
+        """Only the timestamp of a raw line, for seeking in big files; None when unknown."""
+        record = self.parse(raw.decode("utf-8", "replace").rstrip("\r"))
+        return record.ts if isinstance(record, Record) else None
+
+    def describe(self) -> str:
+        return self.name
+
+
+class ClfFormat(LogFormat):
+    """nginx/Apache `combined` and `common`, `vhost_combined`, and combined with extra fields."""
+
+    def __init__(self, name: str = "combined", vhost: bool = False) -> None:
+        self.name = name
+        self.vhost = vhost
+        self.has_agent = name != "common"
+
+    def parse(self, line: str) -> ParseResult:
+        vhost = None
+        if self.vhost:
+            head = _VHOST.match(line)
+            if head is None:
+                return "no vhost field"
+            vhost = head.group(1)
+            if len(vhost) > MAX_FIELD:
+                vhost = cap(vhost, MAX_FIELD)
+            line = line[head.end() :]
+        m = _CLF.match(line)
+        forwarded = None
+        if m is None:
+            m = _CLF_XFF.match(line)
+            if m is None:
+                return f"does not match {self.name}"
+            head_text, time_text, request, status, size, referrer, agent, tail = m.groups()
+            forwarded, client = _split_head(head_text)
+        else:
+            client, _user, time_text, request, status, size, referrer, agent, tail = m.groups()
+            if "," in client:
+                forwarded, client = _split_head(client)
+        when = parse_clf(time_text)
+        if when is None:
+            return "bad timestamp"
+        method, path, query, protocol = split_request(request)
+        if referrer is None:
+            referrer = agent = ""
+        else:
+            if referrer == "-":
+                referrer = ""
+            elif len(referrer) > MAX_REFERRER:
+                referrer = cap(referrer, MAX_REFERRER)
+            if len(agent) > MAX_AGENT:
+                agent = cap(agent, MAX_AGENT)
+        request_time = upstream_time = None
+        if tail and not tail.isspace():
+            request_time, upstream_time, tail_forwarded = _parse_tail(tail)
+            forwarded = forwarded or tail_forwarded
+        if len(request) > MAX_PATH:
+            request = cap(request, MAX_PATH)
+        if len(client) > MAX_FIELD:
+            client = cap(client, MAX_FIELD)
+        return Record(
+            when[0],
+            client,
+            method,
+            path,
+            query,
+            protocol,
+            int(status) if status != "-" else 0,
+            int(size) if size != "-" else None,
+            referrer,
+            agent,
+            request,
+            when[1],
+            vhost,
+            request_time,
+            upstream_time,
+            None,
+            forwarded,
+        )
+
+    def time_of(self, raw: bytes) -> float | None:
+        start = raw.find(b"[")
+        end = raw.find(b"]", start)
+        if start < 0 or end < 0 or end - start > 65:
+            return None
+        when = parse_clf(raw[start + 1 : end].decode("ascii", "replace"))
+        return when[0] if when else None
+
+
+def _split_head(head: str) -> tuple[str, str]:
+    """An address field with a forwarded-for list → (the list, the original client).
+
+    The left-most address of X-Forwarded-For is the client as the first proxy saw it.
+    """
+    text = head.replace('"', "")
+    first = text.split(",", 1)[0].strip().split(" ", 1)[0]
+    return cap(text, MAX_FIELD), cap(first or "-", MAX_FIELD)
+
+
+# --- JSON formats ------------------------------------------------------------------------------
+
+# Keys under which JSON access logs carry each field, most common first.
+_JSON_KEYS: dict[str, tuple[str, ...]] = {
+    "client": ("remote_addr", "client_ip", "clientip", "remote_ip", "ip", "client", "ClientIP"),
+    "time": ("time_iso8601", "time_local", "@timestamp", "timestamp", "time", "msec", "ts"),
+    "request": ("request",),
+    "method": ("request_method", "method", "ClientRequestMethod"),
+    "uri": ("request_uri", "uri", "url", "ClientRequestURI", "path"),
+    "protocol": ("server_protocol", "protocol", "proto", "ClientRequestProtocol"),
+    "status": ("status", "status_code", "response_status", "EdgeResponseStatus"),
+    "size": ("body_bytes_sent", "bytes_sent", "size", "bytes", "EdgeResponseBytes"),
+    "referrer": ("http_referer", "referer", "referrer", "ClientRequestReferer"),
+    "agent": ("http_user_agent", "user_agent", "useragent", "agent", "ClientRequestUserAgent"),
+    "request_time": ("request_time", "duration", "response_time"),
+    "upstream_time": ("upstream_response_time", "upstream_time"),
+    "vhost": ("host", "http_host", "server_name", "vhost", "ClientRequestHost"),
+    "cache": ("upstream_cache_status", "cache_status", "CacheCacheStatus"),
+    "xff": ("http_x_forwarded_for", "x_forwarded_for"),
+}
+
+
+def _json_text(value: Any, limit: int = MAX_FIELD) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):  # Caddy keeps header values in lists
+        value = value[0] if value else ""
+    text = value if isinstance(value, str) else str(value)
+    text = clean(text)  # JSON escapes (\u001b) decode to real control characters
+    return cap(text, limit) if len(text) > limit else text
+
+
+def _json_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if value >= 0 else None
+    if isinstance(value, str):
+        return _float_or_none(value.split(",")[0].strip())
+    return None
+
+
+def _status_of(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 1000 else None
+    if isinstance(value, str) and value.isdigit() and len(value) <= 3:
+        return int(value)
+    if value in (None, "-", ""):
+        return 0
+    return None
+
+
+@dataclass(slots=True)
+class _Fields:
+    """The format-independent fields a JSON flavour extracts, before they become a Record."""
+
+    client: str = ""
+    when: tuple[float, int] | None = None
+    request: str = ""
+    method: str = ""
+    uri: str = ""
+    protocol: str = ""
+    status: int | None = None
+    size: float | None = None
+    referrer: str = ""
+    agent: str = ""
+    request_time: float | None = None
+    upstream_time: float | None = None
+    vhost: str | None = None
+    cache: str | None = None
+    xff: str | None = None
+
+
+def _record_from(f: _Fields) -> ParseResult:
+    if f.when is None:
+        return "bad timestamp"
+    if f.status is None:
+        return "bad status"
+    if f.request and not f.method:
+        method, path, query, protocol = split_request(f.request)
+        request = f.request
+    else:
+        method = f.method if _METHOD_OK.fullmatch(f.method or "") else ""
+        path, _, query = f.uri.partition("?")
+        path, query = cap(path, MAX_PATH), cap(query, MAX_QUERY)
+        protocol = f.protocol
+        request = " ".join(x for x in (f.method, f.uri, f.protocol) if x) or "-"
+    client = f.client or "-"
+    forwarded = f.xff if f.xff and f.xff != "-" else None
+    if "," in client:
+        forwarded, client = _split_head(client)
+    referrer = "" if f.referrer == "-" else f.referrer
+    return Record(
+        f.when[0],
+        client,
+        method,
+        path,
+        query,
+        protocol,
+        f.status,
+        int(f.size) if f.size is not None else None,
+        referrer,
+        f.agent,
+        cap(request, MAX_PATH),
+        f.when[1],
+        f.vhost or None,
+        f.request_time,
+        f.upstream_time,
+        f.cache or None,
+        forwarded,
+    )
+
+
+def _load_object(line: str) -> dict[str, Any] | str:
+    if not line.startswith("{"):
+        return "not JSON"
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return "bad JSON"
+    if not isinstance(obj, dict):
+        return "bad JSON"
+    return obj
+
+
+class JsonFormat(LogFormat):
+    """JSON lines: one flavour per server, each mapping its keys onto the same fields."""
+
+    def __init__(self, name: str, extract: Callable[[dict[str, Any]], _Fields | str]) -> None:
+        self.name = name
+        self._extract = extract
+
+    def parse(self, line: str) -> ParseResult:
+        obj = _load_object(line)
+        if isinstance(obj, str):
+            return obj
+        fields = self._extract(obj)
+        if isinstance(fields, str):
+            return fields
+        return _record_from(fields)
+
+
+def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if key in obj:
+            return obj[key]
+    return None
+
+
+def _generic_json(obj: dict[str, Any]) -> _Fields | str:
+    keys = _JSON_KEYS
+    status = _first(obj, keys["status"])
+    if status is None:
+        return "not an access-log entry"
+    when_value = _first(obj, keys["time"])
+    when = parse_epoch(when_value) if isinstance(when_value, (int, float)) else None
+    if when is None and isinstance(when_value, str):
+        when = parse_any(when_value.strip())
+    f = _Fields(
+        client=_json_text(_first(obj, keys["client"])),
+        when=when,
+        request=_json_text(_first(obj, keys["request"]), MAX_PATH),
+        method=_json_text(_first(obj, keys["method"]), 24),
+        uri=_json_text(_first(obj, keys["uri"]), MAX_PATH + MAX_QUERY),
+        protocol=_json_text(_first(obj, keys["protocol"]), 16),
+        status=_status_of(status),
+        size=_json_number(_first(obj, keys["size"])),
+        referrer=_json_text(_first(obj, keys["referrer"]), MAX_REFERRER),
+        agent=_json_text(_first(obj, keys["agent"]), MAX_AGENT),
+        request_time=_json_number(_first(obj, keys["request_time"])),
+        upstream_time=_json_number(_first(obj, keys["upstream_time"])),
+        vhost=_json_text(_first(obj, keys["vhost"])) or None,
+        cache=_json_text(_first(obj, keys["cache"])) or None,
+        xff=_json_text(_first(obj, keys["xff"])) or None,
+    )
+    return f
+
+
+def _caddy(obj: dict[str, Any]) -> _Fields | str:
+    req = obj.get("request")
+    if not isinstance(req, dict) or "status" not in obj:
+        return "not an access-log entry"
+    headers = req.get("headers")
+    if not isinstance(headers, dict):
+        headers = {}
+    return _Fields(
+        client=_json_text(req.get("client_ip") or req.get("remote_ip") or req.get("remote_addr")),
+        when=parse_epoch(obj.get("ts")),
+        method=_json_text(req.get("method"), 24),
+        uri=_json_text(req.get("uri"), MAX_PATH + MAX_QUERY),
+        protocol=_json_text(req.get("proto"), 16),
+        status=_status_of(obj.get("status")),
+        size=_json_number(obj.get("size")),
+        referrer=_json_text(headers.get("Referer"), MAX_REFERRER),
+        agent=_json_text(headers.get("User-Agent"), MAX_AGENT),
+        request_time=_json_number(obj.get("duration")),
+        vhost=_json_text(req.get("host")) or None,
+        xff=_json_text(headers.get("X-Forwarded-For")) or None,
+    )
+
+
+def _traefik(obj: dict[str, Any]) -> _Fields | str:
+    if "DownstreamStatus" not in obj and "OriginStatus" not in obj:
+        return "not an access-log entry"
+    duration = _json_number(obj.get("Duration"))
+    start = obj.get("StartUTC") or obj.get("time")
+    return _Fields(
+        client=_json_text(obj.get("ClientHost") or obj.get("ClientAddr")),
+        when=parse_iso(start) if isinstance(start, str) else None,
+        method=_json_text(obj.get("RequestMethod"), 24),
+        uri=_json_text(obj.get("RequestPath"), MAX_PATH + MAX_QUERY),
+        protocol=_json_text(obj.get("RequestProtocol"), 16),
+        status=_status_of(obj.get("DownstreamStatus", obj.get("OriginStatus"))),
+        size=_json_number(obj.get("DownstreamContentSize")),
+        referrer=_json_text(obj.get("request_Referer"), MAX_REFERRER),
+        agent=_json_text(obj.get("request_User-Agent"), MAX_AGENT),
+        request_time=duration / 1e9 if duration is not None else None,  # nanoseconds
+        vhost=_json_text(obj.get("RequestHost")) or None,
+        xff=_json_text(obj.get("request_X-Forwarded-For")) or None,
+    )
+
+
+def _cloudflare(obj: dict[str, Any]) -> _Fields | str:
+    if "ClientRequestURI" not in obj:
+        return "not an access-log entry"
+    f = _generic_json(obj)
+    if isinstance(f, str):
+        return f
+    start = obj.get("EdgeStartTimestamp")
+    f.when = parse_epoch(start) if isinstance(start, (int, float)) else parse_any(str(start))
+    ms = _json_number(obj.get("OriginResponseDurationMs"))
+    f.request_time = ms / 1000.0 if ms else None
+    return f
+
+
+# --- format-string compilers -------------------------------------------------------------------
+
+# nginx variables → generic field names.
+_NGINX_VARS = {
+    "remote_addr": "client",
+    "realip_remote_addr": "client",
+    "remote_user": "user",
+    "time_local": "time_clf",
+    "time_iso8601": "time_iso",
+    "msec": "time_epoch",
+    "request": "request",
+    "request_method": "method",
+    "request_uri": "uri",
+    "uri": "path",
+    "document_uri": "path",
+    "args": "query",
+    "query_string": "query",
+    "server_protocol": "protocol",
+    "status": "status",
+    "body_bytes_sent": "size",
+    "bytes_sent": "size",
+    "http_referer": "referrer",
+    "http_user_agent": "agent",
+    "request_time": "request_time",
+    "upstream_response_time": "upstream_time",
+    "host": "vhost",
+    "http_host": "vhost",
+    "server_name": "vhost",
+    "upstream_cache_status": "cache",
+    "http_x_forwarded_for": "xff",
+}
+# Apache directives (after modifiers are stripped) → generic field names.
+_APACHE_DIRECTIVES = {
+    "h": "client",
+    "a": "client",
+    "l": "ident",
+    "u": "user",
+    "t": "time_clf_bracketed",
+    "r": "request",
+    "m": "method",
+    "U": "path",
+    "q": "query",
+    "H": "protocol",
+    "s": "status",
+    "b": "size",
+    "B": "size",
+    "O": "size",
+    "D": "request_time_us",
+    "T": "request_time",
+    "v": "vhost",
+    "V": "vhost",
+}
+_APACHE_HEADERS = {
+    "referer": "referrer",
+    "user-agent": "agent",
+    "x-forwarded-for": "xff",
+    "host": "vhost",
+}
+_NGINX_TOKEN = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_APACHE_TOKEN = re.compile(r"%[<>]?(?:!?\d{3}(?:,\d{3})*)?(?:\{([^}]*)\})?([a-zA-Z%])")
+
+
+class CompiledFormat(LogFormat):
+    """A parser compiled from an nginx `log_format` or Apache `LogFormat` string."""
+
+    def __init__(self, spec: str, name: str, pieces: list[tuple[str, str | None]]) -> None:
+        self.spec = spec
+        self.name = name
+        pattern: list[str] = []
+        self._fields: list[str] = []
+        previous = ""
+        for literal, field in pieces:
+            pattern.append(re.escape(literal))
+            if literal:
+                previous = literal[-1]
+            if field is None:
+                continue
+            if field == "time_clf_bracketed":
+                pattern.append(r"\[([^\]]{1,64})\]")
+                field = "time_clf"
+            elif previous == '"':
+                pattern.append(r'([^"\\]*(?:\\.[^"\\]*)*)')
+            elif previous == "[":
+                pattern.append(r"([^\]]{0,64})")
+            else:
+                pattern.append(r"(\S*)")
+            self._fields.append(field)
+            previous = ""
+        self._regex = re.compile("".join(pattern) + r"\s*")
+        self.has_agent = "agent" in self._fields
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.spec}"
+
+    def parse(self, line: str) -> ParseResult:
+        m = self._regex.fullmatch(line)
+        if m is None:
+            return f"does not match {self.name}"
+        f = _Fields()
+        for field, value in zip(self._fields, m.groups(), strict=True):
+            _assign(f, field, value)
+        if f.when is None:
+            return "bad timestamp"
+        return _record_from(f)
+
+
+def _assign(f: _Fields, field: str, value: str) -> None:
+    if field == "client":
+        f.client = cap(value, MAX_FIELD)
+    elif field == "time_clf":
+        f.when = parse_clf(value)
+    elif field == "time_iso":
+        f.when = parse_iso(value)
+    elif field == "time_epoch":
+        f.when = parse_epoch(value)
+    elif field == "request":
+        f.request = cap(value, MAX_PATH)
+    elif field == "method":
+        f.method = cap(value, 24)
+    elif field == "uri":
+        f.uri = value
+    elif field == "path":
+        f.uri = value + f.uri if f.uri.startswith("?") else value
+    elif field == "query":
+        if value and value != "-":
+            f.uri = f.uri + ("" if value.startswith("?") else "?") + value
+    elif field == "protocol":
+        f.protocol = cap(value, 16)
+    elif field == "status":
+        f.status = _status_of(value)
+    elif field == "size":
+        f.size = _json_number(value)
+    elif field == "referrer":
+        f.referrer = cap(value, MAX_REFERRER)
+    elif field == "agent":
+        f.agent = cap(value, MAX_AGENT)
+    elif field == "request_time":
+        f.request_time = _json_number(value)
+    elif field == "request_time_us":
+        us = _json_number(value)
+        f.request_time = us / 1e6 if us is not None else None
+    elif field == "request_time_ms":
+        ms = _json_number(value)
+        f.request_time = ms / 1e3 if ms is not None else None
+    elif field == "upstream_time":
+        f.upstream_time = _json_number(value)
+    elif field == "vhost":
+        f.vhost = cap(value, MAX_FIELD)
+    elif field == "cache":
+        f.cache = cap(value, 32)
+    elif field == "xff":
+        f.xff = cap(value, MAX_FIELD)
+
+
+def compile_nginx(spec: str) -> CompiledFormat:
+    """Compile an nginx `log_format` string ('$remote_addr - ... "$http_user_agent"')."""
+    pieces: list[tuple[str, str | None]] = []
+    pos = 0
+    for m in _NGINX_TOKEN.finditer(spec):
+        name = m.group(1) or m.group(2)
+        pieces.append((spec[pos : m.start()], _NGINX_VARS.get(name, "ignore")))
+        pos = m.end()
+    pieces.append((spec[pos:], None))
+    if not any(field for _, field in pieces):
+        raise ValueError("an nginx log_format needs at least one $variable")
+    return CompiledFormat(spec, "nginx log_format", pieces)
+
+
+def compile_apache(spec: str) -> CompiledFormat:
+    """Compile an Apache `LogFormat` string ('%h %l %u %t \\"%r\\" %>s %b ...')."""
+    spec_text = spec.replace('\\"', '"')
+    pieces: list[tuple[str, str | None]] = []
+    pos = 0
+    literal_extra = ""
+    for m in _APACHE_TOKEN.finditer(spec_text):
+        arg, directive = m.group(1), m.group(2)
+        literal = literal_extra + spec_text[pos : m.start()]
+        literal_extra = ""
+        pos = m.end()
+        if directive == "%":
+            literal_extra = literal + "%"
+            continue
+        if directive == "i" and arg is not None:
+            field = _APACHE_HEADERS.get(arg.lower(), "ignore")
+        elif directive == "T" and arg in ("ms", "us", "s"):
+            field = {"ms": "request_time_ms", "us": "request_time_us", "s": "request_time"}[arg]
+        elif directive == "t" and arg:
+            field = "ignore"
+        else:
+            field = _APACHE_DIRECTIVES.get(directive, "ignore")
+        pieces.append((literal, field))
+    pieces.append((literal_extra + spec_text[pos:], None))
+    if not any(field for _, field in pieces):
+        raise ValueError("an Apache LogFormat needs at least one %directive")
+    return CompiledFormat(spec, "Apache LogFormat", pieces)
+
+
+# --- the registry and detection ----------------------------------------------------------------
+
+
+def _builtin(name: str) -> LogFormat:
+    if name in ("combined", "common", "combined_extra", "clf", "traefik_clf"):
+        return ClfFormat("common" if name == "clf" else name)
+    if name == "vhost_combined":
+        return ClfFormat("vhost_combined", vhost=True)
+    if name == "caddy":
+        return JsonFormat("caddy", _caddy)
+    if name == "traefik":
+        return JsonFormat("traefik", _traefik)
+    if name == "cloudflare":
+        return JsonFormat("cloudflare", _cloudflare)
+    if name in ("json", "nginx_json"):
+        return JsonFormat(name, _generic_json)
+    raise KeyError(name)
+
+
+FORMAT_NAMES = (
+    "combined",
+    "common",
+    "vhost_combined",
+    "combined_extra",
+    "caddy",
+    "traefik",
+    "nginx_json",
+    "json",
+    "cloudflare",
+)
+
+
+class FormatError(ValueError):
+    """The format given or detected cannot be used; the message says what to do."""
+
+
+def get_format(spec: str) -> LogFormat:
+    """A format by name, or compiled from an nginx or Apache format string."""
+    spec = spec.strip()
+    if spec in FORMAT_NAMES or spec in ("clf", "traefik_clf"):
+        return _builtin(spec)
+    try:
+        if "$" in spec:
+            return compile_nginx(spec)
+        if "%" in spec:
+            return compile_apache(spec)
+    except (ValueError, re.error) as exc:
+        raise FormatError(f"cannot compile format string: {exc}") from None
+    raise FormatError(
+        f"unknown format {spec!r}: use one of {', '.join(FORMAT_NAMES)}, "
+        "an nginx log_format string or an Apache LogFormat string"
+    )
+
+
+# Candidates for detection, most specific first: on a tie the earlier one wins.
+_DETECT_ORDER = ("vhost_combined", "caddy", "traefik", "cloudflare", "nginx_json", "combined")
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    format: LogFormat
+    matched: int
+    sampled: int
+
+    def describe(self) -> str:
+        return f"{self.format.describe()} ({self.matched}/{self.sampled} sample lines matched)"
+
+
+def detect_format(sample: Iterable[str], max_lines: int = 64) -> Detection | None:
+    """Choose the most specific format that parses the most of the first lines; None if none do."""
+    lines = [line.rstrip("\r\n") for line in sample if line.strip()][:max_lines]
+    if not lines:
+        return None
+    best: Detection | None = None
+    for name in _DETECT_ORDER:
+        fmt = _builtin(name)
+        results = [fmt.parse(line) for line in lines]
+        records = [r for r in results if isinstance(r, Record)]
+        if not records:
+            continue
+        if name == "combined":
+            fmt = _refine_clf(records)
+        if best is None or len(records) > best.matched:
+            best = Detection(fmt, len(records), len(lines))
+    return best
+
+
+def _refine_clf(records: list[Record]) -> LogFormat:
+    """combined vs common vs combined with extra trailing fields, from what the lines carried."""
+    with_agent = sum(1 for r in records if r.user_agent or r.referrer)
+    with_extras = sum(1 for r in records if r.request_time is not None or r.forwarded_for)
+    if with_agent * 2 < len(records):
+        return ClfFormat("common")
+    if with_extras * 2 >= len(records):
+        return ClfFormat("combined_extra")
+    return ClfFormat("combined")
+
+
+def no_format_message(sample_line: str) -> str:
+    shown = sample_line if len(sample_line) <= 200 else sample_line[:200] + "…"
+    return (
+        "no known access-log format matches these lines. First line:\n"
+        f"  {shown}\n"
+        "Pass the format: --format combined|common|vhost_combined|caddy|traefik|nginx_json, or "
+        "the server's own definition, e.g.\n"
+        "  --format '$remote_addr - $remote_user [$time_local] \"$request\" $status "
+        '$body_bytes_sent "$http_referer" "$http_user_agent"\'\n'
+        "  --format '%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\"'"
+    )

@@ -1,0 +1,124 @@
+"""Timestamps of access logs → (epoch seconds, UTC offset in minutes), cached per distinct string.
+
+A busy log repeats the same second many times, so the cache turns most parses into one dict lookup.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_CACHE_MAX = 8192
+_clf_cache: dict[str, tuple[float, int]] = {}
+_iso_cache: dict[str, tuple[float, int]] = {}
+
+
+def parse_clf(text: str) -> tuple[float, int] | None:
+    """`10/Oct/2000:13:55:36 -0700` (also with fractional seconds) → (epoch, offset minutes)."""
+    hit = _clf_cache.get(text)
+    if hit is not None:
+        return hit
+    value = _parse_clf(text)
+    if value is not None:
+        if len(_clf_cache) >= _CACHE_MAX:
+            _clf_cache.clear()
+        _clf_cache[text] = value
+    return value
+
+
+def _parse_clf(text: str) -> tuple[float, int] | None:
+    try:
+        if len(text) < 20 or text[2] != "/" or text[6] != "/" or text[11] != ":":
+            return None
+        day = int(text[0:2])
+        month = _MONTHS[text[3:6]]
+        year = int(text[7:11])
+        hour, minute = int(text[12:14]), int(text[15:17])
+        rest = text[18:]
+        sec_text, _, zone = rest.partition(" ")
+        seconds = float(sec_text)
+        offset = _zone_minutes(zone) if zone else 0
+        if offset is None or not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= seconds < 61):
+            return None
+        epoch = calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0)) + seconds
+        return epoch - offset * 60, offset
+    except (ValueError, KeyError, IndexError, OverflowError):
+        return None
+
+
+def _zone_minutes(zone: str) -> int | None:
+    zone = zone.strip()
+    if zone in ("Z", "UTC", "GMT", "+0000", "-0000"):
+        return 0
+    if len(zone) == 6 and zone[3] == ":":
+        zone = zone[:3] + zone[4:]
+    if len(zone) != 5 or zone[0] not in "+-" or not zone[1:].isdigit():
+        return None
+    minutes = int(zone[1:3]) * 60 + int(zone[3:5])
+    return -minutes if zone[0] == "-" else minutes
+
+
+def parse_iso(text: str) -> tuple[float, int] | None:
+    """ISO 8601 / RFC 3339 (`2026-10-10T13:55:36.123+02:00`, `...Z`, nanoseconds) → epoch, offset."""
+    hit = _iso_cache.get(text)
+    if hit is not None:
+        return hit
+    value = _parse_iso(text)
+    if value is not None:
+        if len(_iso_cache) >= _CACHE_MAX:
+            _iso_cache.clear()
+        _iso_cache[text] = value
+    return value
+
+
+def _parse_iso(text: str) -> tuple[float, int] | None:
+    t = text.strip()
+    if len(t) < 19 or len(t) > 40:
+        return None
+    if t.endswith("Z"):
+        t = t[:-1] + "+00:00"
+    # Python 3.11 handles at most microseconds; trim longer fractions (Traefik writes nanoseconds).
+    dot = t.find(".", 19)
+    if dot != -1:
+        end = dot + 1
+        while end < len(t) and t[end].isdigit():
+            end += 1
+        t = t[: min(end, dot + 7)] + t[end:]
+    try:
+        dt = datetime.fromisoformat(t)
+    except ValueError:
+        return None
+    offset = dt.utcoffset()
+    if offset is None:
+        return calendar.timegm(dt.timetuple()) + dt.microsecond / 1e6, 0
+    return dt.timestamp(), int(offset.total_seconds() // 60)
+
+
+def parse_epoch(value: object) -> tuple[float, int] | None:
+    """Seconds (or milli/micro/nanoseconds, told apart by size) since the epoch → (epoch, 0)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if x != x or x <= 0:
+        return None
+    while x > 1e11:  # ms, µs or ns
+        x /= 1000.0
+    return x, 0
+
+
+def parse_any(text: str) -> tuple[float, int] | None:
+    """Whichever of the above fits."""
+    if not text:
+        return None
+    if text[0].isdigit() and len(text) > 4 and text[4] == "-":
+        return parse_iso(text)
+    if len(text) > 2 and text[2] == "/":
+        return parse_clf(text)
+    return parse_epoch(text)
