@@ -769,7 +769,7 @@ def no_format_message(sample_line: str) -> str:
         f"  {shown}\n"
         "Pass the format: --format combined|common|vhost_combined|caddy|traefik|nginx_json, or "
         "the server's own definition, e.g.\n"
-        "  --format '$remote_addr - $remote_user [$time_local] \"$request\" $status "
+        '  --format \'$remote_addr - $remote_user [$time_local] "$request" $status '
         '$body_bytes_sent "$http_referer" "$http_user_agent"\'\n'
-        "  --format '%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\"'"
+        '  --format \'%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"\''
     )

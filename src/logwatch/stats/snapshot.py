@@ -205,7 +205,7 @@ class Snapshot:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def window(self, name: str) -> WindowView:
-        return self.windows[name] if name in self.windows else self.totals
+        return self.windows.get(name, self.totals)
 
     def to_json(self, top: int = 10, windows: bool = True) -> dict[str, Any]:
         """The summary contract of design.md (report, and each headless line)."""
@@ -234,8 +234,14 @@ class Snapshot:
                 for b in t.top_bots[:top]
             ],
             "top_clients": [
-                {"client": c.client, "hits": c.hits, "human": c.human, "bot": c.bot,
-                 "asset": c.asset, "errors": c.errors}
+                {
+                    "client": c.client,
+                    "hits": c.hits,
+                    "human": c.human,
+                    "bot": c.bot,
+                    "asset": c.asset,
+                    "errors": c.errors,
+                }
                 for c in t.top_clients[:top]
             ],
             "top_referrers": [{"referrer": r, "hits": n} for r, n in t.top_referrers[:top]],

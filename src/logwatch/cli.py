@@ -1,0 +1,236 @@
+"""Command line: arguments (+ config) → the dashboard, headless mode, or a one-shot command.
+
+Each command imports what it needs when it runs, so `logwatch report` and `--headless` never
+import textual. Exit status: 0 success, 2 unusable arguments or input (one-line reason on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from logwatch import __version__
+
+COMMANDS = ("report", "explain", "check-config", "demo")
+
+EXAMPLES = """\
+examples:
+  logwatch                               dashboard on the logs found in the usual places
+  logwatch /var/log/nginx/access.log     dashboard on one log (globs and several paths work)
+  logwatch demo                          dashboard on the bundled sample traffic
+  logwatch report access.log --json      one summary as JSON
+  logwatch --headless --interval 10 access.log   JSON Lines for scripts and monitoring
+  logwatch explain < access.log          why each line was classified as it was
+"""
+
+
+class UsageError(Exception):
+    """Unusable arguments or input: exit 2 with this message."""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        metavar="NAME|SPEC",
+        help="log format: combined, common, vhost_combined, caddy, traefik, nginx_json, or an "
+        "nginx log_format / Apache LogFormat string (default: detect)",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: ./logwatch.toml, then the user config directory)",
+    )
+    p.add_argument(
+        "--geoip",
+        metavar="MMDB",
+        action="append",
+        default=[],
+        help="GeoIP/ASN .mmdb database (repeatable)",
+    )
+    p.add_argument(
+        "--anonymize-ip",
+        nargs="?",
+        const="24,48",
+        default=None,
+        metavar="V4,V6",
+        help="mask client addresses at ingestion (default /24 for IPv4, /48 for IPv6)",
+    )
+    p.add_argument(
+        "--hash-clients",
+        action="store_true",
+        help="count clients by a keyed hash (key rotates daily, never written)",
+    )
+
+
+def build_main_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="logwatch",
+        description="Watch web-server access logs: humans, bots, assets and probes, counted apart.",
+        epilog=EXAMPLES + "\ncommands: " + ", ".join(COMMANDS) + " (logwatch COMMAND --help)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="log files or globs; - for stdin")
+    _common(p)
+    p.add_argument("--headless", action="store_true", help="no UI: JSON Lines on stdout")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="headless: seconds between JSON objects (default 5)",
+    )
+    p.add_argument(
+        "--since",
+        default="1h",
+        metavar="DURATION",
+        help="history to read before following (default 1h; 0 for none, all for all)",
+    )
+    p.add_argument("--theme", help="dashboard theme (dark, light, high-contrast, or a file)")
+    p.add_argument(
+        "--metrics", metavar="[HOST:]PORT", help="serve Prometheus metrics (default host 127.0.0.1)"
+    )
+    p.add_argument(
+        "--syslog",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="receive lines over syslog: udp://127.0.0.1:5514 or tcp://... (repeatable)",
+    )
+    p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
+    p.add_argument("--version", action="version", version=f"logwatch {__version__}")
+    return p
+
+
+def build_report_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="logwatch report", description="Read logs to the end and print one summary."
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="log files; - for stdin; .gz ok")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print the JSON summary")
+    p.add_argument("--top", type=int, default=10, help="rows in each top list (default 10)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for big files (default: one per core)",
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in COMMANDS:
+            command, rest = args[0], args[1:]
+            if command == "report":
+                return _report(build_report_parser().parse_args(rest))
+            if command == "explain":
+                return _explain(rest)
+            if command == "check-config":
+                return _check_config(rest)
+            if command == "demo":
+                return _demo(rest)
+        return _main(build_main_parser().parse_args(args))
+    except UsageError as exc:
+        print(f"logwatch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`logwatch report | head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+
+
+def _load_format(spec: str | None):  # type: ignore[no-untyped-def]
+    from logwatch.ingest.formats import FormatError, get_format
+
+    if not spec:
+        return None
+    try:
+        return get_format(spec)
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _client_transform(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The privacy transform applied to every client address at ingestion, if asked for."""
+    if not args.anonymize_ip and not args.hash_clients:
+        return None
+    try:
+        from logwatch import privacy
+    except ImportError:  # privacy lands with its own issue
+        raise UsageError("IP anonymisation is not available in this build") from None
+    try:
+        return privacy.make_transform(anonymize=args.anonymize_ip, hash_clients=args.hash_clients)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from logwatch.ingest.formats import FormatError
+    from logwatch.pipeline import Pipeline
+    from logwatch.report import read_into, render_json, render_text
+
+    pipeline = Pipeline(_load_format(args.format), client_transform=_client_transform(args))
+    try:
+        errors = read_into(pipeline, args.paths)
+    except FormatError as exc:
+        raise UsageError(str(exc)) from None
+    for path, message in errors:
+        print(f"logwatch: {path}: {message}", file=sys.stderr)
+    if errors and len(errors) == len(args.paths):
+        return 2
+    if pipeline.format is None:
+        raise UsageError("no lines to read")
+    snap = pipeline.snapshot()
+    if args.json:
+        render_json(snap, top=args.top)
+    else:
+        render_text(snap, top=args.top)
+    return 0
+
+
+def _explain(rest: list[str]) -> int:
+    try:
+        from logwatch import explain
+    except ImportError:
+        raise UsageError("explain is not available in this build") from None
+    return int(explain.main(rest))
+
+
+def _check_config(rest: list[str]) -> int:
+    try:
+        from logwatch import check_config
+    except ImportError:
+        raise UsageError("check-config is not available in this build") from None
+    return int(check_config.main(rest))
+
+
+def _demo(rest: list[str]) -> int:
+    try:
+        from logwatch import demo
+    except ImportError:
+        raise UsageError("the demo is not available in this build") from None
+    return int(demo.main(rest))
+
+
+def _main(args: argparse.Namespace) -> int:
+    if args.headless:
+        try:
+            from logwatch import headless
+        except ImportError:
+            raise UsageError("headless mode is not available in this build") from None
+        return int(headless.run(args))
+    try:
+        from logwatch.tui import app
+    except ImportError:
+        raise UsageError("the dashboard is not available in this build") from None
+    return int(app.run_dashboard(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""Reading existing content fast: big chunks split on newlines, byte ranges, .gz and stdin.
+
+Used by `logwatch report` and by the worker processes that read parts of a big file. Lines are
+handed out in batches of bytes (without the newline); a line longer than the limit is never held
+whole: it is cut, skipped to its newline and counted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from logwatch.sanitize import MAX_LINE_BYTES
+
+CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class Batch:
+    lines: list[bytes]
+    too_long: int = 0
+    bytes_done: int = 0  # position reached in the input (compressed bytes for .gz)
+
+
+def open_input(path: str) -> BinaryIO:
+    """Open a log for reading: `-` is stdin, `.gz` is decompressed on the fly."""
+    if path == "-":
+        return sys.stdin.buffer
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory, not a log file")
+    raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it
+    if path.endswith(".gz") or raw.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    return raw
+
+
+def read_batches(
+    stream: BinaryIO,
+    *,
+    start: int = 0,
+    end: int | None = None,
+    max_line: int = MAX_LINE_BYTES,
+    chunk: int = CHUNK,
+) -> Iterator[Batch]:
+    """Batches of complete lines from `stream`.
+
+    With `start`/`end` (uncompressed files only) it reads the lines that *begin* in [start, end):
+    a range that starts mid-line skips to the next newline, and the last line may run past
+    `end`. Adjacent ranges therefore read every line exactly once.
+    """
+    if start:
+        stream.seek(start - 1)
+        # A line begins at `start` only if the byte before it is a newline.
+        if stream.read(1) != b"\n":
+            start = _skip_line(stream, chunk)
+            if start < 0:
+                return
+    pos = start
+    carry = b""
+    skipping = False  # inside an overlong line: dropping bytes until its newline
+    too_long = 0
+    while end is None or pos < end:
+        data = stream.read(chunk if end is None else min(chunk, end - pos))
+        if not data:
+            break
+        pos += len(data)
+        if skipping:
+            nl = data.find(b"\n")
+            if nl < 0:
+                continue
+            data = data[nl + 1 :]
+            skipping = False
+            too_long += 1
+        if carry:
+            data = carry + data
+        lines = data.split(b"\n")
+        carry = lines.pop()
+        if len(carry) > max_line:
+            skipping, carry = True, b""
+        if any(len(line) > max_line for line in lines):
+            kept = [line for line in lines if len(line) <= max_line]
+            too_long += len(lines) - len(kept)
+            lines = kept
+        if lines or too_long:
+            yield Batch(lines, too_long, pos)
+            too_long = 0
+    if end is not None and (carry or skipping):
+        # The last line began inside the range: read on to its newline.
+        while True:
+            data = stream.read(chunk)
+            if not data:
+                break
+            nl = data.find(b"\n")
+            piece = data if nl < 0 else data[:nl]
+            if not skipping:
+                carry += piece
+                if len(carry) > max_line:
+                    skipping, carry = True, b""
+            if nl >= 0:
+                break
+    if skipping:
+        too_long += 1
+        carry = b""
+    if carry or too_long:
+        yield Batch([carry] if carry else [], too_long, pos)
+
+
+def _skip_line(stream: BinaryIO, chunk: int) -> int:
+    """Advance past the next newline; return the position after it (-1 at end of file)."""
+    while True:
+        data = stream.read(chunk)
+        if not data:
+            return -1
+        nl = data.find(b"\n")
+        if nl >= 0:
+            here = stream.tell() - len(data) + nl + 1
+            stream.seek(here)
+            return here
+
+
+def split_ranges(path: str, parts: int) -> list[tuple[int, int]]:
+    """Newline-aligned-by-reader byte ranges of a plain file, `parts` of them."""
+    size = os.path.getsize(path)
+    if parts <= 1 or size == 0:
+        return [(0, size)]
+    step = size // parts
+    edges = [i * step for i in range(parts)] + [size]
+    return [(edges[i], edges[i + 1]) for i in range(parts)]
+
+
+def is_seekable_plain(path: str) -> bool:
+    if path == "-" or path.endswith(".gz") or not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        return f.read(2) != b"\x1f\x8b"
+
+
+def read_all(path: str) -> Iterator[Batch]:
+    """Every line of a file (or `-`), in batches."""
+    stream = open_input(path)
+    try:
+        yield from read_batches(stream)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+__all__ = ["Batch", "io", "open_input", "read_all", "read_batches", "split_ranges"]

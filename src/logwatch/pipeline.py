@@ -1,0 +1,138 @@
+"""The one loop every mode shares: lines → parse → classify → aggregate.
+
+`Pipeline.feed` takes raw byte lines from any source (files, stdin, syslog, a byte range read by a
+worker process) and never raises for bad input: a line that is not a request is counted as
+malformed with its reason, and the run goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from logwatch import sanitize
+from logwatch.classify import Classifier
+from logwatch.ingest.formats import (
+    Detection,
+    FormatError,
+    LogFormat,
+    detect_format,
+    no_format_message,
+)
+from logwatch.model import Record, SourceState, Verdict
+from logwatch.stats.aggregator import Aggregator, StatsConfig
+from logwatch.stats.snapshot import Snapshot
+
+Observer = Callable[[Record, Verdict], None]
+_DETECT_LINES = 64
+LINE_TOO_LONG = "line too long"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        fmt: LogFormat | None = None,
+        *,
+        classifier: Classifier | None = None,
+        stats: StatsConfig | None = None,
+        aggregator: Aggregator | None = None,
+        client_transform: Callable[[str], str] | None = None,
+        observers: Iterable[Observer] = (),
+    ) -> None:
+        self.format = fmt
+        self.detection: Detection | None = None
+        self.classifier = classifier or Classifier()
+        self.aggregator = aggregator or Aggregator(stats)
+        self.client_transform = client_transform
+        self.observers = list(observers)
+        self._pending: list[tuple[bytes, str]] = []
+        if fmt is not None:
+            self.aggregator.format = fmt.name
+
+    # --- feeding ---------------------------------------------------------------------------
+
+    def feed(self, lines: Iterable[bytes], source: str = "", too_long: int = 0) -> None:
+        """Parse, classify and count `lines` (bytes without the newline)."""
+        for _ in range(too_long):
+            self.aggregator.add_malformed(LINE_TOO_LONG, "")
+        if self.format is None:
+            self._pending.extend((line, source) for line in lines)
+            if sum(1 for line, _ in self._pending if line.strip()) >= _DETECT_LINES:
+                self.flush()
+            return
+        self._process(lines, source)
+
+    def flush(self) -> None:
+        """Choose the format from what is buffered, if not chosen yet, and process the buffer.
+
+        Raises FormatError (with a message for the user) when no format fits."""
+        if self.format is not None or not self._pending:
+            return
+        sample = [
+            sanitize.decode(_strip_cr(line)) for line, _ in self._pending[: _DETECT_LINES * 4]
+        ]
+        detection = detect_format(sample, _DETECT_LINES)
+        if detection is None or detection.matched * 4 < min(detection.sampled, _DETECT_LINES):
+            first = next((s for s in sample if s.strip()), "")
+            raise FormatError(no_format_message(first))
+        self.detection = detection
+        self.format = detection.format
+        self.aggregator.format = detection.format.name
+        pending, self._pending = self._pending, []
+        by_source: dict[str, list[bytes]] = {}
+        for line, source in pending:
+            by_source.setdefault(source, []).append(line)
+        for source, group in by_source.items():
+            self._process(group, source)
+
+    def _process(self, lines: Iterable[bytes], source: str) -> None:
+        assert self.format is not None
+        parse = self.format.parse
+        classify = self.classifier.classify
+        add = self.aggregator.add
+        add_malformed = self.aggregator.add_malformed
+        decode = sanitize.decode
+        transform = self.client_transform
+        observers = self.observers
+        max_len = sanitize.MAX_LINE_BYTES
+        for raw in lines:
+            if raw[-1:] == b"\r":
+                raw = raw[:-1]
+            if not raw or raw.isspace():
+                continue
+            if len(raw) > max_len:
+                add_malformed(LINE_TOO_LONG, decode(raw[:200]))
+                continue
+            line = decode(raw)
+            rec = parse(line)
+            if type(rec) is str:
+                add_malformed(rec, line)
+                continue
+            assert isinstance(rec, Record)
+            rec.source = source
+            if transform is not None:
+                rec.client = transform(rec.client)
+                rec.forwarded_for = None
+            verdict = classify(rec)
+            add(rec, verdict)
+            for observe in observers:
+                observe(rec, verdict)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def snapshot(
+        self,
+        now: float | None = None,
+        *,
+        mark: float | None = None,
+        sources: Iterable[SourceState] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> Snapshot:
+        return self.aggregator.snapshot(now, mark=mark, sources=sources, extra=extra)
+
+
+def _strip_cr(line: bytes) -> bytes:
+    return line[:-1] if line[-1:] == b"\r" else line
+
+
+__all__ = ["FormatError", "Pipeline"]

@@ -1,0 +1,103 @@
+"""`logwatch report`: read to the end, print one summary (text, or the JSON contract)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import IO
+
+from logwatch.ingest.reader import read_all
+from logwatch.model import BOT_CATEGORIES, CLASSES
+from logwatch.pipeline import Pipeline
+from logwatch.stats.snapshot import Snapshot
+
+
+def read_into(pipeline: Pipeline, paths: Sequence[str]) -> list[tuple[str, str]]:
+    """Feed every line of `paths` into the pipeline; return (path, error) for inputs that failed.
+
+    A file that cannot be read is reported and skipped; the others go on."""
+    errors: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            for batch in read_all(path):
+                pipeline.feed(batch.lines, path, batch.too_long)
+        except OSError as exc:
+            errors.append((path, exc.strerror or str(exc)))
+        except EOFError as exc:  # a truncated .gz: what was read still counts
+            errors.append((path, f"truncated compressed file ({exc})"))
+    pipeline.flush()
+    return errors
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100.0 * n / total:5.1f}%" if total else "  0.0%"
+
+
+def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> None:
+    """A readable report. Log-derived text is already sanitised (no control characters)."""
+    w = (out or sys.stdout).write
+    t = snap.totals
+    w(f"format     {snap.format or '?'}\n")
+    w(f"lines      {snap.lines}   parsed {snap.parsed}   malformed {snap.malformed}\n")
+    if snap.malformed_reasons:
+        reasons = ", ".join(f"{r}: {n}" for r, n in sorted(snap.malformed_reasons.items()))
+        w(f"           malformed by reason: {reasons}\n")
+    if t.requests:
+        first = snap.now - t.seconds
+        w(f"time       {_iso(first)} → {_iso(snap.now)}\n")
+    w("\nclasses\n")
+    for c in CLASSES:
+        n = t.classes.get(c, 0)
+        w(f"  {c:<8} {n:>10}  {_pct(n, snap.parsed)}\n")
+    w("\nstatus\n")
+    for name, n in t.status.items():
+        w(f"  {name:<8} {n:>10}  {_pct(n, t.requests)}\n")
+    if t.latency:
+        lat = "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in t.latency.items())
+        w(f"\nlatency    {lat}\n")
+    bots = [(c, t.bots.get(c, 0)) for c in BOT_CATEGORIES if t.bots.get(c, 0)]
+    if bots:
+        w("\nbots by category\n")
+        for c, n in bots:
+            w(f"  {c:<8} {n:>10}\n")
+        w("\ntop bots\n")
+        for b in t.top_bots[:top]:
+            w(f"  {b.hits:>8}  {b.category:<8} {b.name}\n")
+    w(f"\nprobes     {t.probe_hits} hits")
+    if t.probe_rules:
+        w(" (" + ", ".join(f"{r} {n}" for r, n in sorted(t.probe_rules.items())) + ")")
+    w("\n")
+    for p in t.probes[:top]:
+        w(f"  {p.hits:>8}  {p.client:<40} {p.distinct_paths} paths  {','.join(p.rules)}\n")
+    w("\ntop human paths                                   hits   4xx%   5xx%\n")
+    for ps in t.top_paths.get("human", ())[:top]:
+        w(
+            f"  {_cut(ps.path, 44):<44} {ps.hits:>8} {_pct(ps.s4xx, ps.hits)} {_pct(ps.s5xx, ps.hits)}\n"
+        )
+    w("\ntop clients\n")
+    for cs in t.top_clients[:top]:
+        w(f"  {cs.hits:>8}  {cs.client:<40} human {cs.human} bot {cs.bot} asset {cs.asset}\n")
+    if t.top_referrers:
+        w("\ntop referrers (human page views)\n")
+        for r, n in t.top_referrers[:top]:
+            w(f"  {n:>8}  {_cut(r, 60)}\n")
+    if t.top_campaigns:
+        w("\nUTM campaigns\n")
+        for r, n in t.top_campaigns[:top]:
+            w(f"  {n:>8}  {_cut(r, 60)}\n")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _iso(ts: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def render_json(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> None:
+    json.dump(snap.to_json(top=top), out or sys.stdout, ensure_ascii=False)
+    (out or sys.stdout).write("\n")

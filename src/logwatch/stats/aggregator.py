@@ -1,0 +1,690 @@
+"""The one owner of counts: rolling windows of time buckets, bounded top-k, latency histograms.
+
+Layout of the state, all bounded by `StatsConfig`:
+
+- a ring of one-second scalar buckets (requests by class and status class, probe hits, status
+  codes, a latency histogram) covering twice the longest window, so every window, the window
+  before it (for "change against the previous window") and the spike baseline are exact;
+- rings of time slots holding the high-cardinality keys (paths, clients, bots, referrers,
+  campaigns, probing clients) in bounded counters: 10-second slots for the last few minutes,
+  one-minute slots up to the longest window; older slots fold into an archive that, with the
+  rings, makes the since-start totals;
+- a ring of the most recent requests (for the request stream, drill-downs and filters);
+- exact monotonic counters (requests by source/class/status class, bots by category, probes by
+  family, malformed by reason) for exporters.
+
+Windows follow log time while reading history and the wall clock when live (`snapshot(now=...)`);
+a line slightly out of order lands in the bucket of its own second.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from logwatch.model import BOT_CATEGORIES, CLASSES, Record, SourceState, Verdict
+from logwatch.stats import quantiles
+from logwatch.stats.quantiles import STANDARD, bin_of
+from logwatch.stats.snapshot import (
+    BotStat,
+    ClientStat,
+    PathStat,
+    ProbeClientStat,
+    Series,
+    Snapshot,
+    WindowView,
+)
+from logwatch.stats.topk import BoundedCounter
+
+DEFAULT_WINDOWS: tuple[tuple[str, int], ...] = (("1m", 60), ("5m", 300), ("15m", 900), ("1h", 3600))
+
+FINE = 10  # seconds per fine slot
+COARSE = 60  # seconds per coarse slot
+_FINE_MAX_WINDOW = 300  # windows up to this length are built from fine slots
+
+# Indexes into a one-second bucket.
+_CLASS_INDEX = {"human": 0, "bot": 1, "asset": 2}
+_S2, _S3, _S4, _S5, _SO, _PROBES, _CODES, _HIST = 3, 4, 5, 6, 7, 8, 9, 10
+_STATUS_INDEX = {2: _S2, 3: _S3, 4: _S4, 5: _S5}
+_STATUS_NAMES = ("2xx", "3xx", "4xx", "5xx", "other")
+_SERIES_POINTS = 60
+
+
+def parse_window(text: str) -> int:
+    """'1m' → 60, '90s' → 90, '1h' → 3600."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if len(text) >= 2 and text[-1] in units and text[:-1].isdigit():
+        return int(text[:-1]) * units[text[-1]]
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"not a window length: {text!r} (use e.g. 1m, 5m, 15m, 1h)")
+
+
+@dataclass(frozen=True, slots=True)
+class StatsConfig:
+    windows: tuple[tuple[str, int], ...] = DEFAULT_WINDOWS
+    top_k: int = 2000  # keys kept per dimension in the since-start totals
+    slot_top_k: int = 300  # keys kept per dimension in each time slot
+    recent: int = 20000  # requests kept for the stream, drill-downs and filters
+    probe_clients: int = 2000  # probing clients whose details are kept
+    examples: int = 10  # malformed lines kept for display
+
+    @property
+    def longest(self) -> int:
+        return max((s for _, s in self.windows), default=3600)
+
+
+class Slot:
+    """The high-cardinality keys of one stretch of time, each dimension bounded."""
+
+    __slots__ = (
+        "bots",
+        "campaigns",
+        "clients",
+        "path_lat",
+        "paths",
+        "probe_clients",
+        "probe_rules",
+        "referrers",
+    )
+
+    def __init__(self, cap: int) -> None:
+        self.paths: BoundedCounter[tuple[str, str, int]] = BoundedCounter(cap)
+        self.path_lat: BoundedCounter[tuple[str, int]] = BoundedCounter(cap)
+        self.clients: BoundedCounter[tuple[str, str, bool]] = BoundedCounter(cap)
+        self.bots: BoundedCounter[tuple[str, str]] = BoundedCounter(cap)
+        self.referrers: BoundedCounter[str] = BoundedCounter(cap)
+        self.campaigns: BoundedCounter[str] = BoundedCounter(cap)
+        self.probe_clients: BoundedCounter[str] = BoundedCounter(cap)
+        self.probe_rules: dict[str, int] = {}
+
+    def merge(self, other: Slot) -> None:
+        self.paths.merge(other.paths)
+        self.path_lat.merge(other.path_lat)
+        self.clients.merge(other.clients)
+        self.bots.merge(other.bots)
+        self.referrers.merge(other.referrers)
+        self.campaigns.merge(other.campaigns)
+        self.probe_clients.merge(other.probe_clients)
+        for k, n in other.probe_rules.items():
+            self.probe_rules[k] = self.probe_rules.get(k, 0) + n
+
+
+def _new_second() -> list[Any]:
+    return [0, 0, 0, 0, 0, 0, 0, 0, 0, {}, {}]
+
+
+def _add_second(into: list[Any], other: list[Any]) -> None:
+    for i in range(_CODES):
+        into[i] += other[i]
+    codes = into[_CODES]
+    for k, n in other[_CODES].items():
+        codes[k] = codes.get(k, 0) + n
+    quantiles.merge_into(into[_HIST], other[_HIST])
+
+
+class _ProbeClient:
+    __slots__ = ("first", "hits", "last", "last_path", "paths", "rules")
+
+    def __init__(self, ts: float) -> None:
+        self.hits = 0
+        self.paths: set[str] = set()
+        self.last_path = ""
+        self.rules: set[str] = set()
+        self.first = ts
+        self.last = ts
+
+
+_MAX_PROBE_PATHS = 64
+
+
+class Aggregator:
+    """Counts requests. Feed it with `add`/`add_malformed`; read it only through `snapshot`."""
+
+    def __init__(self, config: StatsConfig | None = None) -> None:
+        self.config = config or StatsConfig()
+        cfg = self.config
+        self.format = ""
+        self.lines = 0
+        self.parsed = 0
+        self.malformed = 0
+        self.malformed_reasons: dict[str, int] = {}
+        self.malformed_examples: list[tuple[str, str]] = []
+        self.requests_by: dict[tuple[str, str, str], int] = {}
+        self.bots_by: dict[str, int] = {}
+        self.probes_by: dict[str, int] = {}
+        self.first_ts: float | None = None
+        self.now = 0.0  # the newest request time seen
+        self._now_sec = -1
+        self._horizon = 2 * cfg.longest  # seconds of one-second buckets kept
+        fine_windows = [s for _, s in cfg.windows if s <= _FINE_MAX_WINDOW]
+        self._fine_span = (max(fine_windows) if fine_windows else 0) + FINE
+        self.seconds: dict[int, list[Any]] = {}
+        self._second_order: deque[int] = deque()  # creation order, mostly ascending: expiry queue
+        self.archive_second = _new_second()
+        self.fine: dict[int, Slot] = {}
+        self.coarse: dict[int, Slot] = {}
+        self.archive = Slot(cfg.top_k)
+        self._fine_floor = 0  # first second that still belongs in a fine slot
+        self._coarse_floor = 0
+        self._next_advance = 0
+        self._cur_sec = -1
+        self._cur_bucket: list[Any] = _new_second()
+        self._cur_slot_index = -1
+        self._cur_slot: Slot = self.archive
+        self._version = 0  # bumped when coarse slots or the archive change (cache key)
+        self._cache: dict[Any, Any] = {}
+        self.recent: deque[tuple[Record, Verdict]] = deque(maxlen=cfg.recent)
+        self.probe_details: OrderedDict[str, _ProbeClient] = OrderedDict()
+        self.sources: tuple[SourceState, ...] = ()
+
+    # --- feeding ---------------------------------------------------------------------------
+
+    def add_malformed(self, reason: str, line: str = "") -> None:
+        self.lines += 1
+        self.malformed += 1
+        self.malformed_reasons[reason] = self.malformed_reasons.get(reason, 0) + 1
+        if len(self.malformed_examples) < self.config.examples:
+            self.malformed_examples.append((reason, line[:300]))
+
+    def add(self, rec: Record, v: Verdict) -> None:
+        self.lines += 1
+        self.parsed += 1
+        sec = int(rec.ts)
+        bucket = self._cur_bucket if sec == self._cur_sec else self._bucket_for(sec, rec.ts)
+        cls = v.cls
+        bucket[_CLASS_INDEX[cls]] += 1
+        status = rec.status
+        sidx = _STATUS_INDEX.get(status // 100, _SO)
+        bucket[sidx] += 1
+        codes = bucket[_CODES]
+        codes[status] = codes.get(status, 0) + 1
+        rt = rec.request_time
+        lat_bin = -1
+        if rt is not None:
+            lat_bin = bin_of(rt)
+            hist = bucket[_HIST]
+            hist[lat_bin] = hist.get(lat_bin, 0) + 1
+
+        slot_index = sec // FINE
+        slot = self._cur_slot if slot_index == self._cur_slot_index else self._slot_for(sec)
+        path = rec.path or rec.request
+        slot.paths.add((path, cls, sidx))
+        errors = sidx in (_S4, _S5)
+        slot.clients.add((rec.client, cls, errors))
+        key = (rec.source, cls, _STATUS_NAMES[sidx - _S2])
+        self.requests_by[key] = self.requests_by.get(key, 0) + 1
+        if cls == "human":
+            if lat_bin >= 0:
+                slot.path_lat.add((path, lat_bin))
+            ref = rec.referrer
+            if ref:
+                host = _referrer_host(ref)
+                if host and host != rec.vhost:
+                    slot.referrers.add(host)
+            if "utm_" in rec.query:
+                campaign = _campaign(rec.query)
+                if campaign:
+                    slot.campaigns.add(campaign)
+        elif cls == "bot":
+            category = v.bot_category or "other"
+            slot.bots.add((v.bot_name or category, category))
+            self.bots_by[category] = self.bots_by.get(category, 0) + 1
+        if v.probe:
+            bucket[_PROBES] += 1
+            self._add_probe(rec, v, slot, path)
+        self.recent.append((rec, v))
+
+    def _add_probe(self, rec: Record, v: Verdict, slot: Slot, path: str) -> None:
+        slot.probe_clients.add(rec.client)
+        for rule in v.probe_rules or ("probe",):
+            slot.probe_rules[rule] = slot.probe_rules.get(rule, 0) + 1
+            self.probes_by[rule] = self.probes_by.get(rule, 0) + 1
+        details = self.probe_details.get(rec.client)
+        if details is None:
+            details = self.probe_details[rec.client] = _ProbeClient(rec.ts)
+            if len(self.probe_details) > self.config.probe_clients:
+                self.probe_details.popitem(last=False)
+        else:
+            self.probe_details.move_to_end(rec.client)
+        details.hits += 1
+        if len(details.paths) < _MAX_PROBE_PATHS:
+            details.paths.add(path)
+        details.last_path = path
+        details.rules.update(v.probe_rules)
+        details.first = min(details.first, rec.ts)
+        details.last = max(details.last, rec.ts)
+
+    def _bucket_for(self, sec: int, ts: float) -> list[Any]:
+        if self.first_ts is None or ts < self.first_ts:
+            self.first_ts = ts
+        if sec > self._now_sec:
+            self._now_sec = sec
+            if ts > self.now:
+                self.now = ts
+            if sec >= self._next_advance:
+                self._advance(sec)
+        elif ts > self.now:
+            self.now = ts
+        bucket = self.seconds.get(sec)
+        if bucket is None:
+            if sec <= self._now_sec - self._horizon:
+                # Too old for any window: it only counts in the totals.
+                self._version += 1
+                return self.archive_second
+            bucket = self.seconds[sec] = _new_second()
+            self._second_order.append(sec)
+        if sec == self._now_sec:
+            self._cur_sec = sec
+            self._cur_bucket = bucket
+        return bucket
+
+    def _slot_for(self, sec: int) -> Slot:
+        index = sec // FINE
+        slot = self.fine.get(index)
+        if slot is None:
+            if sec >= self._fine_floor:
+                slot = self.fine[index] = Slot(self.config.slot_top_k)
+            else:
+                minute = sec // COARSE
+                slot = self.coarse.get(minute)
+                if slot is None:
+                    if sec >= self._coarse_floor:
+                        slot = self.coarse[minute] = Slot(self.config.slot_top_k)
+                    else:
+                        slot = self.archive
+                self._version += 1
+                return slot  # not cached: late lines are rare
+        if index >= self._cur_slot_index:
+            self._cur_slot_index = index
+            self._cur_slot = slot
+        return slot
+
+    def _advance(self, sec: int) -> None:
+        """Move the rings forward to `sec`: expire seconds, fold fine slots, archive old slots."""
+        self._next_advance = (sec // FINE + 1) * FINE
+        cutoff = sec - self._horizon
+        order = self._second_order
+        while order and order[0] <= cutoff:
+            bucket = self.seconds.pop(order.popleft(), None)
+            if bucket is not None:
+                _add_second(self.archive_second, bucket)
+        self._fine_floor = ((sec - self._fine_span) // FINE + 1) * FINE
+        self._coarse_floor = ((sec - self.config.longest - COARSE) // COARSE + 1) * COARSE
+        changed = False
+        for index in [i for i in self.fine if i * FINE < self._fine_floor]:
+            slot = self.fine.pop(index)
+            minute = index * FINE // COARSE
+            if minute * COARSE >= self._coarse_floor:
+                target = self.coarse.get(minute)
+                if target is None:
+                    self.coarse[minute] = slot
+                else:
+                    target.merge(slot)
+            else:
+                self.archive.merge(slot)
+            changed = True
+        for minute in [m for m in self.coarse if m * COARSE < self._coarse_floor]:
+            self.archive.merge(self.coarse.pop(minute))
+            changed = True
+        if changed:
+            self._version += 1
+        self._cur_slot_index = -1
+
+    # --- merging (parallel reading of one file) ----------------------------------------------
+
+    def merge(self, other: Aggregator) -> None:
+        """Add another aggregator's counts (for example of another byte range of a file)."""
+        self.lines += other.lines
+        self.parsed += other.parsed
+        self.malformed += other.malformed
+        for reason, n in other.malformed_reasons.items():
+            self.malformed_reasons[reason] = self.malformed_reasons.get(reason, 0) + n
+        room = self.config.examples - len(self.malformed_examples)
+        self.malformed_examples.extend(other.malformed_examples[: max(room, 0)])
+        for d_self, d_other in (
+            (self.requests_by, other.requests_by),
+            (self.bots_by, other.bots_by),
+            (self.probes_by, other.probes_by),
+        ):
+            for key, n in d_other.items():
+                d_self[key] = d_self.get(key, 0) + n  # type: ignore[index]
+        if other.first_ts is not None and (self.first_ts is None or other.first_ts < self.first_ts):
+            self.first_ts = other.first_ts
+        self.format = self.format or other.format
+        for sec, bucket in other.seconds.items():
+            mine = self.seconds.get(sec)
+            if mine is None:
+                self.seconds[sec] = bucket
+            else:
+                _add_second(mine, bucket)
+        self._second_order = deque(sorted(self.seconds))
+        _add_second(self.archive_second, other.archive_second)
+        for ring_self, ring_other in ((self.fine, other.fine), (self.coarse, other.coarse)):
+            for key, slot in ring_other.items():
+                mine_slot = ring_self.get(key)
+                if mine_slot is None:
+                    ring_self[key] = slot
+                else:
+                    mine_slot.merge(slot)
+        self.archive.merge(other.archive)
+        for client, details in other.probe_details.items():
+            mine_d = self.probe_details.get(client)
+            if mine_d is None:
+                self.probe_details[client] = details
+            else:
+                mine_d.hits += details.hits
+                mine_d.paths.update(list(details.paths)[: _MAX_PROBE_PATHS - len(mine_d.paths)])
+                mine_d.rules.update(details.rules)
+                if details.last >= mine_d.last:
+                    mine_d.last_path = details.last_path
+                mine_d.first = min(mine_d.first, details.first)
+                mine_d.last = max(mine_d.last, details.last)
+        while len(self.probe_details) > self.config.probe_clients:
+            self.probe_details.popitem(last=False)
+        combined = sorted([*self.recent, *other.recent], key=lambda rv: rv[0].ts)
+        self.recent = deque(combined[-self.config.recent :], maxlen=self.config.recent)
+        newest = max(self._now_sec, other._now_sec)
+        self.now = max(self.now, other.now)
+        self._now_sec = newest
+        self._cur_sec = -1
+        self._cur_slot_index = -1
+        self._version += 1
+        # Re-establish the ring invariants around the combined clock: whatever the other part
+        # kept in its rings that is now too old folds into coarse slots or the archive.
+        self._fold_everything_older_than_rings(newest)
+
+    def _fold_everything_older_than_rings(self, sec: int) -> None:
+        self._advance(sec)
+        # Fine slots that arrived from the other part below the fine floor were folded above;
+        # coarse slots too. Nothing else to do: seconds older than the horizon went to archive.
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def snapshot(
+        self,
+        now: float | None = None,
+        *,
+        mark: float | None = None,
+        sources: Iterable[SourceState] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> Snapshot:
+        """Everything consumers may read, computed at `now` (default: the newest request time)."""
+        clock = self.now if now is None else now
+        if now is not None and int(now) > self._now_sec:
+            self._advance(int(now))
+        windows = {
+            name: self._window(name, seconds, clock) for name, seconds in self.config.windows
+        }
+        totals = self._totals(clock)
+        mark_views = None
+        if mark is not None and mark <= clock:
+            span = max(clock - mark, 1.0)
+            mark_views = (
+                mark,
+                self._scalar_view("before", mark - span, mark),
+                self._scalar_view("after", mark, clock),
+            )
+        counters: dict[str, dict[Any, int]] = {
+            "requests": dict(self.requests_by),
+            "bots": dict(self.bots_by),
+            "probes": dict(self.probes_by),
+            "malformed": dict(self.malformed_reasons),
+        }
+        return Snapshot(
+            now=clock,
+            format=self.format,
+            lines=self.lines,
+            parsed=self.parsed,
+            malformed=self.malformed,
+            malformed_reasons=dict(self.malformed_reasons),
+            malformed_examples=tuple(self.malformed_examples),
+            totals=totals,
+            windows=windows,
+            sources=tuple(sources) or self.sources,
+            recent=tuple(self.recent),
+            mark=mark_views,
+            counters=counters,
+            extra=extra or {},
+        )
+
+    def _sum_seconds(self, start: float, end: float) -> list[Any]:
+        """The one-second buckets in (start, end] added up."""
+        total = _new_second()
+        seconds = self.seconds
+        lo, hi = int(start) + 1, int(end)
+        if hi - lo + 1 > len(seconds):
+            for sec, bucket in seconds.items():
+                if lo <= sec <= hi:
+                    _add_second(total, bucket)
+        else:
+            for sec in range(lo, hi + 1):
+                found = seconds.get(sec)
+                if found is not None:
+                    _add_second(total, found)
+        return total
+
+    def _scalar_view(self, name: str, start: float, end: float) -> WindowView:
+        s = self._sum_seconds(start, end)
+        return _scalar_window(name, max(end - start, 1e-9), s)
+
+    def _window(self, name: str, seconds: int, now: float) -> WindowView:
+        start = now - seconds
+        s = self._sum_seconds(start, now)
+        prev = self._sum_seconds(start - seconds, start)
+        slots = self._slots_between(start, now, seconds)
+        view = _scalar_window(name, float(seconds), s)
+        return _with_keys(view, slots, self, prev[_CODES], self._series(start, now, seconds))
+
+    def _slots_between(self, start: float, end: float, seconds: int) -> Slot:
+        """The keys of the slots overlapping (start, end], merged; cached for closed slots."""
+        cap = self.config.slot_top_k * 4
+        fine_keys = [i for i in self.fine if i * FINE + FINE > start and i * FINE <= end]
+        coarse_keys = [m for m in self.coarse if m * COARSE + COARSE > start and m * COARSE <= end]
+        cache_key = ("slots", seconds, tuple(coarse_keys), self._version)
+        base = self._cache.get(cache_key)
+        if base is None:
+            base = Slot(cap)
+            for m in coarse_keys:
+                base.merge(self.coarse[m])
+            self._cache = {
+                k: v for k, v in self._cache.items() if k[0] != "slots" or k[1] != seconds
+            }
+            self._cache[cache_key] = base
+        merged = Slot(cap)
+        merged.merge(base)
+        for i in fine_keys:
+            merged.merge(self.fine[i])
+        return merged
+
+    def _totals(self, now: float) -> WindowView:
+        s = _new_second()
+        _add_second(s, self.archive_second)
+        for bucket in self.seconds.values():
+            _add_second(s, bucket)
+        cache_key = ("totals", self._version)
+        base = self._cache.get(cache_key)
+        if base is None:
+            base = Slot(self.config.top_k)
+            base.merge(self.archive)
+            for slot in self.coarse.values():
+                base.merge(slot)
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != "totals"}
+            self._cache[cache_key] = base
+        merged = Slot(self.config.top_k)
+        merged.merge(base)
+        for slot in self.fine.values():
+            merged.merge(slot)
+        span = (self.now - self.first_ts) if self.first_ts is not None else 0.0
+        view = _scalar_window("all", max(span, 1.0), s)
+        return _with_keys(view, merged, self, {}, None)
+
+    def _series(self, start: float, end: float, seconds: int) -> Series:
+        step = max(seconds / _SERIES_POINTS, 1.0)
+        n = round(seconds / step)
+        req = [0.0] * n
+        cls_pts = [[0.0] * n for _ in range(3)]
+        e4 = [0.0] * n
+        e5 = [0.0] * n
+        hists: list[dict[int, int]] = [{} for _ in range(n)]
+        lo, hi = int(start) + 1, int(end)
+        for sec in range(lo, hi + 1):
+            bucket = self.seconds.get(sec)
+            if bucket is None:
+                continue
+            i = min(int((sec - lo) / step), n - 1)
+            total = bucket[0] + bucket[1] + bucket[2]
+            req[i] += total
+            for c in range(3):
+                cls_pts[c][i] += bucket[c]
+            e4[i] += bucket[_S4]
+            e5[i] += bucket[_S5]
+            if bucket[_HIST]:
+                quantiles.merge_into(hists[i], bucket[_HIST])
+        return Series(
+            step=step,
+            requests=tuple(x / step for x in req),
+            human=tuple(x / step for x in cls_pts[0]),
+            bot=tuple(x / step for x in cls_pts[1]),
+            asset=tuple(x / step for x in cls_pts[2]),
+            rate_4xx=tuple(e / r if r else 0.0 for e, r in zip(e4, req, strict=True)),
+            rate_5xx=tuple(e / r if r else 0.0 for e, r in zip(e5, req, strict=True)),
+            p95=tuple(quantiles.quantile(h, 0.95) if h else None for h in hists),
+        )
+
+
+def _scalar_window(name: str, seconds: float, s: list[Any]) -> WindowView:
+    classes = {c: s[_CLASS_INDEX[c]] for c in CLASSES}
+    status = {
+        "2xx": s[_S2],
+        "3xx": s[_S3],
+        "4xx": s[_S4],
+        "5xx": s[_S5],
+    }
+    if s[_SO]:
+        status["other"] = s[_SO]
+    return WindowView(
+        name=name,
+        seconds=seconds,
+        requests=s[0] + s[1] + s[2],
+        classes=classes,
+        status=status,
+        codes=dict(s[_CODES]),
+        probe_hits=s[_PROBES],
+        latency=quantiles.quantiles(s[_HIST], STANDARD) if s[_HIST] else {},
+    )
+
+
+_TOP = 50  # rows of each top list a snapshot carries
+
+
+def _with_keys(
+    view: WindowView,
+    slot: Slot,
+    agg: Aggregator,
+    codes_prev: dict[int, int],
+    series: Series | None,
+) -> WindowView:
+    # Paths: (path, class, status index) → hits, folded per class and for all classes.
+    per_class: dict[str, dict[str, list[int]]] = {c: {} for c in (*CLASSES, "all")}
+    for (path, cls, sidx), n in slot.paths.data.items():
+        for bucket_name in (cls, "all"):
+            row = per_class[bucket_name].get(path)
+            if row is None:
+                row = per_class[bucket_name][path] = [0, 0, 0]
+            row[0] += n
+            if sidx == _S4:
+                row[1] += n
+            elif sidx == _S5:
+                row[2] += n
+    lat: dict[str, dict[int, int]] = {}
+    for (path, b), n in slot.path_lat.data.items():
+        h = lat.setdefault(path, {})
+        h[b] = h.get(b, 0) + n
+    top_paths: dict[str, tuple[PathStat, ...]] = {}
+    for cls_name, rows in per_class.items():
+        best = sorted(rows.items(), key=lambda kv: kv[1][0], reverse=True)[:_TOP]
+        top_paths[cls_name] = tuple(
+            PathStat(
+                path,
+                r[0],
+                r[1],
+                r[2],
+                quantiles.quantile(lat[path], 0.95)
+                if cls_name == "human" and path in lat
+                else None,
+            )
+            for path, r in best
+        )
+    clients: dict[str, list[int]] = {}
+    for (client, cls, err), n in slot.clients.data.items():
+        row = clients.get(client)
+        if row is None:
+            row = clients[client] = [0, 0, 0, 0, 0]
+        row[0] += n
+        row[1 + _CLASS_INDEX[cls]] += n
+        if err:
+            row[4] += n
+    top_clients = tuple(
+        ClientStat(c, r[0], r[1], r[2], r[3], r[4])
+        for c, r in sorted(clients.items(), key=lambda kv: kv[1][0], reverse=True)[:_TOP]
+    )
+    total = view.requests or 1
+    bots_cat: dict[str, int] = dict.fromkeys(BOT_CATEGORIES, 0)
+    for (_name, category), n in slot.bots.data.items():
+        bots_cat[category] = bots_cat.get(category, 0) + n
+    top_bots = tuple(
+        BotStat(name, category, n, n / total) for (name, category), n in slot.bots.top(_TOP)
+    )
+    probes = []
+    for client, hits in slot.probe_clients.top(_TOP):
+        d = agg.probe_details.get(client)
+        if d is None:
+            probes.append(ProbeClientStat(client, hits, 0, "", (), 0.0, 0.0))
+        else:
+            probes.append(
+                ProbeClientStat(
+                    client, hits, len(d.paths), d.last_path, tuple(sorted(d.rules)), d.first, d.last
+                )
+            )
+    return WindowView(
+        name=view.name,
+        seconds=view.seconds,
+        requests=view.requests,
+        classes=view.classes,
+        status=view.status,
+        codes=view.codes,
+        codes_prev=dict(codes_prev),
+        bots=bots_cat,
+        top_bots=top_bots,
+        probe_hits=view.probe_hits,
+        probe_rules=dict(slot.probe_rules),
+        probes=tuple(probes),
+        top_paths=top_paths,
+        top_clients=top_clients,
+        top_referrers=tuple(slot.referrers.top(_TOP)),
+        top_campaigns=tuple(slot.campaigns.top(_TOP)),
+        latency=view.latency,
+        series=series,
+    )
+
+
+def _referrer_host(ref: str) -> str:
+    rest = ref.split("://", 1)[1] if "://" in ref else ref
+    host = rest.split("/", 1)[0].split("?", 1)[0]
+    return host[:128].lower()
+
+
+def _campaign(query: str) -> str:
+    source = campaign = ""
+    for part in query.split("&"):
+        if part.startswith("utm_source="):
+            source = part[11:75]
+        elif part.startswith("utm_campaign="):
+            campaign = part[13:77]
+    if not source and not campaign:
+        return ""
+    return f"{source or '?'} / {campaign or '?'}"

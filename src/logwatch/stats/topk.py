@@ -1,0 +1,68 @@
+"""Bounded heavy-hitter counting.
+
+A `BoundedCounter` is a dict of counts that never holds more than `capacity * 1.25` keys: when it
+grows past that, it keeps the `capacity` largest and remembers the largest count it dropped
+(`dropped_max`), which bounds the error of any count it still reports. Heavy hitters survive;
+the long tail is forgotten. Memory depends on `capacity`, never on the number of lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from heapq import nlargest
+from operator import itemgetter
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+_by_count = itemgetter(1)
+
+
+class BoundedCounter(Generic[K]):
+    __slots__ = ("capacity", "data", "dropped_max", "limit")
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.limit = capacity + max(capacity // 4, 16)
+        self.data: dict[K, int] = {}
+        self.dropped_max = 0
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def add(self, key: K, n: int = 1) -> None:
+        data = self.data
+        data[key] = data.get(key, 0) + n
+        if len(data) > self.limit:
+            self.prune()
+
+    def update(self, counts: Mapping[K, int] | Iterable[tuple[K, int]]) -> None:
+        data = self.data
+        items = counts.items() if isinstance(counts, Mapping) else counts
+        for key, n in items:
+            data[key] = data.get(key, 0) + n
+        if len(data) > self.limit:
+            self.prune()
+
+    def merge(self, other: BoundedCounter[K]) -> None:
+        self.update(other.data)
+        self.dropped_max = max(self.dropped_max, other.dropped_max)
+
+    def prune(self) -> None:
+        """Keep the `capacity` largest counts."""
+        if len(self.data) <= self.capacity:
+            return
+        kept = nlargest(self.capacity, self.data.items(), key=_by_count)
+        smallest_kept = kept[-1][1] if kept else 0
+        self.dropped_max = max(self.dropped_max, smallest_kept)
+        self.data = dict(kept)
+
+    def top(self, n: int) -> list[tuple[K, int]]:
+        return nlargest(n, self.data.items(), key=_by_count)
+
+    def copy(self) -> BoundedCounter[K]:
+        out: BoundedCounter[K] = BoundedCounter(self.capacity)
+        out.data = dict(self.data)
+        out.dropped_max = self.dropped_max
+        return out

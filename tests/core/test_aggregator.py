@@ -1,0 +1,165 @@
+"""Rolling windows with an injected clock, top-k bounds, merging and the report contract."""
+
+from __future__ import annotations
+
+from logwatch.model import Record, Verdict
+from logwatch.stats.aggregator import Aggregator, StatsConfig
+from logwatch.stats.topk import BoundedCounter
+
+T0 = 1_800_000_000.0
+HUMAN = Verdict("human")
+BOT = Verdict("bot", "search", "Googlebot")
+PROBE = Verdict("bot", "scanner", "scanner", probe=True, probe_rules=("secret-file",))
+
+
+def rec(
+    ts: float,
+    path: str = "/",
+    status: int = 200,
+    client: str = "192.0.2.1",
+    rt: float | None = None,
+    query: str = "",
+    referrer: str = "",
+) -> Record:
+    return Record(
+        ts,
+        client,
+        "GET",
+        path,
+        query,
+        "HTTP/1.1",
+        status,
+        10,
+        referrer,
+        "ua",
+        request=f"GET {path} HTTP/1.1",
+        request_time=rt,
+    )
+
+
+def test_windows_count_only_their_own_span() -> None:
+    agg = Aggregator()
+    for i in range(600):  # one request a second for ten minutes
+        agg.add(rec(T0 + i, status=500 if i >= 570 else 200), HUMAN)
+    snap = agg.snapshot()
+    assert snap.windows["1m"].requests == 60
+    assert snap.windows["5m"].requests == 300
+    assert snap.windows["1h"].requests == 600
+    assert snap.windows["1m"].status["5xx"] == 30
+    assert snap.windows["1m"].rate_5xx == 0.5
+    assert snap.windows["5m"].rate_5xx == 0.1
+    assert snap.totals.requests == 600
+
+
+def test_live_clock_moves_windows_forward_without_new_lines() -> None:
+    agg = Aggregator()
+    for i in range(60):
+        agg.add(rec(T0 + i), HUMAN)
+    assert agg.snapshot(now=T0 + 59.5).windows["1m"].requests == 60
+    later = agg.snapshot(now=T0 + 59 + 120)
+    assert later.windows["1m"].requests == 0
+    assert later.windows["5m"].requests == 60
+    assert later.totals.requests == 60
+
+
+def test_out_of_order_lines_land_in_their_own_second() -> None:
+    agg = Aggregator()
+    agg.add(rec(T0 + 100), HUMAN)
+    agg.add(rec(T0 + 10), HUMAN)  # 90 s late
+    snap = agg.snapshot()
+    assert snap.windows["1m"].requests == 1
+    assert snap.windows["5m"].requests == 2
+
+
+def test_previous_window_codes_and_series() -> None:
+    agg = Aggregator()
+    for i in range(120):
+        agg.add(rec(T0 + i, status=404 if i < 60 else 200), HUMAN)
+    w = agg.snapshot().windows["1m"]
+    assert w.codes == {200: 60} and w.codes_prev == {404: 60}
+    assert w.series is not None and len(w.series.requests) == 60
+    assert sum(w.series.requests) * w.series.step == 60
+
+
+def test_top_paths_split_errors_and_latency() -> None:
+    agg = Aggregator()
+    for i in range(100):
+        agg.add(rec(T0 + i / 10, "/api", status=502 if i % 4 == 0 else 200, rt=0.1), HUMAN)
+    agg.add(rec(T0 + 11, "/robots.txt"), BOT)
+    w = agg.snapshot().windows["1m"]
+    top = w.top_paths["human"][0]
+    assert (top.path, top.hits, top.s5xx) == ("/api", 100, 25)
+    assert top.p95 is not None and abs(top.p95 - 0.1) < 0.01
+    assert [p.path for p in w.top_paths["bot"]] == ["/robots.txt"]
+    assert w.top_bots[0].name == "Googlebot" and w.bots["search"] == 1
+    assert abs(w.latency["p95"] - 0.1) < 0.01
+
+
+def test_probes_referrers_and_campaigns() -> None:
+    agg = Aggregator()
+    agg.add(rec(T0, "/.env", 404, client="198.51.100.66"), PROBE)
+    agg.add(rec(T0 + 1, "/.git/config", 404, client="198.51.100.66"), PROBE)
+    agg.add(rec(T0 + 2, "/", referrer="https://www.google.com/search?q=x"), HUMAN)
+    agg.add(rec(T0 + 3, "/", query="utm_source=news&utm_campaign=fall"), HUMAN)
+    snap = agg.snapshot()
+    p = snap.windows["5m"].probes[0]
+    assert (p.client, p.hits, p.distinct_paths, p.last_path) == (
+        "198.51.100.66",
+        2,
+        2,
+        "/.git/config",
+    )
+    assert p.rules == ("secret-file",)
+    assert snap.totals.top_referrers[0] == ("www.google.com", 1)
+    assert snap.totals.top_campaigns[0] == ("news / fall", 1)
+    assert snap.counters["probes"] == {"secret-file": 2}
+
+
+def test_memory_is_bounded_by_configuration_not_lines() -> None:
+    cfg = StatsConfig(top_k=100, slot_top_k=50, recent=100)
+    agg = Aggregator(cfg)
+    for i in range(50_000):  # every request a new path and client
+        agg.add(
+            rec(T0 + i / 50, f"/p{i}", client=f"10.{i // 65536}.{i // 256 % 256}.{i % 256}"), HUMAN
+        )
+    assert len(agg.recent) == 100
+    assert len(agg.seconds) <= 2 * cfg.longest + 1
+    for slot in [*agg.fine.values(), *agg.coarse.values()]:
+        assert len(slot.paths) <= slot.paths.limit and len(slot.clients) <= slot.clients.limit
+    assert len(agg.archive.paths) <= agg.archive.paths.limit
+    snap = agg.snapshot()
+    assert snap.totals.requests == 50_000
+
+
+def test_bounded_counter_keeps_heavy_hitters() -> None:
+    c: BoundedCounter[str] = BoundedCounter(10)
+    for i in range(10_000):
+        c.add("heavy" if i % 3 == 0 else f"tail{i}")
+    assert len(c) <= c.limit
+    assert c.top(1)[0][0] == "heavy"
+
+
+def test_merge_of_two_halves_equals_one_pass() -> None:
+    records = [
+        (rec(T0 + i * 2, f"/p{i % 7}", 404 if i % 5 == 0 else 200), HUMAN if i % 3 else BOT)
+        for i in range(3000)
+    ]
+    whole = Aggregator()
+    for r, v in records:
+        whole.add(r, v)
+    a, b = Aggregator(), Aggregator()
+    for r, v in records[:1500]:
+        a.add(r, v)
+    for r, v in records[1500:]:
+        b.add(r, v)
+    a.merge(b)
+    sw, sm = whole.snapshot(), a.snapshot()
+    assert sm.totals.classes == sw.totals.classes
+    assert sm.totals.status == sw.totals.status
+    assert sm.totals.codes == sw.totals.codes
+    assert [(p.path, p.hits) for p in sm.totals.top_paths["all"]] == [
+        (p.path, p.hits) for p in sw.totals.top_paths["all"]
+    ]
+    for name in ("1m", "5m", "1h"):
+        assert sm.windows[name].requests == sw.windows[name].requests
+        assert sm.windows[name].classes == sw.windows[name].classes

@@ -1,0 +1,201 @@
+"""Every built-in format, the quirks of real logs, the format-string compilers and detection."""
+
+from __future__ import annotations
+
+import pytest
+
+from logwatch.ingest.formats import (
+    FormatError,
+    compile_apache,
+    compile_nginx,
+    detect_format,
+    get_format,
+)
+from logwatch.model import Record
+from logwatch.sanitize import decode
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+COMBINED = f'203.0.113.7 - - [10/Oct/2026:13:55:36 +0000] "GET /a/b?x=1 HTTP/1.1" 200 2326 "https://ex.com/" "{UA}"'
+
+
+def parse(fmt: str, line: str) -> Record:
+    rec = get_format(fmt).parse(decode(line.encode() if isinstance(line, str) else line))
+    assert isinstance(rec, Record), rec
+    return rec
+
+
+def test_combined_fields() -> None:
+    r = parse("combined", COMBINED)
+    assert (r.client, r.method, r.path, r.query, r.protocol) == (
+        "203.0.113.7",
+        "GET",
+        "/a/b",
+        "x=1",
+        "HTTP/1.1",
+    )
+    assert (r.status, r.size, r.referrer, r.user_agent) == (200, 2326, "https://ex.com/", UA)
+    assert r.ts == 1791640536.0
+    assert r.time.isoformat() == "2026-10-10T13:55:36+00:00"
+
+
+def test_common_has_no_agent() -> None:
+    r = parse("common", '192.0.2.1 - bob [10/Oct/2026:13:55:36 -0700] "GET / HTTP/1.0" 404 -')
+    assert r.user_agent == "" and r.size is None and r.status == 404
+    assert r.tz_offset == -420 and r.ts == 1791640536.0 + 7 * 3600
+
+
+def test_vhost_combined() -> None:
+    r = parse("vhost_combined", "shop.example.com:443 " + COMBINED)
+    assert r.vhost == "shop.example.com:443" and r.client == "203.0.113.7"
+
+
+def test_nginx_extra_fields_request_and_upstream_time_and_xff() -> None:
+    r = parse("combined", COMBINED + ' 0.123 0.120 "198.51.100.9, 10.0.0.1"')
+    assert r.request_time == pytest.approx(0.123)
+    assert r.upstream_time == pytest.approx(0.120)
+    assert r.forwarded_for == "198.51.100.9, 10.0.0.1"
+
+
+def test_traefik_clf_duration_in_ms() -> None:
+    line = (
+        '172.17.1.2 - - [24/Nov/2024:13:38:04 +0000] "GET /x HTTP/2" 200 352 "-" "curl/8" '
+        '244 "leaf@docker" "http://172.17.0.3:80" 42ms'
+    )
+    r = parse("combined", line)
+    assert r.request_time == pytest.approx(0.042)
+
+
+def test_ipv6_and_forwarded_for_list_heads() -> None:
+    assert parse("combined", COMBINED.replace("203.0.113.7", "2001:db8::1")).client == "2001:db8::1"
+    r = parse("combined", COMBINED.replace("203.0.113.7", "10.0.0.2, 10.0.0.1, 127.0.0.1"))
+    assert r.client == "10.0.0.2" and r.forwarded_for == "10.0.0.2, 10.0.0.1, 127.0.0.1"
+    r = parse("combined", COMBINED.replace("203.0.113.7", '"10.5.1.1, 199.96.1.1" 10.2.1.185'))
+    assert r.client == "10.5.1.1"
+
+
+def test_quirks_hex_escapes_tls_dash_empty_request() -> None:
+    tls = r'45.1.2.3 - - [10/Oct/2026:13:55:36 +0000] "\x16\x03\x01\x02\x00\x01" 400 157 "-" "-"'
+    r = parse("combined", tls)
+    assert r.method == "" and r.path == "" and r.request.startswith("\\x16\\x03")
+    for req in ("-", ""):
+        r = parse("combined", COMBINED.replace("GET /a/b?x=1 HTTP/1.1", req))
+        assert r.method == "" and r.request == req
+
+
+def test_non_utf8_bytes_crlf_trailing_spaces_numeric_timezone() -> None:
+    raw = COMBINED.replace("/a/b", "/caf\xe9").encode("latin-1") + b"   \r"
+    r = get_format("combined").parse(decode(raw.rstrip(b"\r")))
+    assert isinstance(r, Record) and r.path == "/caf\\xe9"
+    assert parse("combined", COMBINED.replace("+0000", "+0530")).tz_offset == 330
+
+
+def test_control_characters_are_escaped_at_ingestion() -> None:
+    raw = COMBINED.replace("/a/b", "/\x1b]0;pwned\x07\u202e").encode()
+    r = get_format("combined").parse(decode(raw))
+    assert isinstance(r, Record)
+    assert "\x1b" not in r.path and "\x07" not in r.path and "\u202e" not in r.path
+    assert r.path == "/\\x1b]0;pwned\\x07\\u202e"
+
+
+def test_long_fields_are_capped() -> None:
+    r = parse("combined", COMBINED.replace("/a/b", "/" + "a" * 50_000))
+    assert len(r.path) <= 2048 and r.path.endswith("…")
+
+
+def test_bad_lines_get_a_reason() -> None:
+    fmt = get_format("combined")
+    assert fmt.parse("hello world") == "does not match combined"
+    assert fmt.parse(COMBINED.replace("10/Oct/2026", "99/Foo/2026")) == "bad timestamp"
+
+
+def test_caddy_json() -> None:
+    line = (
+        '{"level":"info","ts":1693840791.75,"logger":"http.log.access","msg":"handled request",'
+        '"request":{"remote_ip":"172.17.0.1","client_ip":"198.51.100.4","proto":"HTTP/2.0",'
+        '"method":"GET","host":"ex.com","uri":"/p?q=1","headers":{"User-Agent":["curl/8.0"],'
+        '"Referer":["https://r.example/"]}},"duration":0.0123,"size":512,"status":404}'
+    )
+    r = parse("caddy", line)
+    assert (r.client, r.method, r.path, r.query, r.status, r.size) == (
+        "198.51.100.4",
+        "GET",
+        "/p",
+        "q=1",
+        404,
+        512,
+    )
+    assert r.user_agent == "curl/8.0" and r.vhost == "ex.com" and r.request_time == 0.0123
+
+
+def test_traefik_json() -> None:
+    line = (
+        '{"ClientHost":"172.17.0.1","DownstreamContentSize":356,"DownstreamStatus":404,'
+        '"Duration":215563000,"RequestHost":"t.local","RequestMethod":"GET","RequestPath":"/x.dtd",'
+        '"RequestProtocol":"HTTP/1.1","StartUTC":"2021-12-08T14:02:43.464763557Z",'
+        '"request_User-Agent":"Nikto"}'
+    )
+    r = parse("traefik", line)
+    assert (r.client, r.path, r.status, r.user_agent) == ("172.17.0.1", "/x.dtd", 404, "Nikto")
+    assert r.request_time == pytest.approx(0.215563)
+    assert r.ts == pytest.approx(1638972163.464763)
+
+
+def test_nginx_escape_json_and_json_control_characters() -> None:
+    line = (
+        '{"time_iso8601":"2026-10-10T13:55:36+02:00","remote_addr":"192.0.2.9",'
+        '"request":"GET /x\\u001b[2J HTTP/1.1","status":"200","body_bytes_sent":"10",'
+        '"http_referer":"","http_user_agent":"Wget/1.21","request_time":"0.005"}'
+    )
+    r = parse("nginx_json", line)
+    assert r.path == "/x\\x1b[2J" and r.status == 200 and r.request_time == 0.005
+    assert r.tz_offset == 120
+    assert get_format("nginx_json").parse("[" * 5000 + "]" * 5000) == "not JSON"
+    assert get_format("nginx_json").parse("{" + '"a":' * 3000) == "bad JSON"
+
+
+def test_nginx_log_format_compiler() -> None:
+    fmt = compile_nginx(
+        '$remote_addr - $remote_user [$time_local] "$request" $status '
+        '$body_bytes_sent "$http_referer" "$http_user_agent" $request_time'
+    )
+    r = fmt.parse(COMBINED + " 0.250")
+    assert isinstance(r, Record) and r.request_time == 0.25 and r.path == "/a/b"
+    assert fmt.parse("garbage") == "does not match nginx log_format"
+
+
+def test_apache_logformat_compiler_with_escaped_quotes_and_microseconds() -> None:
+    fmt = compile_apache('%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\" %D')
+    r = fmt.parse(COMBINED + " 1500")
+    assert isinstance(r, Record) and r.request_time == pytest.approx(0.0015)
+    assert r.user_agent == UA and r.status == 200
+
+
+def test_get_format_rejects_unknown_names() -> None:
+    with pytest.raises(FormatError):
+        get_format("nonsense")
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([COMBINED] * 5, "combined"),
+        (['192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.0" 200 5'] * 5, "common"),
+        (["ex.com:80 " + COMBINED] * 5, "vhost_combined"),
+        ([COMBINED + " 0.010 0.009"] * 5, "combined_extra"),
+        (
+            [
+                '{"ts":1.7e9,"logger":"http.log.access","request":{"remote_ip":"1.2.3.4","method":"GET",'
+                '"uri":"/"},"status":200}'
+            ]
+            * 3,
+            "caddy",
+        ),
+    ],
+)
+def test_detection_picks_the_most_specific_format(lines: list[str], expected: str) -> None:
+    detection = detect_format(lines)
+    assert detection is not None and detection.format.name == expected
+
+
+def test_detection_fails_on_non_logs() -> None:
+    assert detect_format(["just some text", "more text"]) is None

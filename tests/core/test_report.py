@@ -1,0 +1,120 @@
+"""`logwatch report`: the JSON contract, the text report, malformed counting, exit codes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from logwatch.cli import main
+
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+
+
+def line(i: int, path: str = "/", status: int = 200, ua: str = UA) -> str:
+    return (
+        f"192.0.2.{i % 250} - - [10/Oct/2026:13:{i // 60 % 60:02d}:{i % 60:02d} +0000] "
+        f'"GET {path} HTTP/1.1" {status} 100 "-" "{ua}"'
+    )
+
+
+@pytest.fixture
+def access_log(tmp_path: Path) -> Path:
+    rows = [line(i, "/page" if i % 2 else "/style.css") for i in range(200)]
+    rows += [line(300, "/x", 503, "curl/8.0"), "this is not a request", "\x00\x01binary junk"]
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(rows) + "\n\n")
+    return p
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["report", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_report_json_contract(access_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, str(access_log))
+    for key in (
+        "format",
+        "lines",
+        "parsed",
+        "malformed",
+        "classes",
+        "status",
+        "bots",
+        "probes",
+        "top_paths",
+    ):
+        assert key in out
+    assert out["format"] == "combined"
+    assert out["lines"] == 203 and out["parsed"] == 201
+    assert out["lines"] == out["parsed"] + out["malformed"]["count"]
+    assert sum(out["classes"].values()) == out["parsed"]
+    assert sum(out["status"].values()) == out["parsed"]
+    assert out["malformed"]["reasons"] == {"does not match combined": 2}
+    assert out["status"]["5xx"] == 1
+    assert out["classes"]["asset"] == 100
+
+
+def test_gzip_and_stdin(
+    access_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gz = tmp_path / "access.log.gz"
+    gz.write_bytes(gzip.compress(access_log.read_bytes()))
+    assert run_json(capsys, str(gz))["parsed"] == 201
+    proc = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "-"],
+        input=access_log.read_bytes(),
+        capture_output=True,
+        check=True,
+        env={"PYTHONPATH": str(Path(__file__).parents[2] / "src")},
+    )
+    assert json.loads(proc.stdout)["parsed"] == 201
+
+
+def test_text_report_mentions_the_figures(
+    access_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(access_log)]) == 0
+    text = capsys.readouterr().out
+    assert "format     combined" in text and "malformed 2" in text and "/page" in text
+
+
+def test_unknown_format_exits_2_with_a_sample_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "weird.log"
+    p.write_text("alpha beta gamma\n" * 10)
+    assert main(["report", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "alpha beta gamma" in err and "--format" in err
+
+
+def test_missing_file_and_directory_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(tmp_path / "nope.log")]) == 2
+    assert main(["report", str(tmp_path)]) == 2
+    assert "directory" in capsys.readouterr().err
+
+
+def test_one_bad_file_does_not_stop_the_others(
+    access_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run_json(capsys, str(tmp_path / "missing.log"), str(access_log))
+    assert out["parsed"] == 201
+
+
+def test_explicit_format_string(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "t.log"
+    p.write_text("\n".join(line(i) + " 0.5" for i in range(10)) + "\n")
+    spec = (
+        '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+        '"$http_referer" "$http_user_agent" $request_time'
+    )
+    out = run_json(capsys, "--format", spec, str(p))
+    assert out["parsed"] == 10 and abs(out["latency"]["p50"] - 0.5) < 0.03
