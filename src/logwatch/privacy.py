@@ -164,12 +164,15 @@ class ClientHasher:
         if ip in _NO_CLIENT:
             return ip
         day = int((self._clock() if now is None else now) // _DAY)
-        text = canonical_ip(ip) or ip.strip()
-        digest = hashlib.blake2b(
-            text.encode("utf-8", "surrogatepass"),
-            key=self._key_for(day),
-            digest_size=self.DIGEST_BYTES,
-        )
+        key = self._key_for(day)
+        # The packed bytes are the canonical form of an address; any other value (a hostname) is
+        # hashed with a different salt, so a name can never take an address's id.
+        packed = _packed(ip)
+        if packed is not None:
+            digest = hashlib.blake2b(packed, key=key, digest_size=self.DIGEST_BYTES)
+        else:
+            text = ip.strip().encode("utf-8", "surrogatepass")
+            digest = hashlib.blake2b(text, key=key, digest_size=self.DIGEST_BYTES, salt=b"name")
         return "h:" + digest.hexdigest()
 
     def export_secret_for_worker(self) -> bytes:
