@@ -1,0 +1,155 @@
+"""Find where "since T" begins in a large, time-ordered log without reading all of it.
+
+Access logs are (nearly) in time order, so the first line at or after `since` can be found by a
+binary search over byte offsets: seek, skip to the next newline, read a line, ask the caller's
+`time_of(line)` for its time. Lines whose time cannot be read (None) are stepped over. Once the
+range is small, a short forward scan finds the exact line. The cost is a few dozen small reads,
+whatever the size of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+ReadAt = Callable[[int, int], bytes]
+TimeOf = Callable[[bytes], float | None]
+
+_PROBE_BYTES = 4096
+_SCAN_BYTES = 64 * 1024
+# How many unreadable lines a probe steps over before it gives up on that part of the file.
+_PROBE_LINES = 64
+
+
+class _Cursor:
+    """Reads lines at byte offsets through a small cache, counting the bytes it reads."""
+
+    __slots__ = ("_buf", "_buf_at", "_read_at", "_size", "bytes_read", "max_line")
+
+    def __init__(self, read_at: ReadAt, size: int, max_line: int) -> None:
+        self._read_at = read_at
+        self._size = size
+        self._buf = b""
+        self._buf_at = 0
+        self.bytes_read = 0
+        self.max_line = max_line
+
+    def _read(self, offset: int, n: int) -> bytes:
+        data = self._read_at(offset, n)
+        self.bytes_read += len(data)
+        return data
+
+    def line_at(self, start: int, block: int) -> tuple[bytes, int] | None:
+        """The line beginning at `start` and the offset after it; None at the end of the file.
+
+        A line longer than max_line is returned cut (it is only probed, never emitted).
+        """
+        if start >= self._size:
+            return None
+        rel = start - self._buf_at
+        if 0 <= rel < len(self._buf):
+            i = self._buf.find(b"\n", rel)
+            if i >= 0:
+                return self._buf[rel:i], self._buf_at + i + 1
+        self._buf_at = start
+        self._buf = self._read(start, block)
+        while True:
+            i = self._buf.find(b"\n")
+            if i >= 0:
+                return self._buf[:i], start + i + 1
+            if start + len(self._buf) >= self._size:
+                return self._buf, self._size
+            if len(self._buf) >= self.max_line:
+                end = self.next_line_start(start + len(self._buf))
+                return self._buf[: self.max_line], end
+            more = self._read(start + len(self._buf), max(block, len(self._buf)))
+            if not more:
+                return self._buf, start + len(self._buf)
+            self._buf += more
+
+    def next_line_start(self, pos: int) -> int:
+        """The first line start at or after `pos` (pos itself if a newline ends just before it)."""
+        if pos <= 0:
+            return 0
+        at = pos - 1
+        while at < self._size:
+            data = self._read(at, _PROBE_BYTES)
+            if not data:
+                break
+            i = data.find(b"\n")
+            if i >= 0:
+                return at + i + 1
+            at += len(data)
+        return self._size
+
+
+def find_start(
+    read_at: ReadAt,
+    size: int,
+    since: float,
+    time_of: TimeOf,
+    *,
+    max_line_bytes: int = 64 * 1024,
+) -> tuple[int, int]:
+    """Return (offset of the first line whose time is >= since, bytes read to find it).
+
+    When every line is older than `since`, the offset is the start of the last, unterminated line
+    (or `size`), so following goes on from there. `read_at(offset, n)` reads up to n bytes.
+    """
+    cur = _Cursor(read_at, size, max_line_bytes)
+
+    def probe(pos: int, limit: int) -> tuple[int, float, int] | None:
+        """First line starting in [pos, limit) with a readable time: (start, time, next start)."""
+        start = cur.next_line_start(pos)
+        for _ in range(_PROBE_LINES):
+            if start >= limit:
+                return None
+            got = cur.line_at(start, _PROBE_BYTES)
+            if got is None:
+                return None
+            line, nxt = got
+            t = _safe_time(time_of, line)
+            if t is not None:
+                return start, t, nxt
+            start = nxt
+        return None
+
+    # Invariant: every timed line starting before `lo` is older than `since`; `lo` is a line start.
+    lo, hi = 0, size
+    while hi - lo > _SCAN_BYTES:
+        mid = (lo + hi) // 2
+        found = probe(mid, hi)
+        if found is None:
+            hi = mid
+            continue
+        start, t, nxt = found
+        if t < since:
+            lo = nxt
+        else:
+            hi = start
+    # Short forward scan from lo for the exact first line.
+    start = lo
+    while True:
+        got = cur.line_at(start, _SCAN_BYTES)
+        if got is None:
+            return size, cur.bytes_read
+        line, nxt = got
+        if nxt >= size and not _ends_with_newline(cur, size):
+            # The unterminated last line: start there so it is read once complete.
+            return start, cur.bytes_read
+        when = _safe_time(time_of, line)
+        if when is not None and when >= since:
+            return start, cur.bytes_read
+        start = nxt
+
+
+def _ends_with_newline(cur: _Cursor, size: int) -> bool:
+    if size == 0:
+        return True
+    return cur._read(size - 1, 1) == b"\n"
+
+
+def _safe_time(time_of: TimeOf, line: bytes) -> float | None:
+    try:
+        return time_of(line)
+    except Exception:
+        return None

@@ -1,0 +1,860 @@
+"""Follow log files, globs and standard input through every kind of rotation; yield line batches.
+
+    follower = Follower(["/var/log/nginx/*access*.log"], since=time.time() - 3600, time_of=ts_of)
+    async for batch in follower.batches():      # LineBatch(source, lines, too_long, history)
+        ...
+    follower.stop()                              # from anywhere; batches() then ends
+
+How it works
+- One task per source. A task reads its file in big chunks (1 MiB, `os.pread` in a worker thread,
+  so the event loop never blocks), splits them with `bytes.split`, and puts batches on one bounded
+  queue. When the consumer is slow, `queue.put` waits: the readers pause and the file itself is the
+  buffer (the lag is reported by `states()`), so memory stays bounded.
+- Change notification comes from watchfiles (inotify and friends) on the directories involved; a
+  slow safety poll runs beside it, and `force_polling=True` (or a watcher that cannot start) polls
+  every `poll_interval` instead.
+- Files are identified by (st_dev, st_ino), never by name. At EOF a task stats its path:
+  * another file is there now (rename+create, delete+recreate, a re-pointed symlink): the old file
+    is kept open and drained — also of lines written to it after the rotation (nginx writes to the
+    old file until it reopens) — until it has been quiet for `rotate_grace` seconds; the new file is
+    read from its start;
+  * nothing is there: state "missing", keep waiting, keep draining the old file;
+  * the same file, but shorter than what we read, or with other bytes just before our offset
+    (copytruncate, even when it has grown again since): read it again from the start.
+- A file already read to some offset and then seen again under another name (access.log becomes
+  access.log.1 while a glob also matches that) continues from that offset: nothing is read twice.
+- Compressed files (.gz .bz2 .xz) are read once, transparently, when named; never followed. Glob
+  matches of rotated names (access.log.1, access.log.2.gz, access.log-20240101) are not followed
+  unless the pattern is about them (see `sources`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bz2
+import contextlib
+import gzip
+import io
+import lzma
+import os
+import stat
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import SourceState
+from . import sources
+from .since import find_start
+
+CHUNK_BYTES = 1 << 20
+# Bytes remembered just before the read offset: if the file no longer holds them there, it was
+# truncated and rewritten (copytruncate followed by fast writes) and is read again from the start.
+_TAIL_BYTES = 64
+# How many finished (file identity → offset) records are kept to avoid re-reading renamed files.
+_FINISHED_MAX = 1024
+
+
+@dataclass(slots=True)
+class LineBatch:
+    """Complete lines from one source, in file order."""
+
+    source: str  # the file path as followed (or "-" for stdin): the source label
+    lines: list[bytes]  # without b"\n" (a trailing b"\r" may remain)
+    too_long: int = 0  # lines longer than max_line_bytes: dropped whole, counted here
+    history: bool = False  # True while reading content that existed at start (backfill)
+
+
+class _Splitter:
+    """Cuts a byte stream into lines; holds at most max_line_bytes of an unfinished line."""
+
+    __slots__ = ("max", "pending", "skipping")
+
+    def __init__(self, max_line_bytes: int) -> None:
+        self.max = max_line_bytes
+        self.pending = b""
+        self.skipping = False  # inside an overlong line: drop bytes until its newline
+
+    def feed(self, data: bytes) -> tuple[list[bytes], int]:
+        too_long = 0
+        if self.skipping:
+            i = data.find(b"\n")
+            if i < 0:
+                return [], 0
+            self.skipping = False
+            too_long = 1
+            data = data[i + 1 :]
+        if self.pending:
+            data = self.pending + data
+            self.pending = b""
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        if len(rest) > self.max:
+            self.skipping = True
+        else:
+            self.pending = rest
+        if len(data) > self.max and max(map(len, lines), default=0) > self.max:
+            kept = [line for line in lines if len(line) <= self.max]
+            too_long += len(lines) - len(kept)
+            lines = kept
+        return lines, too_long
+
+    def flush(self) -> tuple[list[bytes], int]:
+        """The stream ended: hand out the unfinished line (or count it, if it was overlong)."""
+        if self.skipping:
+            self.skipping = False
+            return [], 1
+        rest, self.pending = self.pending, b""
+        return ([rest] if rest else []), 0
+
+
+class _Handle:
+    """One open file: where we are in it and what we last saw."""
+
+    __slots__ = ("fd", "ident", "last_growth", "offset", "path", "size", "splitter", "tail")
+
+    def __init__(self, fd: int, ident: tuple[int, int], path: str, offset: int, max_line: int):
+        self.fd = fd
+        self.ident = ident
+        self.path = path
+        self.offset = offset
+        self.size = offset
+        self.tail = b""
+        self.splitter = _Splitter(max_line)
+        self.last_growth = time.monotonic()
+
+
+class _Source:
+    """One followed name (a path, or stdin) and the files that have been behind it."""
+
+    def __init__(self, name: str, explicit: bool, history: bool) -> None:
+        self.name = name
+        self.explicit = explicit
+        self.cur: _Handle | None = None
+        self.draining: list[_Handle] = []
+        self.history = history  # still reading content that existed at start
+        self.first_open = True
+        self.finished = False
+        self.wake = asyncio.Event()
+        self.state = SourceState(
+            name=name, label="stdin" if name == sources.STDIN else os.path.basename(name)
+        )
+        self.history_start = 0
+        self.history_total = 0
+        self.behind_since: float | None = None
+        self.last_time: float | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.rotations = 0
+        self.truncations = 0
+
+    def set(self, state: str, message: str = "") -> None:
+        self.state.state = state
+        self.state.message = message
+
+
+class Follower:
+    """Follow `patterns` (paths, globs, "-") and yield `LineBatch`es until stopped or all closed.
+
+    History: with `since` (epoch seconds) and `time_of`, each file present at start is read from
+    the first line at or after `since` (found by binary search); with `from_start`, from its
+    start; otherwise from its end. `follow=False` reads what is there and finishes (from the start
+    unless `since` is given). Files that appear later are read from their start.
+    """
+
+    def __init__(
+        self,
+        patterns: list[str],
+        *,
+        since: float | None = None,
+        time_of: Callable[[bytes], float | None] | None = None,
+        poll_interval: float = 0.25,
+        max_line_bytes: int = 64 * 1024,
+        batch_lines: int = 5000,
+        max_queue: int = 16,
+        from_start: bool = False,
+        follow: bool = True,
+        force_polling: bool = False,
+        include_rotated: bool = False,
+        rotate_grace: float = 5.0,
+        stdin: int | None = None,
+    ) -> None:
+        if not patterns:
+            raise ValueError("no paths to follow")
+        self.patterns = list(patterns)
+        self.since = since
+        self.time_of = time_of
+        self.poll_interval = poll_interval
+        self.max_line_bytes = max_line_bytes
+        self.batch_lines = max(1, batch_lines)
+        self.max_queue = max(1, max_queue)
+        self.from_start = from_start or (not follow and since is None)
+        self.follow = follow
+        self.force_polling = force_polling
+        self.include_rotated = include_rotated
+        self.rotate_grace = rotate_grace
+        self._stdin_fd = stdin
+        # Notification is the fast path; the safety poll only catches what it might miss.
+        self._safety_interval = max(2.0, poll_interval)
+        self._sources: dict[str, _Source] = {}
+        self._empty_globs: dict[str, SourceState] = {}
+        self._claims: dict[tuple[int, int], _Handle] = {}
+        self._finished: OrderedDict[tuple[int, int], tuple[int, bytes]] = OrderedDict()
+        self._queue: asyncio.Queue[LineBatch | None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._rescan = asyncio.Event()
+        self._watch_stop: asyncio.Event | None = None
+        self._watching = False
+        self.bytes_read = 0  # total bytes read from files (for tests and benchmarks)
+
+    # ----------------------------------------------------------------------------- public API
+
+    async def batches(self) -> AsyncIterator[LineBatch]:
+        """Yield batches until stop() or until every source is closed. Never raises for a source."""
+        if self._started:
+            raise RuntimeError("Follower.batches() can only be iterated once")
+        self._started = True
+        if self._stopping:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue(self.max_queue)
+        self._rescan = asyncio.Event()
+        self._spawn(self._supervise())
+        try:
+            while True:
+                item = await self._queue.get()
+                if item is None:
+                    return
+                yield item
+        finally:
+            self._shutdown()
+
+    def stop(self) -> None:
+        """Stop following; batches() ends. Safe to call from any thread, more than once."""
+        loop = self._loop
+        if loop is None:
+            self._stopping = True
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._shutdown()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(self._shutdown)
+
+    def states(self) -> list[SourceState]:
+        """A copy of every source's state, for status bars and JSON reports."""
+        out: list[SourceState] = []
+        now = time.monotonic()
+        for src in self._sources.values():
+            st = src.state
+            lag = 0
+            for h in src.draining:
+                lag += max(0, h.size - h.offset)
+            if src.cur is not None:
+                lag += max(0, src.cur.size - src.cur.offset)
+            extra = dict(st.extra)
+            extra["lag_bytes"] = lag
+            if src.history_total or src.history:
+                done = 0
+                if src.cur is not None:
+                    done = min(src.history_total, max(0, src.cur.offset - src.history_start))
+                extra["history_bytes_done"] = src.history_total if not src.history else done
+                extra["history_bytes_total"] = src.history_total
+            if src.rotations:
+                extra["rotations"] = src.rotations
+            if src.truncations:
+                extra["truncations"] = src.truncations
+            lag_seconds = 0.0
+            if lag and src.behind_since is not None:
+                lag_seconds = now - src.behind_since
+                if src.last_time is not None:
+                    lag_seconds = max(0.0, time.time() - src.last_time)
+            out.append(
+                SourceState(
+                    name=st.name,
+                    label=st.label,
+                    state=st.state,
+                    message=st.message,
+                    lines=st.lines,
+                    lag_seconds=lag_seconds,
+                    extra=extra,
+                )
+            )
+        for st in self._empty_globs.values():
+            out.append(SourceState(st.name, st.label, st.state, st.message, 0, 0.0, {}))
+        return out
+
+    @property
+    def history_done(self) -> bool:
+        """True once every source present at start has been read up to where it stood."""
+        return self._started and not any(s.history for s in self._sources.values())
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _shutdown(self) -> None:
+        if self._stopping and self._queue is None:
+            return
+        self._stopping = True
+        if self._watch_stop is not None:
+            self._watch_stop.set()
+        for task in list(self._tasks):
+            task.cancel()
+        for src in self._sources.values():
+            for h in [*src.draining, *([src.cur] if src.cur else [])]:
+                with contextlib.suppress(OSError):
+                    os.close(h.fd)
+            src.draining.clear()
+            src.cur = None
+        self._claims.clear()
+        q = self._queue
+        if q is not None:
+            while not q.empty():
+                q.get_nowait()
+            q.put_nowait(None)
+
+    async def _emit(self, src: _Source, lines: list[bytes], too_long: int, history: bool) -> None:
+        if not lines and not too_long:
+            return
+        assert self._queue is not None
+        n = self.batch_lines
+        if self.time_of is not None and lines:
+            try:
+                src.last_time = self.time_of(lines[-1])
+            except Exception:
+                src.last_time = None
+        for i in range(0, max(len(lines), 1), n):
+            part = lines[i : i + n] if len(lines) > n else lines
+            src.state.lines += len(part)
+            await self._queue.put(LineBatch(src.name, part, too_long if i == 0 else 0, history))
+
+    # ---- discovery
+
+    async def _supervise(self) -> None:
+        initial = True
+        watcher: asyncio.Task[None] | None = None
+        watched: set[str] = set()
+        only_stdin = all(p == sources.STDIN for p in self.patterns)
+        while not self._stopping:
+            try:
+                matches = await asyncio.to_thread(
+                    sources.expand, self.patterns, include_rotated=self.include_rotated
+                )
+            except Exception as exc:  # a broken pattern must not end the others
+                matches = []
+                sys.stderr.write(f"logwatch: cannot expand patterns: {exc}\n")
+            self._note_empty_globs(matches)
+            for m in matches:
+                if m.path in self._sources:
+                    continue
+                if not initial and self._known_elsewhere(m):
+                    continue
+                src = _Source(m.path, m.explicit, history=initial)
+                self._sources[m.path] = src
+                if m.path == sources.STDIN:
+                    src.task = self._spawn(self._run_stdin(src))
+                else:
+                    src.task = self._spawn(self._run_file(src))
+            self._forget_vanished_globs()
+            if not self.follow or only_stdin:
+                break
+            if not self.force_polling:
+                dirs = await asyncio.to_thread(
+                    sources.watch_dirs,
+                    self.patterns,
+                    [s.name for s in self._sources.values() if s.name != sources.STDIN],
+                )
+                if watcher is None or watcher.done() or dirs != watched:
+                    if watcher is not None:
+                        watcher.cancel()
+                    watched = dirs
+                    watcher = self._spawn(self._watch(dirs)) if dirs else None
+            initial = False
+            interval = self.poll_interval if not self._watching else self._safety_interval
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await self._rescan.wait()
+            self._rescan.clear()
+        # Nothing more can appear: finish once every source has closed.
+        pending = [s.task for s in self._sources.values() if s.task is not None]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._queue is not None and not self._stopping:
+            await self._queue.put(None)
+
+    def _known_elsewhere(self, m: sources.Match) -> bool:
+        """A new glob match that is a file we already hold under another name is not a new file."""
+        try:
+            st = os.stat(m.path)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) in self._claims
+
+    def _note_empty_globs(self, matches: list[sources.Match]) -> None:
+        hit = {m.pattern for m in matches}
+        for p in self.patterns:
+            if p == sources.STDIN or not sources.is_glob(p):
+                continue
+            if p in hit:
+                self._empty_globs.pop(p, None)
+            elif p not in self._empty_globs:
+                verb = "waiting for a file to appear" if self.follow else "nothing to read"
+                self._empty_globs[p] = SourceState(
+                    name=p, label=p, state="missing", message=f"no file matches {p}; {verb}"
+                )
+
+    def _forget_vanished_globs(self) -> None:
+        for name, src in list(self._sources.items()):
+            if src.finished and not src.explicit and src.state.state == "missing":
+                del self._sources[name]
+
+    async def _watch(self, dirs: set[str]) -> None:
+        try:
+            from watchfiles import awatch
+        except ImportError:  # pragma: no cover - watchfiles is a dependency
+            return
+        self._watch_stop = asyncio.Event()
+        self._watching = True
+        try:
+            async for _changes in awatch(
+                *sorted(dirs),
+                watch_filter=None,
+                debounce=max(50, int(self.poll_interval * 1000)),
+                step=20,
+                stop_event=self._watch_stop,
+                recursive=False,
+                ignore_permission_denied=True,
+            ):
+                self._rescan.set()
+                for src in self._sources.values():
+                    src.wake.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            pass  # the directory went away or notification is unavailable: poll instead
+        finally:
+            self._watching = False
+
+    async def _sleep_until_woken(self, src: _Source) -> None:
+        interval = self._safety_interval if self._watching else self.poll_interval
+        if src.draining:
+            interval = min(interval, max(self.poll_interval, 0.05))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(interval):
+                await src.wake.wait()
+        src.wake.clear()
+
+    # ---- files
+
+    async def _run_file(self, src: _Source) -> None:
+        try:
+            while not self._stopping:
+                progressed = await self._pump(src)
+                if src.finished:
+                    break
+                if not progressed:
+                    await self._sleep_until_woken(src)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let one source end the others
+            src.set("error", f"{type(exc).__name__}: {exc}")
+            src.finished = True
+
+    async def _pump(self, src: _Source) -> bool:
+        """Read what is new in every file of `src`, then look for rotation. True if lines came."""
+        progressed = False
+        for h in list(src.draining):
+            if await self._read(src, h, history=False):
+                progressed = True
+            elif not self.follow or time.monotonic() - h.last_growth >= self.rotate_grace:
+                await self._release(src, h)
+                src.draining.remove(h)
+        if src.cur is not None:
+            if await self._read(src, src.cur, history=src.history):
+                return True
+            if src.history:
+                src.history = False
+            if not self.follow:
+                await self._release(src, src.cur)
+                src.cur = None
+                src.finished = True
+                src.set("closed", "read to the end")
+                return progressed
+            if not src.draining and src.state.state in ("reading", "rotated", "starting"):
+                src.set("following")
+        progressed |= await self._check_path(src)
+        return progressed
+
+    async def _check_path(self, src: _Source) -> bool:
+        path = src.name
+        try:
+            st = await asyncio.to_thread(os.stat, path)
+        except (FileNotFoundError, NotADirectoryError):
+            return self._gone(src)
+        except PermissionError:
+            src.set("error", f"permission denied reaching {path}")
+            src.history = False
+            return self._give_up_if_once(src)
+        except OSError as exc:
+            src.set("error", f"cannot stat {path}: {exc.strerror or exc}")
+            src.history = False
+            return self._give_up_if_once(src)
+        if stat.S_ISDIR(st.st_mode):
+            src.set("error", f"{path} is a directory, not a log file (try {path}/*.log)")
+            src.history = False
+            return self._give_up_if_once(src)
+        if not stat.S_ISREG(st.st_mode):
+            src.set("error", f"{path} is not a regular file")
+            src.history = False
+            return self._give_up_if_once(src)
+        ident = (st.st_dev, st.st_ino)
+        if src.cur is not None and src.cur.ident == ident:
+            return False
+        if src.cur is not None:
+            # Another file has taken the name: finish the old one in the background.
+            src.draining.append(src.cur)
+            src.cur = None
+            src.rotations += 1
+            src.set("rotated", f"rotated at {time.strftime('%H:%M:%S')}; reading the new file")
+        return await self._open(src, path)
+
+    def _give_up_if_once(self, src: _Source) -> bool:
+        if not self.follow or src.first_open:
+            # Reported once at start; in follow mode keep trying quietly (permissions change).
+            src.first_open = False
+            if not self.follow:
+                src.finished = True
+        return False
+
+    def _gone(self, src: _Source) -> bool:
+        if src.cur is not None:
+            src.draining.append(src.cur)
+            src.cur = None
+        if src.first_open:
+            src.history = False
+        src.first_open = False
+        if not self.follow:
+            src.set("missing", f"{src.name} does not exist")
+            src.finished = True
+            return False
+        if src.explicit:
+            src.set("missing", f"{src.name} is not there; waiting for it to appear")
+        else:
+            src.set("missing", f"{src.name} is gone (deleted or rotated away)")
+            if not src.draining:
+                src.finished = True  # a glob will find it again if it comes back
+        return False
+
+    async def _open(self, src: _Source, path: str) -> bool:
+        if sources.is_compressed(path):
+            return await self._read_compressed(src, path)
+        try:
+            fd = await asyncio.to_thread(os.open, path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return self._gone(src)
+        except PermissionError:
+            src.set("error", f"permission denied: cannot read {path} (try a user in group adm)")
+            src.history = False
+            return self._give_up_if_once(src)
+        except OSError as exc:
+            src.set("error", f"cannot open {path}: {exc.strerror or exc}")
+            src.history = False
+            return self._give_up_if_once(src)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                os.close(fd)
+                src.set("error", f"{path} is not a regular file")
+                return self._give_up_if_once(src)
+            ident = (st.st_dev, st.st_ino)
+            owner = self._claims.get(ident)
+            if owner is not None:
+                os.close(fd)
+                return self._adopt(src, owner)
+            offset, tail = await self._start_offset(src, fd, st.st_size, ident)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise
+        h = _Handle(fd, ident, path, offset, self.max_line_bytes)
+        h.tail = tail
+        h.size = st.st_size
+        self._claims[ident] = h
+        src.cur = h
+        if src.history:
+            src.history_start = offset
+            src.history_total = max(0, st.st_size - offset)
+            src.set("reading", "reading history")
+        elif src.state.state != "rotated":
+            src.set("following")
+        src.first_open = False
+        return True
+
+    def _adopt(self, src: _Source, owner: _Handle) -> bool:
+        """The file at our name is already open (being drained, or followed under another name)."""
+        for other in self._sources.values():
+            if owner in other.draining:
+                other.draining.remove(owner)
+                owner.path = src.name
+                src.cur = owner
+                src.first_open = False
+                src.history = False
+                if src.state.state != "rotated":
+                    src.set("following")
+                return True
+        holder = next((o.name for o in self._sources.values() if o.cur is owner), "?")
+        src.set("following", f"same file as {holder}; read once there")
+        src.first_open = False
+        src.history = False
+        return False
+
+    async def _start_offset(
+        self, src: _Source, fd: int, size: int, ident: tuple[int, int]
+    ) -> tuple[int, bytes]:
+        seen = self._finished.pop(ident, None)
+        if seen is not None:
+            offset, tail = seen
+            if offset <= size and await asyncio.to_thread(_tail_matches, fd, offset, tail):
+                src.history = False
+                return offset, tail
+        if not src.history:
+            return 0, b""
+        if self.since is not None and self.time_of is not None and size:
+            time_of = self.time_of
+
+            def search() -> tuple[int, int]:
+                return find_start(
+                    lambda off, n: os.pread(fd, n, off),
+                    size,
+                    self.since or 0.0,
+                    time_of,
+                    max_line_bytes=self.max_line_bytes,
+                )
+
+            offset, probed = await asyncio.to_thread(search)
+            self.bytes_read += probed
+            src.state.extra["since_probe_bytes"] = probed
+        elif self.from_start or self.since is not None:
+            offset = 0
+        else:
+            offset = await asyncio.to_thread(_last_line_start, fd, size, self.max_line_bytes)
+        tail = await asyncio.to_thread(_read_tail, fd, offset) if offset else b""
+        return offset, tail
+
+    async def _read(self, src: _Source, h: _Handle, *, history: bool) -> bool:
+        """Read one chunk of `h` from its offset; emit its lines. True if any bytes came."""
+        data, size, intact = await asyncio.to_thread(_read_chunk, h.fd, h.offset, h.tail)
+        h.size = size
+        if not intact:
+            # copytruncate: the file was cut below our offset (and may have grown again).
+            src.truncations += 1
+            lines, too_long = h.splitter.flush()
+            await self._emit(src, lines, too_long, history=False)
+            h.offset = 0
+            h.tail = b""
+            src.history = False
+            src.set(
+                "following", f"truncated at {time.strftime('%H:%M:%S')}; reading from the start"
+            )
+            data, size, _ = await asyncio.to_thread(_read_chunk, h.fd, 0, b"")
+            h.size = size
+            history = False
+        if not data:
+            src.behind_since = None
+            return False
+        self.bytes_read += len(data)
+        h.offset += len(data)
+        h.tail = data[-_TAIL_BYTES:] if len(data) >= _TAIL_BYTES else (h.tail + data)[-_TAIL_BYTES:]
+        h.last_growth = time.monotonic()
+        if h.offset < h.size:
+            if src.behind_since is None:
+                src.behind_since = time.monotonic()
+        else:
+            src.behind_since = None
+        lines, too_long = h.splitter.feed(data)
+        await self._emit(src, lines, too_long, history)
+        return True
+
+    async def _release(self, src: _Source, h: _Handle) -> None:
+        """Close a file we are done with; its unfinished line is handed out (the stream ended)."""
+        lines, too_long = h.splitter.flush()
+        await self._emit(src, lines, too_long, history=False)
+        with contextlib.suppress(OSError):
+            os.close(h.fd)
+        if self._claims.get(h.ident) is h:
+            del self._claims[h.ident]
+        self._finished[h.ident] = (h.offset, h.tail)
+        while len(self._finished) > _FINISHED_MAX:
+            self._finished.popitem(last=False)
+
+    async def _read_compressed(self, src: _Source, path: str) -> bool:
+        """Read a .gz/.bz2/.xz file once, as history; it is never followed."""
+        src.set("reading", "reading compressed file (read once, not followed)")
+        src.history = True
+        splitter = _Splitter(self.max_line_bytes)
+        try:
+            f = await asyncio.to_thread(_open_compressed, path)
+        except PermissionError:
+            src.set("error", f"permission denied: cannot read {path}")
+            src.history = False
+            src.finished = True
+            return False
+        except OSError as exc:
+            src.set("error", f"cannot open {path}: {exc.strerror or exc}")
+            src.history = False
+            src.finished = True
+            return False
+        try:
+            total = os.fstat(f.fileno()).st_size if hasattr(f, "fileno") else 0
+            src.history_total = total
+            while True:
+                try:
+                    data = await asyncio.to_thread(f.read, CHUNK_BYTES)
+                except (OSError, EOFError, lzma.LZMAError) as exc:
+                    src.set("error", f"{path}: damaged compressed data ({exc})")
+                    break
+                if not data:
+                    lines, too_long = splitter.flush()
+                    await self._emit(src, self._since_filter(lines), too_long, True)
+                    src.set("closed", "compressed file read (not followed)")
+                    break
+                self.bytes_read += len(data)
+                lines, too_long = splitter.feed(data)
+                await self._emit(src, self._since_filter(lines), too_long, True)
+        finally:
+            await asyncio.to_thread(f.close)
+        src.history = False
+        src.finished = True
+        return False
+
+    def _since_filter(self, lines: list[bytes]) -> list[bytes]:
+        """Drop lines older than `since` from a stream that cannot be searched (compressed)."""
+        if self.since is None or self.time_of is None or not lines:
+            return lines
+        t = self.time_of(lines[-1])
+        if t is not None and t < self.since:
+            return []
+        for i, line in enumerate(lines):
+            t = self.time_of(line)
+            if t is not None and t >= self.since:
+                return lines[i:]
+        return lines
+
+    # ---- stdin
+
+    async def _run_stdin(self, src: _Source) -> None:
+        src.history = False
+        src.set("following", "reading standard input")
+        fd = self._stdin_fd if self._stdin_fd is not None else sys.stdin.fileno()
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[bytes | BaseException] = asyncio.Queue(4)
+        thread = threading.Thread(
+            target=_pump_stdin, args=(fd, loop, chunks), name="logwatch-stdin", daemon=True
+        )
+        thread.start()
+        splitter = _Splitter(self.max_line_bytes)
+        try:
+            while True:
+                item = await chunks.get()
+                if isinstance(item, BaseException):
+                    src.set("error", f"cannot read standard input: {item}")
+                    break
+                if not item:
+                    lines, too_long = splitter.flush()
+                    await self._emit(src, lines, too_long, False)
+                    src.set("closed", "standard input closed")
+                    break
+                self.bytes_read += len(item)
+                lines, too_long = splitter.feed(item)
+                await self._emit(src, lines, too_long, False)
+        finally:
+            src.finished = True
+
+
+def _pump_stdin(
+    fd: int, loop: asyncio.AbstractEventLoop, chunks: asyncio.Queue[bytes | BaseException]
+) -> None:
+    """Blocking reads of stdin in a daemon thread (it may block forever; it never holds up exit)."""
+    while True:
+        item: bytes | BaseException
+        try:
+            item = os.read(fd, CHUNK_BYTES)
+        except BlockingIOError:
+            import select
+
+            select.select([fd], [], [], 1.0)
+            continue
+        except OSError as exc:
+            item = exc
+        try:
+            asyncio.run_coroutine_threadsafe(chunks.put(item), loop).result()
+        except Exception:
+            return  # the loop is gone
+        if not isinstance(item, bytes) or not item:
+            return
+
+
+def _read_chunk(fd: int, offset: int, tail: bytes) -> tuple[bytes, int, bool]:
+    """pread a chunk at `offset`, checking the bytes before it are still `tail`.
+
+    Returns (data, file size, intact). intact=False means the file was truncated/rewritten.
+    """
+    size = os.fstat(fd).st_size
+    if size < offset:
+        return b"", size, False
+    if offset == size:
+        if tail and size:
+            # Same size as before but maybe rewritten (truncate + same amount written): cheap check.
+            return b"", size, _tail_matches(fd, offset, tail)
+        return b"", size, True
+    n = len(tail)
+    data = os.pread(fd, CHUNK_BYTES + n, offset - n)
+    if n and data[:n] != tail:
+        return b"", size, False
+    return data[n:], max(size, offset + len(data) - n), True
+
+
+def _tail_matches(fd: int, offset: int, tail: bytes) -> bool:
+    if not tail:
+        return True
+    n = len(tail)
+    return os.pread(fd, n, offset - n) == tail
+
+
+def _read_tail(fd: int, offset: int) -> bytes:
+    start = max(0, offset - _TAIL_BYTES)
+    return os.pread(fd, offset - start, start)
+
+
+def _last_line_start(fd: int, size: int, max_line: int) -> int:
+    """Where the unfinished last line starts (size, when the file ends with a newline)."""
+    if size == 0:
+        return 0
+    start = max(0, size - max_line - 1)
+    data = os.pread(fd, size - start, start)
+    i = data.rfind(b"\n")
+    if i < 0:
+        return size if start else 0  # an overlong unfinished line: start after it
+    return start + i + 1
+
+
+def _open_compressed(path: str) -> io.BufferedIOBase:
+    low = path.lower()
+    if low.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if low.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    return lzma.open(path, "rb")

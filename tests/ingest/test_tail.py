@@ -1,0 +1,546 @@
+"""The async tailer: following, every kind of rotation, partial and overlong lines, stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+from logwatch.ingest.tail import Follower, LineBatch
+
+
+def line(i: int, pad: int = 40) -> bytes:
+    return b"%08d " % i + b"x" * pad + b"\n"
+
+
+def lines(a: int, b: int, pad: int = 40) -> bytes:
+    return b"".join(line(i, pad) for i in range(a, b))
+
+
+def append(path: os.PathLike[str] | str, data: bytes) -> None:
+    with open(path, "ab") as f:
+        f.write(data)
+
+
+def numbers(got: list[bytes]) -> list[int]:
+    return [int(x.split(b" ", 1)[0]) for x in got]
+
+
+class Collector:
+    """Consumes a Follower in a task, keeping every batch."""
+
+    def __init__(self, follower: Follower) -> None:
+        self.follower = follower
+        self.batches: list[LineBatch] = []
+        self.ended = False
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for batch in self.follower.batches():
+            self.batches.append(batch)
+        self.ended = True
+
+    @property
+    def lines(self) -> list[bytes]:
+        return [x for b in self.batches for x in b.lines]
+
+    @property
+    def too_long(self) -> int:
+        return sum(b.too_long for b in self.batches)
+
+    async def wait(self, cond: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until cond() holds (a deadline, not a speed assertion)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while not cond():
+            if self.task.done() and not cond():
+                self.task.result()
+                raise AssertionError("follower ended before the condition held")
+            if loop.time() > end:
+                raise AssertionError(f"timed out; got {len(self.lines)} lines")
+            await asyncio.sleep(0.01)
+
+    async def wait_count(self, n: int, timeout: float = 10.0) -> None:
+        await self.wait(lambda: len(self.lines) >= n, timeout)
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Give the follower time to (wrongly) deliver more; used before asserting 'no more'."""
+        await asyncio.sleep(seconds)
+
+    async def close(self) -> None:
+        self.follower.stop()
+        await asyncio.wait_for(self.task, 5)
+
+    def state(self, name: str) -> str:
+        for st in self.follower.states():
+            if st.name == str(name):
+                return st.state
+        return "?"
+
+
+def poll(paths: list[str], **kw: object) -> Follower:
+    """A follower that polls quickly: deterministic in tests."""
+    kw.setdefault("poll_interval", 0.02)
+    kw.setdefault("force_polling", True)
+    kw.setdefault("rotate_grace", 0.3)
+    return Follower([str(p) for p in paths], **kw)  # type: ignore[arg-type]
+
+
+def assert_exactly(got: list[int], a: int, b: int) -> None:
+    missing = sorted(set(range(a, b)) - set(got))
+    extra = len(got) - len(set(got))
+    assert not missing, f"{len(missing)} lines lost, first {missing[:5]}"
+    assert extra == 0, f"{extra} lines repeated"
+    assert sorted(got) == list(range(a, b))
+
+
+# --------------------------------------------------------------------------- plain following
+
+
+async def test_history_from_start_then_follows(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 100))
+    c = Collector(poll([log], from_start=True))
+    await c.wait_count(100)
+    assert all(b.history for b in c.batches)
+    assert c.follower.history_done
+    append(log, lines(100, 150))
+    await c.wait_count(150)
+    assert not c.batches[-1].history
+    assert numbers(c.lines) == list(range(150))
+    assert c.batches[0].source == str(log)
+    assert c.state(log) == "following"
+    [st] = c.follower.states()
+    assert st.lines == 150
+    assert st.extra["history_bytes_done"] == st.extra["history_bytes_total"] == len(lines(0, 100))
+    await c.close()
+
+
+async def test_default_start_is_the_end(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 10) + b"00000010 half")  # a writer is in the middle of a line
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "following")
+    append(log, b" done\n" + lines(11, 13))
+    await c.wait_count(3)
+    assert c.lines[0] == b"00000010 half done"
+    assert numbers(c.lines) == [10, 11, 12]
+    await c.close()
+
+
+async def test_follow_false_reads_to_the_end_and_finishes(tmp_path):
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_bytes(lines(0, 1000))
+    b.write_bytes(lines(1000, 1010) + b"00001010 no newline at the end")
+    c = Collector(poll([a, b], follow=False))
+    await c.wait(lambda: c.ended)
+    assert_exactly(numbers(c.lines), 0, 1011)
+    assert c.lines[-1] == b"00001010 no newline at the end"
+    assert {s.state for s in c.follower.states()} == {"closed"}
+
+
+async def test_batches_are_bounded_by_batch_lines(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(lines(0, 2500))
+    c = Collector(poll([log], follow=False, batch_lines=1000))
+    await c.wait(lambda: c.ended)
+    assert max(len(b.lines) for b in c.batches) <= 1000
+    assert_exactly(numbers(c.lines), 0, 2500)
+
+
+async def test_stop_ends_batches(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "following")
+    c.follower.stop()
+    await asyncio.wait_for(c.task, 5)
+    assert c.ended
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+def _burst_with_rename(log, n: int, rotate_at: int, late: int) -> None:
+    """Write n lines fast; at rotate_at rename+create (logrotate default); keep `late` more lines
+    going to the old file after the rename, as nginx does until it reopens."""
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    step = 1000
+    i = 0
+    while i < rotate_at:
+        os.write(fd, lines(i, min(i + step, rotate_at)))
+        i += step
+    os.rename(log, str(log) + ".1")
+    os.write(fd, lines(rotate_at, rotate_at + late))  # late writes to the renamed file
+    os.close(fd)
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    i = rotate_at + late
+    while i < n:
+        os.write(fd, lines(i, min(i + step, n)))
+        i += step
+    os.close(fd)
+
+
+async def test_rename_rotation_in_a_burst_of_100k_lines(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log], batch_lines=2000))
+    await c.wait(lambda: c.state(log) == "following")
+    writer = asyncio.create_task(asyncio.to_thread(_burst_with_rename, log, 100_000, 50_000, 500))
+    await c.wait_count(100_000, timeout=20)
+    await writer
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 100_000)
+    st = c.follower.states()[0]
+    assert st.extra["rotations"] == 1
+    await c.close()
+
+
+async def test_late_writes_to_the_renamed_file_after_the_switch(tmp_path):
+    """nginx writes to the renamed file until it reopens: those lines are still read."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 5))
+    c = Collector(poll([log], from_start=True, rotate_grace=1.0))
+    await c.wait_count(5)
+    old = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.rename(log, tmp_path / "access.log.1")
+        log.write_bytes(lines(100, 102))
+        await c.wait_count(7)  # the follower has switched to the new file
+        assert c.state(log) == "rotated"
+        os.write(old, lines(5, 8))
+    finally:
+        os.close(old)
+    await c.wait_count(10)
+    append(log, lines(102, 103))
+    await c.wait_count(11)
+    await c.wait(lambda: c.state(log) == "following")  # the old file is let go after the grace
+    got = numbers(c.lines)
+    assert sorted(got) == [*range(8), 100, 101, 102]
+    assert len(got) == len(set(got))
+    await c.close()
+
+
+async def test_rename_rotation_with_rotated_name_also_matched(tmp_path):
+    """access.log* with include_rotated: the renamed file is the same file, never read twice."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 10))
+    c = Collector(poll([tmp_path / "access.log*"], from_start=True, include_rotated=True))
+    await c.wait_count(10)
+    os.rename(log, tmp_path / "access.log.1")
+    append(tmp_path / "access.log.1", lines(10, 20))
+    append(log, lines(20, 30))
+    await c.wait_count(30)
+    await c.settle(0.6)  # past rotate_grace: the old file is released and re-found by the glob
+    append(tmp_path / "access.log.1", lines(30, 35))
+    await c.wait_count(35)
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 35)
+    await c.close()
+
+
+async def test_copytruncate(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 100))
+    c = Collector(poll([log], from_start=True))
+    await c.wait_count(100)
+    # logrotate copytruncate: copy, then truncate in place; the writer goes on at offset 0.
+    (tmp_path / "access.log.1").write_bytes(log.read_bytes())
+    os.truncate(log, 0)
+    await c.settle(0.1)
+    append(log, lines(100, 110))
+    await c.wait_count(110)
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 110)
+    assert c.follower.states()[0].extra["truncations"] == 1
+    await c.close()
+
+
+async def test_copytruncate_regrown_past_the_old_size_before_we_look(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 10))
+    c = Collector(poll([log], from_start=True))
+    await c.wait_count(10)
+    # Truncate and write more than before with no await in between: the follower never sees the
+    # short file, only a longer one whose bytes before our offset have changed.
+    with open(log, "r+b") as f:
+        f.truncate(0)
+    append(log, lines(10, 40))
+    await c.wait_count(40)
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 40)
+    await c.close()
+
+
+async def test_delete_and_recreate(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 5))
+    c = Collector(poll([log], from_start=True))
+    await c.wait_count(5)
+    append(log, lines(5, 8))
+    os.unlink(log)  # the lines just written are only in the deleted file: we still hold it open
+    await c.wait(lambda: c.state(log) == "missing")
+    log.write_bytes(lines(8, 12))
+    await c.wait_count(12)
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 12)
+    await c.close()
+
+
+async def test_symlink_repointed(tmp_path):
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    link = tmp_path / "current.log"
+    a.write_bytes(lines(0, 5))
+    b.write_bytes(lines(100, 103))  # new target already has content: it is new to us, read it all
+    link.symlink_to(a)
+    c = Collector(poll([link], from_start=True))
+    await c.wait_count(5)
+    append(a, lines(5, 7))
+    tmp = tmp_path / "tmp.lnk"
+    tmp.symlink_to(b)
+    os.replace(tmp, link)  # atomic re-point
+    append(a, lines(7, 8))  # a late write to the old target is still read
+    append(b, lines(103, 105))
+    await c.wait_count(12)
+    await c.settle()
+    got = numbers(c.lines)
+    assert sorted(got) == [*range(8), *range(100, 105)]
+    assert len(got) == len(set(got))
+    await c.close()
+
+
+async def test_missing_then_appears(tmp_path):
+    log = tmp_path / "later.log"
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "missing")
+    [st] = c.follower.states()
+    assert "waiting" in st.message
+    log.write_bytes(lines(0, 3))  # a file that appears is new: read from its start
+    await c.wait_count(3)
+    assert numbers(c.lines) == [0, 1, 2]
+    assert not any(b.history for b in c.batches)
+    assert c.state(log) == "following"
+    await c.close()
+
+
+async def test_missing_directory_then_appears(tmp_path):
+    log = tmp_path / "sub" / "later.log"
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "missing")
+    log.parent.mkdir()
+    log.write_bytes(lines(0, 2))
+    await c.wait_count(2)
+    await c.close()
+
+
+# --------------------------------------------------------------------------- globs
+
+
+async def test_glob_picks_up_new_files_but_not_rotated_ones(tmp_path):
+    (tmp_path / "a.access.log").write_bytes(lines(0, 3))
+    c = Collector(poll([tmp_path / "*access*"], from_start=True))
+    await c.wait_count(3)
+    (tmp_path / "b.access.log").write_bytes(lines(3, 5))
+    await c.wait_count(5)
+    # What logrotate leaves behind is not new traffic.
+    (tmp_path / "a.access.log.1").write_bytes(lines(100, 101))
+    (tmp_path / "a.access.log.2.gz").write_bytes(gzip.compress(lines(200, 201)))
+    (tmp_path / "a.access.log-20240131").write_bytes(lines(300, 301))
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 5)
+    names = {s.name for s in c.follower.states()}
+    assert names == {str(tmp_path / "a.access.log"), str(tmp_path / "b.access.log")}
+    await c.close()
+
+
+async def test_glob_with_no_match_yet(tmp_path):
+    c = Collector(poll([tmp_path / "*.log"]))
+    await c.wait(lambda: any(s.state == "missing" for s in c.follower.states()))
+    assert "no file matches" in c.follower.states()[0].message
+    (tmp_path / "x.log").write_bytes(lines(0, 2))
+    await c.wait_count(2)
+    assert [s.state for s in c.follower.states()] == ["following"]
+    await c.close()
+
+
+async def test_compressed_file_named_is_read_once(tmp_path):
+    gz = tmp_path / "access.log.2.gz"
+    gz.write_bytes(gzip.compress(lines(0, 50)))
+    c = Collector(poll([gz]))
+    await c.wait_count(50)
+    await c.wait(lambda: c.state(gz) == "closed")
+    assert all(b.history for b in c.batches)
+    assert_exactly(numbers(c.lines), 0, 50)
+    await c.close()
+
+
+# --------------------------------------------------------------------------- line shapes
+
+
+async def test_partial_line_waits_for_its_newline(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "following")
+    append(log, b"first\r\nsec")
+    await c.wait_count(1)
+    await c.settle(0.2)
+    assert c.lines == [b"first\r"]
+    append(log, b"ond\n")
+    await c.wait_count(2)
+    assert c.lines == [b"first\r", b"second"]
+    await c.close()
+
+
+async def test_overlong_lines_are_cut_and_counted(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log], max_line_bytes=1000))
+    await c.wait(lambda: c.state(log) == "following")
+    append(log, b"ok1\n" + b"A" * 5000 + b"\nok2\n")  # overlong inside one chunk
+    await c.wait_count(2)
+    # A line that never seems to end: written in pieces, never held whole.
+    for _ in range(10):
+        append(log, b"B" * 700)
+        await asyncio.sleep(0.03)
+    await c.settle(0.1)
+    assert c.too_long == 1
+    append(log, b"B\nok3\n")
+    await c.wait_count(3)
+    assert c.lines == [b"ok1", b"ok2", b"ok3"]
+    assert c.too_long == 2
+    await c.close()
+
+
+def test_splitter_never_holds_more_than_the_limit():
+    from logwatch.ingest.tail import _Splitter
+
+    s = _Splitter(100)
+    for _ in range(50):
+        assert s.feed(b"z" * 60) == ([], 0)
+        assert len(s.pending) <= 100
+    assert s.feed(b"zz\nnext") == ([], 1)
+    assert s.feed(b"\n" + b"y" * 100 + b"\n" + b"w" * 101 + b"\n") == ([b"next", b"y" * 100], 1)
+    assert s.feed(b"tail") == ([], 0)
+    assert s.flush() == ([b"tail"], 0)
+    s.feed(b"q" * 200)
+    assert s.flush() == ([], 1)
+
+
+# --------------------------------------------------------------------------- stdin
+
+
+async def test_stdin_pipe(tmp_path):
+    r, w = os.pipe()
+    try:
+        c = Collector(Follower(["-"], stdin=r))
+        os.write(w, lines(0, 3))
+        await c.wait_count(3)
+        os.write(w, lines(3, 5) + b"unterminated")
+        os.close(w)
+        w = -1
+        await c.wait(lambda: c.ended)  # stdin closed: batches() ends, the partial line is kept
+        assert numbers(c.lines[:-1]) == list(range(5))
+        assert c.lines[-1] == b"unterminated"
+        assert c.batches[0].source == "-"
+        assert c.follower.states()[0].state == "closed"
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+
+
+async def test_stdin_from_a_subprocess(tmp_path):
+    script = "import sys\nfor i in range(2000): sys.stdout.write('%08d from child\\n' % i)\n"
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    try:
+        c = Collector(Follower(["-"], stdin=proc.stdout.fileno()))
+        await c.wait(lambda: c.ended)
+        assert_exactly(numbers(c.lines), 0, 2000)
+    finally:
+        proc.stdout.close()
+        proc.wait()
+
+
+# --------------------------------------------------------------------------- errors and limits
+
+
+async def test_bad_sources_report_and_others_go_on(tmp_path):
+    good = tmp_path / "good.log"
+    good.write_bytes(b"")
+    adir = tmp_path / "adir"
+    adir.mkdir()
+    secret = tmp_path / "secret.log"
+    secret.write_bytes(lines(0, 1))
+    secret.chmod(0)
+    c = Collector(poll([adir, secret, good]))
+    await c.wait(lambda: c.state(good) == "following")
+    append(good, lines(0, 2))
+    await c.wait_count(2)
+    states = {s.name: s for s in c.follower.states()}
+    assert states[str(adir)].state == "error"
+    assert "is a directory" in states[str(adir)].message
+    if os.geteuid() != 0:  # root reads anything
+        assert states[str(secret)].state == "error"
+        assert "permission denied" in states[str(secret)].message
+    await c.close()
+
+
+async def test_vanishing_file_is_reported_missing(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(lines(0, 2))
+    c = Collector(poll([log], from_start=True))
+    await c.wait_count(2)
+    log.unlink()
+    await c.wait(lambda: c.state(log) == "missing")
+    assert "waiting" in c.follower.states()[0].message
+    await c.close()
+
+
+async def test_backpressure_bounds_memory_and_reports_lag(tmp_path):
+    log = tmp_path / "big.log"
+    data = lines(0, 200_000)  # ~10 MB
+    log.write_bytes(data)
+    f = poll([log], from_start=True, max_queue=2, batch_lines=1000)
+    batches = f.batches()
+    first = await anext(batches)  # then consume nothing for a while
+    await asyncio.sleep(0.3)
+    # The readers wait for the consumer: the file is the buffer, not memory.
+    assert f.bytes_read <= 3 * (1 << 20)
+    [st] = f.states()
+    assert st.state == "reading"
+    assert st.extra["lag_bytes"] >= len(data) - f.bytes_read
+    assert 0 < st.extra["history_bytes_done"] < st.extra["history_bytes_total"]
+    got = list(first.lines)
+    async for b in batches:
+        got.extend(b.lines)
+        if len(got) >= 200_000:
+            break
+    assert_exactly(numbers(got), 0, 200_000)
+    assert f.states()[0].extra["lag_bytes"] == 0
+    f.stop()
+    await batches.aclose()
+
+
+# --------------------------------------------------------------------------- notification
+
+
+async def test_watchfiles_notification_wakes_the_follower(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_bytes(b"")
+    # A poll interval far beyond the deadline: only a change notification can deliver in time.
+    c = Collector(Follower([str(log)], poll_interval=30.0))
+    await c.wait(lambda: c.state(log) == "following")
+    await asyncio.sleep(0.2)  # let the watcher settle
+    append(log, lines(0, 3))
+    await c.wait_count(3, timeout=8)
+    (tmp_path / "new.log").write_bytes(b"")
+    os.rename(log, tmp_path / "access.log.1")
+    log.write_bytes(lines(3, 5))
+    await c.wait_count(5, timeout=8)
+    assert_exactly(numbers(c.lines), 0, 5)
+    await c.close()
