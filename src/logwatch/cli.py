@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from logwatch import __version__
+
+if TYPE_CHECKING:
+    from logwatch.engine import EngineOptions
 
 COMMANDS = ("report", "explain", "check-config", "demo")
 
@@ -156,18 +160,54 @@ def _load_format(spec: str | None):  # type: ignore[no-untyped-def]
         raise UsageError(str(exc)) from None
 
 
-def _client_transform(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _client_transform(args: argparse.Namespace) -> Callable[[str], str] | None:
     """The privacy transform applied to every client address at ingestion, if asked for."""
     if not args.anonymize_ip and not args.hash_clients:
         return None
+    from logwatch import privacy
+
     try:
-        from logwatch import privacy
-    except ImportError:  # privacy lands with its own issue
-        raise UsageError("IP anonymisation is not available in this build") from None
-    try:
-        return privacy.make_transform(anonymize=args.anonymize_ip, hash_clients=args.hash_clients)
+        v4, v6 = privacy.parse_level(args.anonymize_ip) if args.anonymize_ip else (24, 48)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    anonymizer = privacy.Anonymizer("hash" if args.hash_clients else "mask", v4_prefix=v4,
+                                    v6_prefix=v6)
+    return anonymizer.apply
+
+
+def parse_since(text: str) -> float | None:
+    """--since: a duration (90s, 15m, 1h, 2d), 0 for no history, or `all`."""
+    if text.strip().lower() == "all":
+        return None
+    from logwatch.stats.aggregator import parse_window
+
+    try:
+        return float(parse_window(text))
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+
+
+def engine_options(args: argparse.Namespace) -> EngineOptions:
+    """EngineOptions from the main command line."""
+    from logwatch.engine import EngineOptions
+
+    paths = list(args.paths)
+    if not paths and not args.syslog:
+        from logwatch import discover
+
+        paths = discover.find_default_logs()
+        if not paths:
+            raise UsageError(
+                "no access logs found in the usual places (nginx, Apache, Caddy, Traefik); "
+                "pass a path (or - for stdin), or try `logwatch demo`"
+            )
+    return EngineOptions(
+        paths=paths,
+        format=_load_format(args.format),
+        since=parse_since(args.since),
+        client_transform=_client_transform(args),
+        syslog=list(args.syslog),
+    )
 
 
 def _report(args: argparse.Namespace) -> int:

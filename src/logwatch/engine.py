@@ -1,0 +1,287 @@
+"""The live engine: sources → pipeline → a Snapshot every tick, alerts evaluated, exporters fed.
+
+It runs on an asyncio loop of its own: in a background thread for the dashboard (so parsing never
+competes with key handling on the UI loop), or on the main loop in headless mode. Consumers get
+snapshots through the `on_snapshot` callback (called on the engine's thread) or `latest`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import glob
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from logwatch import sanitize
+from logwatch.classify import Classifier, ClassifyConfig
+from logwatch.ingest.formats import FormatError, LogFormat, detect_format
+from logwatch.model import SourceState
+from logwatch.pipeline import Pipeline
+from logwatch.stats.aggregator import StatsConfig
+from logwatch.stats.snapshot import Snapshot
+
+SnapshotCallback = Callable[[Snapshot], None]
+
+
+class LineSource(Protocol):
+    """Anything that yields LineBatch-like objects (files, stdin, syslog)."""
+
+    def batches(self) -> AsyncIterator[Any]: ...
+
+    def states(self) -> list[SourceState]: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class EngineOptions:
+    paths: Sequence[str] = ()
+    format: LogFormat | None = None
+    since: float | None = 3600.0  # seconds of history to read first; None = everything
+    follow: bool = True
+    tick: float = 1.0  # seconds between snapshots
+    stats: StatsConfig = field(default_factory=StatsConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    client_transform: Callable[[str], str] | None = None
+    syslog: Sequence[str] = ()
+    force_polling: bool = False
+    poll_interval: float = 0.25
+    alerts: Any = None  # an alerts engine: evaluate(snapshot) -> events, observe(rec, v)
+    exporters: Sequence[Any] = ()  # objects with update(snapshot, alert_states)
+    enrich: Callable[[Snapshot], Snapshot] | None = None  # e.g. GeoIP on top clients
+
+
+class LiveEngine:
+    def __init__(
+        self,
+        options: EngineOptions,
+        on_snapshot: SnapshotCallback | None = None,
+        on_events: Callable[[list[Any]], None] | None = None,
+    ) -> None:
+        self.options = options
+        self.on_snapshot = on_snapshot
+        self.on_events = on_events
+        observers = []
+        if options.alerts is not None and getattr(options.alerts, "needs_records", False):
+            observers.append(options.alerts.observe)
+        self.pipeline = Pipeline(
+            options.format,
+            classifier=Classifier(options.classify),
+            stats=options.stats,
+            client_transform=options.client_transform,
+            observers=observers,
+        )
+        self.latest: Snapshot | None = None
+        self.error: str | None = None
+        self.mark: float | None = None
+        self.sources: list[LineSource] = []
+        self._stop = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._history_done = False
+        self._lines_at_last_tick = 0
+        self._last_tick = time.monotonic()
+        self.ingest_rate = 0.0  # lines per second over the last tick
+
+    # --- control (any thread) ------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run in a background thread with its own event loop."""
+        self._thread = threading.Thread(target=self._thread_main, name="logwatch-engine",
+                                        daemon=True)
+        self._thread.start()
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self.run())
+        except Exception as exc:  # pragma: no cover - last resort: report instead of dying
+            self.error = f"engine stopped: {exc!r}"
+
+    def stop(self, timeout: float = 5.0) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._request_stop)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def set_mark(self, ts: float | None) -> None:
+        self.mark = ts
+
+    @property
+    def history_done(self) -> bool:
+        return self._history_done
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def _request_stop(self) -> None:
+        self._stop.set()
+        for source in self.sources:
+            source.stop()
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            self._ensure_format()
+            self.sources = self._make_sources()
+        except FormatError as exc:
+            self.error = str(exc)
+            return
+        except (OSError, ValueError) as exc:
+            self.error = str(exc)
+            return
+        for source in self.sources:
+            starter = getattr(source, "start", None)
+            if starter is not None:
+                await starter()
+        pumps = [asyncio.create_task(self._pump(s)) for s in self.sources]
+        ticker = asyncio.create_task(self._ticker())
+        waiter = asyncio.create_task(self._stop.wait())
+        done_pumps = asyncio.gather(*pumps)
+        await asyncio.wait([waiter, done_pumps], return_when=asyncio.FIRST_COMPLETED)
+        self._request_stop()
+        for task in pumps:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await done_pumps
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+        self._history_done = True
+        self._publish(final=True)
+
+    async def _pump(self, source: LineSource) -> None:
+        feed = self.pipeline.feed
+        async for batch in source.batches():
+            if not batch.history:
+                self._history_done = True
+            try:
+                feed(batch.lines, batch.source, batch.too_long)
+            except FormatError as exc:
+                self.error = str(exc)
+                self._request_stop()
+                return
+            await asyncio.sleep(0)  # let the ticker and the stop request in between batches
+
+    async def _ticker(self) -> None:
+        while not self._stop.is_set():
+            await asyncio.sleep(self.options.tick)
+            if self._all_history_read():
+                self._history_done = True
+            self._publish()
+
+    def _all_history_read(self) -> bool:
+        states = [s for src in self.sources for s in src.states()]
+        return bool(states) and all(s.state not in ("reading", "starting") for s in states)
+
+    def _publish(self, final: bool = False) -> None:
+        pipeline = self.pipeline
+        if pipeline.format is None and (self._history_done or final):
+            try:
+                pipeline.flush()
+            except FormatError as exc:
+                self.error = str(exc)
+                self._request_stop()
+                return
+        now_mono = time.monotonic()
+        lines = pipeline.aggregator.lines
+        elapsed = max(now_mono - self._last_tick, 1e-6)
+        self.ingest_rate = (lines - self._lines_at_last_tick) / elapsed
+        self._lines_at_last_tick, self._last_tick = lines, now_mono
+        live = self._history_done and self.options.follow
+        states = [s for src in self.sources for s in src.states()]
+        extra: dict[str, Any] = {"ingest_rate": round(self.ingest_rate, 1),
+                                 "live": live, "history_done": self._history_done}
+        if pipeline.detection is not None:
+            extra["format_detected"] = pipeline.detection.describe()
+        snap = pipeline.snapshot(time.time() if live else None, mark=self.mark, sources=states,
+                                 extra=extra)
+        if self.options.enrich is not None:
+            snap = self.options.enrich(snap)
+        events: list[Any] = []
+        alerts = self.options.alerts
+        if alerts is not None and snap.parsed:
+            events = list(alerts.evaluate(snap))
+        for exporter in self.options.exporters:
+            exporter.update(snap, alerts)
+        self.latest = snap
+        if events and self.on_events is not None:
+            self.on_events(events)
+        if self.on_snapshot is not None:
+            self.on_snapshot(snap)
+
+    # --- set-up --------------------------------------------------------------------------
+
+    def _ensure_format(self) -> None:
+        """Detect the format from the files' first lines before following (the since-search
+        needs it to read timestamps). Stdin and syslog are detected from what arrives."""
+        if self.pipeline.format is not None:
+            return
+        sample = _sample_lines(self.options.paths)
+        if not sample:
+            return
+        detection = detect_format(sample)
+        if detection is None:
+            from logwatch.ingest.formats import no_format_message
+
+            raise FormatError(no_format_message(sample[0]))
+        self.pipeline.format = detection.format
+        self.pipeline.detection = detection
+        self.pipeline.aggregator.format = detection.format.name
+
+    def _make_sources(self) -> list[LineSource]:
+        from logwatch.ingest.tail import Follower
+
+        opts = self.options
+        out: list[LineSource] = []
+        if opts.paths:
+            fmt = self.pipeline.format
+            since = None if opts.since is None else time.time() - opts.since
+            out.append(
+                Follower(
+                    list(opts.paths),
+                    since=since,
+                    time_of=fmt.time_of if fmt is not None else None,
+                    from_start=opts.since is None,
+                    follow=opts.follow,
+                    force_polling=opts.force_polling,
+                    poll_interval=opts.poll_interval,
+                    max_line_bytes=sanitize.MAX_LINE_BYTES,
+                )
+            )
+        for url in opts.syslog:
+            from logwatch.ingest.syslog import SyslogServer
+
+            out.append(SyslogServer(url))
+        if not out:
+            raise ValueError("nothing to read: give a log path, - for stdin, or --syslog")
+        return out
+
+
+def _sample_lines(patterns: Sequence[str], limit: int = 256) -> list[str]:
+    """The first lines of the files the patterns name, decoded, for format detection."""
+    out: list[str] = []
+    for pattern in patterns:
+        if pattern == "-":
+            continue
+        paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        for path in paths:
+            if not os.path.isfile(path) or path.endswith(".gz"):
+                continue
+            try:
+                with open(path, "rb") as f:
+                    head = f.read(256 * 1024)
+            except OSError:
+                continue
+            for raw in head.split(b"\n")[:-1]:
+                if raw.strip():
+                    out.append(sanitize.decode(raw.rstrip(b"\r")))
+                if len(out) >= limit:
+                    return out
+    return out

@@ -1,0 +1,94 @@
+"""`logwatch --headless`: no UI, one JSON object per interval on stdout (JSON Lines).
+
+Each object is the summary contract of the report plus per-window figures, the state of every
+source, and the alert events since the previous object. SIGINT, SIGTERM and SIGHUP print a final
+object and exit 0; a closed stdout (the reader went away) ends quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+from typing import IO, Any
+
+from logwatch.engine import EngineOptions, LiveEngine
+from logwatch.stats.snapshot import Snapshot
+
+
+class HeadlessPrinter:
+    """Writes one JSON object per interval; collects alert events in between."""
+
+    def __init__(self, interval: float, out: IO[str] | None = None, top: int = 10) -> None:
+        self.interval = interval
+        self.out = out or sys.stdout
+        self.top = top
+        self._next = time.monotonic() + interval
+        self._events: list[dict[str, Any]] = []
+        self.alerts: Any = None
+        self.closed = False
+
+    def on_events(self, events: list[Any]) -> None:
+        for event in events:
+            self._events.append(event.to_json() if hasattr(event, "to_json") else dict(event))
+
+    def on_snapshot(self, snap: Snapshot) -> None:
+        if time.monotonic() >= self._next:
+            self._next += self.interval
+            if self._next < time.monotonic():
+                self._next = time.monotonic() + self.interval
+            self.emit(snap)
+
+    def emit(self, snap: Snapshot, final: bool = False) -> None:
+        if self.closed:
+            return
+        obj = snap.to_json(top=self.top)
+        obj["at"] = round(time.time(), 3)
+        obj["alerts"] = {"events": self._events, "active": self._active()}
+        if final:
+            obj["final"] = True
+        self._events = []
+        try:
+            self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            self.out.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self.closed = True
+
+    def _active(self) -> list[Any]:
+        if self.alerts is None:
+            return []
+        try:
+            return [a.to_json() if hasattr(a, "to_json") else a for a in self.alerts.active()]
+        except Exception:  # never let a reporting detail stop the output
+            return []
+
+
+async def run_headless(options: EngineOptions, interval: float, out: IO[str] | None = None) -> int:
+    printer = HeadlessPrinter(interval, out)
+    printer.alerts = options.alerts
+    engine = LiveEngine(options, on_snapshot=printer.on_snapshot, on_events=printer.on_events)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, engine.stop)
+    await engine.run()
+    if engine.error:
+        print(f"logwatch: {engine.error}", file=sys.stderr)
+        return 2
+    if engine.latest is not None:
+        printer.emit(engine.latest, final=True)
+    return 0
+
+
+def run(args: Any) -> int:
+    """Entry from the command line (args from cli.build_main_parser)."""
+    from logwatch.cli import engine_options
+
+    options = engine_options(args)
+    try:
+        return asyncio.run(run_headless(options, max(args.interval, 0.1)))
+    except KeyboardInterrupt:
+        return 0
