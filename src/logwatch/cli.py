@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 from logwatch import __version__
 
 if TYPE_CHECKING:
+    from logwatch.config import Config
     from logwatch.engine import EngineOptions
+    from logwatch.ingest.formats import LogFormat
+    from logwatch.stats.aggregator import StatsConfig
 
 COMMANDS = ("report", "explain", "check-config", "demo")
 
@@ -149,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _load_format(spec: str | None):  # type: ignore[no-untyped-def]
+def _load_format(spec: str | None) -> LogFormat | None:
     from logwatch.ingest.formats import FormatError, get_format
 
     if not spec:
@@ -170,8 +173,9 @@ def _client_transform(args: argparse.Namespace) -> Callable[[str], str] | None:
         v4, v6 = privacy.parse_level(args.anonymize_ip) if args.anonymize_ip else (24, 48)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    anonymizer = privacy.Anonymizer("hash" if args.hash_clients else "mask", v4_prefix=v4,
-                                    v6_prefix=v6)
+    anonymizer = privacy.Anonymizer(
+        "hash" if args.hash_clients else "mask", v4_prefix=v4, v6_prefix=v6
+    )
     return anonymizer.apply
 
 
@@ -187,9 +191,40 @@ def parse_since(text: str) -> float | None:
         raise UsageError(f"--since: {exc}") from None
 
 
+def load_settings(args: argparse.Namespace) -> Config:
+    """The config file (if any) with the command line laid over it."""
+    from logwatch.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.format and config.format:
+        args.format = config.format
+    if not args.anonymize_ip and config.anonymize_ip:
+        args.anonymize_ip = f"{config.anonymize_ip[0]},{config.anonymize_ip[1]}"
+    args.hash_clients = args.hash_clients or config.hash_clients
+    args.geoip = list(args.geoip) or list(config.geoip)
+    return config
+
+
+def stats_config(config: Config) -> StatsConfig:
+    from logwatch.stats.aggregator import StatsConfig, parse_window
+
+    return StatsConfig(
+        windows=tuple((w, parse_window(w)) for w in config.windows),
+        top_k=config.top_k,
+        recent=config.recent,
+    )
+
+
 def engine_options(args: argparse.Namespace) -> EngineOptions:
-    """EngineOptions from the main command line."""
+    """EngineOptions from the main command line and the config."""
+    from logwatch.alerts.engine import AlertEngine
     from logwatch.engine import EngineOptions
+    from logwatch.ingest.formats import LogFormat
+
+    config = load_settings(args)
 
     paths = list(args.paths)
     if not paths and not args.syslog:
@@ -207,15 +242,25 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         since=parse_since(args.since),
         client_transform=_client_transform(args),
         syslog=list(args.syslog),
+        stats=stats_config(config),
+        classify=config.classify,
+        alerts=AlertEngine.from_config(config),
     )
 
 
 def _report(args: argparse.Namespace) -> int:
+    from logwatch.classify import Classifier
     from logwatch.ingest.formats import FormatError
     from logwatch.pipeline import Pipeline
     from logwatch.report import read_into, render_json, render_text
 
-    pipeline = Pipeline(_load_format(args.format), client_transform=_client_transform(args))
+    config = load_settings(args)
+    pipeline = Pipeline(
+        _load_format(args.format),
+        classifier=Classifier(config.classify),
+        stats=stats_config(config),
+        client_transform=_client_transform(args),
+    )
     try:
         errors = read_into(pipeline, args.paths)
     except FormatError as exc:

@@ -68,8 +68,8 @@ class Config:
     rules (unless replaced, disabled or `default_alerts = false`) followed by the file's rules."""
 
     windows: tuple[str, ...] = DEFAULT_WINDOWS
-    top_k: int = 100
-    recent: int = 1000
+    top_k: int = 2000  # keys kept per dimension in the since-start totals
+    recent: int = 20000  # requests kept for the stream, drill-downs and filters
     theme: str | None = None
     format: str | None = None
     anonymize_ip: tuple[int, int] | None = None  # (IPv4 prefix, IPv6 prefix) kept, or None

@@ -92,8 +92,9 @@ class LiveEngine:
 
     def start(self) -> None:
         """Run in a background thread with its own event loop."""
-        self._thread = threading.Thread(target=self._thread_main, name="logwatch-engine",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._thread_main, name="logwatch-engine", daemon=True
+        )
         self._thread.start()
 
     def _thread_main(self) -> None:
@@ -143,8 +144,9 @@ class LiveEngine:
         pumps = [asyncio.create_task(self._pump(s)) for s in self.sources]
         ticker = asyncio.create_task(self._ticker())
         waiter = asyncio.create_task(self._stop.wait())
-        done_pumps = asyncio.gather(*pumps)
+        done_pumps: asyncio.Future[list[None]] = asyncio.gather(*pumps)
         await asyncio.wait([waiter, done_pumps], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
         self._request_stop()
         for task in pumps:
             task.cancel()
@@ -196,18 +198,24 @@ class LiveEngine:
         self._lines_at_last_tick, self._last_tick = lines, now_mono
         live = self._history_done and self.options.follow
         states = [s for src in self.sources for s in src.states()]
-        extra: dict[str, Any] = {"ingest_rate": round(self.ingest_rate, 1),
-                                 "live": live, "history_done": self._history_done}
+        extra: dict[str, Any] = {
+            "ingest_rate": round(self.ingest_rate, 1),
+            "live": live,
+            "history_done": self._history_done,
+        }
         if pipeline.detection is not None:
             extra["format_detected"] = pipeline.detection.describe()
-        snap = pipeline.snapshot(time.time() if live else None, mark=self.mark, sources=states,
-                                 extra=extra)
+        snap = pipeline.snapshot(
+            time.time() if live else None, mark=self.mark, sources=states, extra=extra
+        )
         if self.options.enrich is not None:
             snap = self.options.enrich(snap)
         events: list[Any] = []
         alerts = self.options.alerts
         if alerts is not None and snap.parsed:
-            events = list(alerts.evaluate(snap))
+            # While history is read, rules follow log time but hooks stay quiet: a backfill
+            # must not page anyone for what happened hours ago.
+            events = list(alerts.evaluate(snap, run_hooks=live))
         for exporter in self.options.exporters:
             exporter.update(snap, alerts)
         self.latest = snap

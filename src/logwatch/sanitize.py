@@ -34,7 +34,8 @@ def _escape_char(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def _backslash_bytes(err: UnicodeDecodeError) -> tuple[str, int]:
+def _backslash_bytes(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
     bad = err.object[err.start : err.end]
     return "".join(f"\\x{b:02x}" for b in bad), err.end
 

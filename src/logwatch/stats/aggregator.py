@@ -345,13 +345,9 @@ class Aggregator:
             self.malformed_reasons[reason] = self.malformed_reasons.get(reason, 0) + n
         room = self.config.examples - len(self.malformed_examples)
         self.malformed_examples.extend(other.malformed_examples[: max(room, 0)])
-        for d_self, d_other in (
-            (self.requests_by, other.requests_by),
-            (self.bots_by, other.bots_by),
-            (self.probes_by, other.probes_by),
-        ):
-            for key, n in d_other.items():
-                d_self[key] = d_self.get(key, 0) + n  # type: ignore[index]
+        _add_counts(self.requests_by, other.requests_by)
+        _add_counts(self.bots_by, other.bots_by)
+        _add_counts(self.probes_by, other.probes_by)
         if other.first_ts is not None and (self.first_ts is None or other.first_ts < self.first_ts):
             self.first_ts = other.first_ts
         self.format = self.format or other.format
@@ -364,10 +360,10 @@ class Aggregator:
         self._second_order = deque(sorted(self.seconds))
         _add_second(self.archive_second, other.archive_second)
         for ring_self, ring_other in ((self.fine, other.fine), (self.coarse, other.coarse)):
-            for key, slot in ring_other.items():
-                mine_slot = ring_self.get(key)
+            for index, slot in ring_other.items():
+                mine_slot = ring_self.get(index)
                 if mine_slot is None:
-                    ring_self[key] = slot
+                    ring_self[index] = slot
                 else:
                     mine_slot.merge(slot)
         self.archive.merge(other.archive)
@@ -670,6 +666,11 @@ def _with_keys(
         latency=view.latency,
         series=series,
     )
+
+
+def _add_counts(into: dict[Any, int], other: dict[Any, int]) -> None:
+    for key, n in other.items():
+        into[key] = into.get(key, 0) + n
 
 
 def _referrer_host(ref: str) -> str:
