@@ -1,0 +1,236 @@
+"""Probe rules: the data files in `rules/probes.toml` turned into fast matchers.
+
+Literal tokens of every family go into one Aho-Corasick automaton; the few true regexes are
+compiled once. The classifier caches the path verdicts per distinct path, so the status-dependent
+rules (admin paths count only when answered 403/404) are kept apart and applied after the cache.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from urllib.parse import unquote, unquote_plus
+
+import ahocorasick
+
+# Every probe family the classifier can report, in a stable order (Prometheus labels).
+PROBE_FAMILIES: tuple[str, ...] = (
+    "secret-file",
+    "exploit-path",
+    "admin-probe",
+    "traversal",
+    "sqli",
+    "xss",
+    "shell-injection",
+    "remote-include",
+    "odd-method",
+    "proxy-attempt",
+    "bad-request-line",
+    "scanner-agent",
+)
+
+Hit = tuple[str, str]  # (family, reason)
+
+_SHOW = 60  # characters of a path or query quoted in a reason
+
+
+def shown(text: str) -> str:
+    return text if len(text) <= _SHOW else text[: _SHOW - 1] + "…"
+
+
+def load_probe_data() -> dict[str, Any]:
+    text = resources.files("logwatch.classify").joinpath("rules/probes.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    family: str
+    token: str
+    payload: bool  # also applies to the query string
+    status: frozenset[int]  # empty = any status
+
+
+def _decoded_forms(text: str, plus: bool) -> list[str]:
+    """The lower-cased text and its percent-decoded forms (double encoding is a classic evasion)."""
+    forms = [text]
+    dec = unquote_plus if plus else unquote
+    cur = text
+    for _ in range(2):
+        if "%" not in cur and not (plus and "+" in cur):
+            break
+        nxt = dec(cur, errors="replace").lower()
+        if nxt == cur:
+            break
+        forms.append(nxt)
+        cur = nxt
+    if "\\" in cur:
+        forms.append(cur.replace("\\", "/"))
+    return forms
+
+
+class ProbeRules:
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        data = data or load_probe_data()
+        self.families = [f["id"] for f in data["family"]]
+        unknown = set(self.families) - set(PROBE_FAMILIES)
+        if unknown:
+            raise ValueError(f"probes.toml: families not in PROBE_FAMILIES: {sorted(unknown)}")
+        self.what = {f["id"]: f.get("what", f["id"]) for f in data["family"]}
+        tokens: list[_Token] = []
+        self._exact: dict[str, list[_Token]] = {}
+        self._suffix: list[tuple[str, _Token]] = []
+        path_regex: list[tuple[re.Pattern[str], _Token]] = []
+        payload_regex: list[tuple[re.Pattern[str], _Token]] = []
+        header_tokens: list[str] = []
+        for fam in data["family"]:
+            fid = fam["id"]
+            payload = fam.get("where", "path") == "payload"
+            status = frozenset(fam.get("status", ()))
+            for tok in fam.get("contains", ()):
+                tokens.append(_Token(fid, tok.lower(), payload, status))
+            for tok in fam.get("exact", ()):
+                self._exact.setdefault(tok.lower(), []).append(_Token(fid, tok, payload, status))
+            for tok in fam.get("suffix", ()):
+                self._suffix.append((tok.lower(), _Token(fid, tok, payload, status)))
+            for rx in fam.get("regex", ()):
+                pair = (re.compile(rx), _Token(fid, rx, payload, status))
+                (payload_regex if payload else path_regex).append(pair)
+            header_tokens += [t.lower() for t in fam.get("headers", ())]
+        self._suffixes = tuple(s for s, _ in self._suffix)
+        automaton = ahocorasick.Automaton()
+        for tok in tokens:
+            if automaton.exists(tok.token):
+                automaton.get(tok.token).append(tok)
+            else:
+                automaton.add_word(tok.token, [tok])
+        automaton.make_automaton()
+        self._automaton = automaton
+        self._path_regex = path_regex
+        self._payload_regex = payload_regex
+        self.header_tokens: tuple[str, ...] = tuple(dict.fromkeys(header_tokens))
+        self.regexes: tuple[re.Pattern[str], ...] = tuple(r for r, _ in path_regex + payload_regex)
+        req = data["requests"]
+        self.normal_methods = frozenset(req["normal_methods"])
+        self.webdav_methods = frozenset(req["webdav_methods"])
+        self.protocols = frozenset(req["protocols"])
+        self.handshakes: tuple[tuple[str, str], ...] = tuple(
+            (p, what) for p, what in req["handshakes"]
+        )
+
+    def path_hits(
+        self, path: str
+    ) -> tuple[tuple[Hit, ...], tuple[tuple[frozenset[int], Hit], ...]]:
+        """(unconditional hits, status-dependent hits) for one path; the caller caches."""
+        hits: dict[str, Hit] = {}
+        conditional: dict[str, tuple[frozenset[int], Hit]] = {}
+        where = f"path {shown(path)}"
+
+        def add(tok: _Token, what: str) -> None:
+            hit = (tok.family, f"{where} → {tok.family} probe ({what})")
+            if tok.status:
+                conditional.setdefault(tok.family, (tok.status, hit))
+            else:
+                hits.setdefault(tok.family, hit)
+
+        for form in _decoded_forms(path.lower(), plus=False):
+            for _end, toks in self._automaton.iter(form):
+                for tok in toks:
+                    add(tok, tok.token)
+            for tok in self._exact.get(form, ()):
+                add(tok, tok.token)
+            if form.endswith(self._suffixes):
+                for suffix, tok in self._suffix:
+                    if form.endswith(suffix):
+                        add(tok, f"ends in {suffix}")
+            for rx, tok in self._path_regex:
+                if rx.search(form):
+                    add(tok, "pattern")
+            for rx, tok in self._payload_regex:
+                if rx.search(form):
+                    add(tok, "pattern")
+        return tuple(hits.values()), tuple(conditional.values())
+
+    def query_hits(self, query: str) -> tuple[Hit, ...]:
+        """Payload hits in a query string (without the `?`); the caller caches."""
+        hits: dict[str, Hit] = {}
+        where = f"query {shown(query)}"
+        for form in _decoded_forms(query.lower(), plus=True):
+            for _end, toks in self._automaton.iter(form):
+                for tok in toks:
+                    if tok.payload and not tok.status:
+                        hits.setdefault(
+                            tok.family, (tok.family, f"{where} → {tok.family} probe ({tok.token})")
+                        )
+            for rx, tok in self._payload_regex:
+                if tok.family not in hits and rx.search(form):
+                    hits[tok.family] = (tok.family, f"{where} → {tok.family} probe (pattern)")
+        return tuple(hits.values())
+
+    def request_hits(
+        self, method: str, path: str, protocol: str, request: str, status: int, vhost: str | None
+    ) -> tuple[Hit, ...]:
+        """Odd methods, proxy attempts and request lines that are not HTTP. Called only when the
+        method, protocol or target is out of the ordinary."""
+        line = request if request else f"{method} {path} {protocol}".strip()
+        if not method or line == "-" or not line:
+            for prefix, what in self.handshakes:
+                if line.startswith(prefix):
+                    return (
+                        ("bad-request-line", f"request line is a {what} → bad-request-line probe"),
+                    )
+            if line in ("-", ""):
+                return (("bad-request-line", "empty request line (-) → bad-request-line probe"),)
+            return (
+                (
+                    "bad-request-line",
+                    f"request line {shown(line)!r} is not HTTP → bad-request-line probe",
+                ),
+            )
+        for prefix, what in self.handshakes:
+            if line.startswith(prefix):
+                return (("bad-request-line", f"request line is a {what} → bad-request-line probe"),)
+        hits: list[Hit] = []
+        if method not in self.normal_methods:
+            if method in self.webdav_methods:
+                if status >= 400 or status < 200:
+                    hits.append(
+                        (
+                            "odd-method",
+                            f"WebDAV method {method} refused ({status}) → odd-method probe",
+                        )
+                    )
+            elif method.isascii() and method.isalpha() and method.isupper():
+                hits.append(("odd-method", f"method {shown(method)} → odd-method probe"))
+            else:
+                return (
+                    (
+                        "bad-request-line",
+                        f"request line {shown(line)!r} is not HTTP → bad-request-line probe",
+                    ),
+                )
+        if method == "CONNECT" or (path and path[0] != "/" and path != "*"):
+            lower = path.lower()
+            if lower.startswith(("http://", "https://")):
+                host = lower.split("/", 3)[2] if lower.count("/") >= 2 else ""
+                if not vhost or host.split(":")[0] != vhost.lower().split(":")[0]:
+                    hits.append(
+                        ("proxy-attempt", f"absolute URI {shown(path)} → proxy-attempt probe")
+                    )
+            elif method == "CONNECT":
+                hits.append(("proxy-attempt", f"CONNECT {shown(path)} → proxy-attempt probe"))
+            elif not (method == "OPTIONS" and path == "*"):
+                hits.append(
+                    (
+                        "bad-request-line",
+                        f"target {shown(path)!r} is not a path → bad-request-line probe",
+                    )
+                )
+        # A format that logs no raw request line and no protocol tells us nothing here.
+        if protocol not in self.protocols and (protocol or request):
+            what = f"HTTP version {shown(protocol)!r}" if protocol else "no HTTP version"
+            hits.append(("bad-request-line", f"{what} → bad-request-line probe"))
+        return tuple(hits)
