@@ -253,9 +253,25 @@ def test_builtins_dropped_when_their_window_is_not_configured(tmp_path: Path) ->
     assert c.alerts == ()
 
 
-def test_anonymize_true_uses_default_prefixes(tmp_path: Path) -> None:
+def test_anonymize_forms(tmp_path: Path) -> None:
     assert load(tmp_path, "anonymize_ip = true\n").anonymize_ip == (24, 48)
     assert load(tmp_path, "anonymize_ip = false\n").anonymize_ip is None
+    assert load(tmp_path, 'anonymize_ip = "16/32"\n').anonymize_ip == (16, 32)
+    assert load(tmp_path, "anonymize_ip = 20\n").anonymize_ip == (20, 48)
+    e = error(tmp_path, "bell = true\nanonymize_ip = [33, 48]\n")
+    assert (e.line, e.key) == (2, "anonymize_ip")
+
+
+def test_windows_in_the_aggregator_shape(tmp_path: Path) -> None:
+    c = load(tmp_path, 'windows = ["1m", "2h"]\n')
+    assert (c.top_k, c.recent) == (2000, 20000)
+    assert c.stats_windows() == (("1m", 60), ("2h", 7200))
+
+
+@pytest.mark.parametrize("bad", ['["1h30m"]', '["1.5m"]', '["0m"]', '["1m", "60s"]', "[]"])
+def test_bad_windows(tmp_path: Path, bad: str) -> None:
+    e = error(tmp_path, f"windows = {bad}\n")
+    assert (e.line, e.key) == (1, "windows")
 
 
 # -- bad files name file, line and key ------------------------------------------------------------

@@ -86,9 +86,12 @@ def warnings(config: Config) -> list[str]:
 
 def render(config: Config) -> str:
     lines = [f"config: {config.source or 'none found; built-in defaults'}"]
-    lines.append(
-        f"windows: {', '.join(config.windows)}   top_k: {config.top_k}   recent: {config.recent}"
-    )
+    sizes = [f"windows: {', '.join(config.windows)}"]
+    if config.top_k is not None:
+        sizes.append(f"top_k: {config.top_k}")
+    if config.recent is not None:
+        sizes.append(f"recent: {config.recent}")
+    lines.append("   ".join(sizes))
     extras = []
     if config.format:
         extras.append(f"format: {config.format}")

@@ -30,11 +30,15 @@ from typing import Any
 
 from logwatch.alerts.rules import DEFAULT_RULES, METRICS, SCOPE_CLASSES, AlertRule
 from logwatch.classify import ClassifyConfig
+from logwatch.privacy import DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX, parse_level
 
 CONFIG_NAME = "logwatch.toml"
 USER_CONFIG_NAME = "config.toml"
 DEFAULT_WINDOWS: tuple[str, ...] = ("1m", "5m", "15m", "1h")
-DEFAULT_ANONYMIZE = (24, 48)  # `anonymize_ip = true`: keep a /24 of IPv4, a /48 of IPv6
+DEFAULT_ANONYMIZE = (
+    DEFAULT_V4_PREFIX,
+    DEFAULT_V6_PREFIX,
+)  # `anonymize_ip = true`: keep a /24 of IPv4, a /48 of IPv6
 
 
 class ConfigError(Exception):
@@ -84,6 +88,10 @@ class Config:
 
     def window_seconds(self) -> dict[str, float]:
         return {w: parse_duration(w) for w in self.windows}
+
+    def stats_windows(self) -> tuple[tuple[str, int], ...]:
+        """The windows in the shape `StatsConfig.windows` takes: (name, seconds)."""
+        return tuple((w, int(parse_duration(w))) for w in self.windows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,12 +524,17 @@ def _extensions(v: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+_WINDOW_NAME = re.compile(r"[1-9]\d*[smhd]?")
+
+
 def _windows(v: Any) -> tuple[str, ...]:
     items = _str_list(v)
     if not items:
         raise ValueError("expected at least one window")
     seen: set[float] = set()
     for item in items:
+        if not _WINDOW_NAME.fullmatch(item.strip()):
+            raise ValueError(f"window {item!r}: expected a whole number and a unit, like 1m or 15m")
         secs = parse_duration(item)
         if secs <= 0:
             raise ValueError(f"window {item!r} must be longer than zero")
@@ -534,6 +547,8 @@ def _windows(v: Any) -> tuple[str, ...]:
 def _anonymize(v: Any) -> tuple[int, int] | None:
     if isinstance(v, bool):
         return DEFAULT_ANONYMIZE if v else None
+    if isinstance(v, (str, int)):
+        return parse_level(str(v))  # "24", "24/48", 24: as --anonymize-ip takes them
     if (
         isinstance(v, list)
         and len(v) == 2
@@ -652,13 +667,9 @@ def _env_int(s: str) -> int:
 
 
 def _env_anonymize(s: str) -> tuple[int, int] | None:
-    if "," in s:
-        try:
-            parts = [int(p) for p in s.split(",")]
-        except ValueError:
-            raise ValueError(f"expected true/false or 'v4,v6' prefixes, got {s!r}") from None
-        return _anonymize(parts)
-    return _anonymize(_env_bool(s))
+    if s.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        return _anonymize(_env_bool(s))
+    return parse_level(s)
 
 
 def apply_env(config: Config, env: Mapping[str, str] | None = None) -> Config:
