@@ -202,7 +202,7 @@ def run_exec(
                 pipe.close()
         except OSError:
             pass
-    output = clean(bytes(kept).decode("utf-8", "replace"))
+    output = clean_output(bytes(kept).decode("utf-8", "replace"))
     if timed_out:
         return result(
             False,
@@ -215,6 +215,11 @@ def run_exec(
         why = f"killed by signal {-code}" if code < 0 else f"exit {code}"
         return result(False, status=code, error=why, output=output, output_bytes=total[0])
     return result(True, status=code, output=output, output_bytes=total[0])
+
+
+def clean_output(text: str) -> str:
+    """Hook output for the alerts screen: line breaks kept, every other control escaped."""
+    return "\n".join(clean(line) for line in text.split("\n"))
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -265,7 +270,7 @@ def post_webhook(
                 time.time(),
                 time.monotonic() - start,
                 status=status,
-                output=clean(head.decode("utf-8", "replace")),
+                output=clean_output(head.decode("utf-8", "replace")),
                 output_bytes=len(head),
                 attempts=attempt,
                 event_state=event.state,
