@@ -9,7 +9,10 @@ whatever the size of the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+
+from .timeparse import parse_clf, parse_iso
 
 ReadAt = Callable[[int, int], bytes]
 TimeOf = Callable[[bytes], float | None]
@@ -153,3 +156,24 @@ def _safe_time(time_of: TimeOf, line: bytes) -> float | None:
         return time_of(line)
     except Exception:
         return None
+
+
+_ISO = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
+def guess_time(line: bytes) -> float | None:
+    """A `time_of` for common access logs: the first `[10/Oct/2000:13:55:36 -0700]` (nginx,
+    Apache, combined) or ISO-8601 timestamp (JSON and Caddy-style logs) in the line."""
+    i = line.find(b"[")
+    if 0 <= i < 512:
+        j = line.find(b"]", i + 1, i + 64)
+        if j > 0:
+            hit = parse_clf(line[i + 1 : j].decode("ascii", "replace"))
+            if hit is not None:
+                return hit[0]
+    m = _ISO.search(line, 0, 1024)
+    if m is not None:
+        hit = parse_iso(m.group().decode("ascii").replace(",", "."))
+        if hit is not None:
+            return hit[0]
+    return None

@@ -423,22 +423,25 @@ class Follower:
 
     async def _watch(self, dirs: set[str]) -> None:
         try:
-            from watchfiles import awatch
+            from watchfiles import Change, awatch
         except ImportError:  # pragma: no cover - watchfiles is a dependency
             return
         self._watch_stop = asyncio.Event()
         self._watching = True
         try:
-            async for _changes in awatch(
+            async for changes in awatch(
                 *sorted(dirs),
                 watch_filter=None,
                 debounce=max(50, int(self.poll_interval * 1000)),
-                step=20,
+                step=50,
                 stop_event=self._watch_stop,
                 recursive=False,
                 ignore_permission_denied=True,
             ):
-                self._rescan.set()
+                # Writes to known files only wake the readers; a name that came or went (new
+                # file, rotation, symlink swap) also re-runs discovery.
+                if any(kind != Change.modified for kind, _ in changes):
+                    self._rescan.set()
                 for src in self._sources.values():
                     src.wake.set()
         except asyncio.CancelledError:

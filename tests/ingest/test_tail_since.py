@@ -1,0 +1,137 @@
+"""Finding where `since` begins by binary search, without reading the whole file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from logwatch.ingest.since import find_start, guess_time
+from logwatch.ingest.tail import Follower
+
+T0 = 1_700_000_000
+
+
+def time_of(line: bytes) -> float | None:
+    """Lines are `<epoch> <seq> ...`; anything else has no readable time."""
+    head = line.split(b" ", 1)[0]
+    return float(head) if head.isdigit() else None
+
+
+def make_log(path, n: int, every: int = 7) -> list[int]:
+    """n lines, one second apart every `every` lines (so seconds repeat), with unreadable lines
+    sprinkled in. Returns the byte offset where each numbered line starts."""
+    offsets = []
+    out = bytearray()
+    for i in range(n):
+        if i % 97 == 50:
+            out += b"garbage line without a time\n"
+        offsets.append(len(out))
+        out += b"%d %08d GET /path/%d HTTP/1.1 200 %s\n" % (T0 + i // every, i, i, b"u" * (i % 50))
+    path.write_bytes(bytes(out))
+    return offsets
+
+
+class Counting:
+    def __init__(self, path) -> None:
+        self.f = open(path, "rb")  # noqa: SIM115
+        self.read = 0
+        self.size = os.fstat(self.f.fileno()).st_size
+
+    def __call__(self, offset: int, n: int) -> bytes:
+        data = os.pread(self.f.fileno(), n, offset)
+        self.read += len(data)
+        return data
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    path = tmp_path_factory.mktemp("since") / "big.log"
+    offsets = make_log(path, 300_000)  # ~25 MB
+    return path, offsets
+
+
+@pytest.mark.parametrize("seq", [0, 1, 6, 7, 8, 123_456, 150_001, 299_993, 299_999])
+def test_finds_the_first_line_at_or_after_since(big, seq):
+    path, offsets = big
+    reader = Counting(path)
+    first = seq - seq % 7  # the first line of that second
+    offset, probed = find_start(reader, reader.size, T0 + seq // 7, time_of)
+    assert offset == offsets[first]
+    assert probed == reader.read
+    # A few dozen small reads, not the 25 MB file.
+    assert reader.read < 400_000 < reader.size // 50
+
+
+def test_since_before_and_after_everything(big):
+    path, _ = big
+    reader = Counting(path)
+    assert find_start(reader, reader.size, T0 - 10, time_of)[0] == 0
+    assert find_start(reader, reader.size, T0 + 10**6, time_of)[0] == reader.size
+
+
+def test_unterminated_last_line_is_where_following_starts(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"%d a\n%d b\n%d c-unfinish" % (T0, T0 + 1, T0 + 2))
+    reader = Counting(log)
+    assert find_start(reader, reader.size, T0 + 5, time_of)[0] == len(b"%d a\n%d b\n" % (T0, T0))
+
+
+def test_no_readable_time_at_all_reads_from_the_start(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"no time here\n" * 50_000)
+    reader = Counting(log)
+    offset, _ = find_start(reader, reader.size, T0, time_of)
+    assert offset == reader.size  # nothing is at or after `since`
+
+
+async def test_follower_history_starts_at_since(big):
+    path, offsets = big
+    f = Follower([str(path)], since=T0 + 40_000, time_of=time_of, follow=False)
+    got: list[bytes] = []
+    async for batch in f.batches():
+        assert batch.history
+        got.extend(batch.lines)
+    assert got[0].split(b" ")[1] == b"%08d" % 280_000
+    assert got[-1].split(b" ")[1] == b"%08d" % 299_999
+    size = os.path.getsize(path)
+    assert f.bytes_read < 1.01 * (size - offsets[280_000]) + 400_000
+    [st] = f.states()
+    assert st.extra["since_probe_bytes"] < 400_000
+    assert st.extra["history_bytes_done"] == st.extra["history_bytes_total"]
+
+
+async def test_follower_since_then_follows(tmp_path):
+    log = tmp_path / "a.log"
+    make_log(log, 1000, every=1)
+    f = Follower(
+        [str(log)], since=T0 + 990, time_of=time_of, poll_interval=0.02, force_polling=True
+    )
+    got: list[bytes] = []
+
+    async def consume() -> None:
+        async for batch in f.batches():
+            got.extend(batch.lines)
+
+    task = asyncio.create_task(consume())
+    deadline = time.monotonic() + 10
+    while len(got) < 10 and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    with open(log, "ab") as fh:
+        fh.write(b"%d %08d live\n" % (T0 + 2000, 1000))
+    while len(got) < 11 and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    f.stop()
+    await asyncio.wait_for(task, 5)
+    assert [int(x.split(b" ")[1]) for x in got] == list(range(990, 1001))
+
+
+def test_guess_time_reads_common_formats():
+    clf = b'1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1 "-" "-"'
+    assert guess_time(clf) == 971211336.0
+    assert guess_time(b'{"time":"2000-10-10T20:55:36Z","status":200}') == 971211336.0
+    assert guess_time(b'{"ts":"2000-10-10T20:55:36.5+00:00"}') == 971211336.5
+    assert guess_time(b"[not a date] nothing") is None
+    assert guess_time(b"") is None
