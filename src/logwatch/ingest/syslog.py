@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..model import SourceState
 from ..sanitize import MAX_LINE_BYTES, cap, decode
+from .tail import LineBatch
 
 # Bytes of syslog header allowed on top of the longest line before a frame counts as oversized.
 HEADER_ALLOWANCE = 2048
@@ -45,17 +46,6 @@ MAX_HOST_CHARS = 64
 OTHER_HOST = "_other"
 _READ_CHUNK = 64 * 1024
 UDP_RCVBUF = 4 << 20
-
-
-@dataclass(slots=True)
-class LineBatch:
-    """Complete lines from one source, in arrival order (same shape as ingest.tail.LineBatch)."""
-
-    # TODO(fleet): import from .tail once the tailer lands in main.
-    source: str
-    lines: list[bytes]
-    too_long: int = 0
-    history: bool = False
 
 
 # ------------------------------------------------------------------------------------- addresses
