@@ -191,7 +191,10 @@ def test_good_file(tmp_path: Path) -> None:
     assert c.geoip == ("/var/lib/GeoIP/City.mmdb",)
     assert c.classify.extra_bot_patterns == ("acme-check", "^Foo/")
     assert c.classify.allow_agents == ("MyApp/",)
-    assert c.asset_extensions == (".avif", ".wasm")
+    assert c.asset_extensions == ("avif", "wasm")
+    # extras extend the classifier's own list
+    assert "wasm" in c.classify.asset_extensions and "css" in c.classify.asset_extensions
+    assert c.classify.asset_extensions.count("avif") == 1
     by_name = {r.name: r for r in c.alerts}
     # built-ins stay (their window 1m is configured) and come first
     assert [r.name for r in c.alerts] == [
@@ -377,11 +380,23 @@ def test_webhook_must_be_http(tmp_path: Path) -> None:
     assert (e.line, e.key) == (5, "alerts.webhook")
 
 
-def test_bad_classify_key_and_regex(tmp_path: Path) -> None:
+def test_bad_classify_key_and_value(tmp_path: Path) -> None:
     e = error(tmp_path, '[classify]\nbot_pattern = ["x"]\n')
     assert (e.line, e.key) == (2, "classify.bot_pattern")
-    e = error(tmp_path, 'top_k = 1\n[classify]\nbot_patterns = ["(unclosed"]\n')
+    e = error(tmp_path, 'top_k = 1\n[classify]\nbot_patterns = ["ok", 3]\n')
     assert (e.line, e.key) == (3, "classify.bot_patterns")
+    # patterns are substrings, not regular expressions: "C++" is fine
+    c = load(tmp_path, '[classify]\nbot_patterns = ["C++ client", "(unclosed"]\n')
+    assert c.classify.extra_bot_patterns == ("C++ client", "(unclosed")
+
+
+def test_classify_defaults_untouched_without_section(tmp_path: Path) -> None:
+    from logwatch.classify import ClassifyConfig
+
+    assert load(tmp_path, "top_k = 5\n").classify == ClassifyConfig()
+    c = load(tmp_path, '[classify]\nallow_agents = ["Mine/"]\n')
+    assert c.classify.asset_extensions == ClassifyConfig().asset_extensions
+    assert c.classify.allow_agents == ("Mine/",)
 
 
 def test_toml_syntax_error_has_line(tmp_path: Path) -> None:

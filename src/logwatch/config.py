@@ -82,7 +82,7 @@ class Config:
     bell: bool = False
     default_alerts: bool = True
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
-    asset_extensions: tuple[str, ...] = ()  # also in `classify` when ClassifyConfig has the field
+    asset_extensions: tuple[str, ...] = ()  # extras from the file (`classify` has all)
     alerts: tuple[AlertRule, ...] = DEFAULT_RULES
     source: str | None = None  # the file read, if any
 
@@ -338,25 +338,18 @@ class _Parser:
         if not isinstance(table, dict):
             raise self.fail("expected a [classify] table", "classify", None)
         self.check_keys(table, _CLASSIFY_KEYS, "classify")
-        patterns = (
-            self.get(table, "bot_patterns", _regex_list, "classify")
-            if ("bot_patterns" in table)
-            else ()
-        )
-        allow = (
-            self.get(table, "allow_agents", _str_list, "classify")
-            if ("allow_agents" in table)
-            else ()
-        )
-        exts = (
-            self.get(table, "asset_extensions", _extensions, "classify")
-            if ("asset_extensions" in table)
-            else ()
-        )
-        fields = {f.name for f in dataclasses.fields(ClassifyConfig)}
-        ckw: dict[str, Any] = {"extra_bot_patterns": patterns, "allow_agents": allow}
-        if "asset_extensions" in fields:
-            ckw["asset_extensions"] = exts
+        ckw: dict[str, Any] = {}
+        if "bot_patterns" in table:
+            ckw["extra_bot_patterns"] = self.get(table, "bot_patterns", _str_list, "classify")
+        if "allow_agents" in table:
+            ckw["allow_agents"] = self.get(table, "allow_agents", _str_list, "classify")
+        exts: tuple[str, ...] = ()
+        if "asset_extensions" in table:
+            # Extra extensions add to the classifier's own list rather than replace it.
+            exts = self.get(table, "asset_extensions", _extensions, "classify")
+            base = ClassifyConfig().asset_extensions
+            known = {e.lower().lstrip(".") for e in base}
+            ckw["asset_extensions"] = tuple(base) + tuple(e for e in exts if e not in known)
         return {"classify": ClassifyConfig(**ckw), "asset_extensions": exts}
 
     def alert(self, t: dict[str, Any], i: int, windows: tuple[str, ...]) -> tuple[AlertRule, bool]:
@@ -504,23 +497,13 @@ def _str_list(v: Any) -> tuple[str, ...]:
     return tuple(v)
 
 
-def _regex_list(v: Any) -> tuple[str, ...]:
-    items = _str_list(v)
-    for item in items:
-        try:
-            re.compile(item)
-        except re.error as exc:
-            raise ValueError(f"pattern {item!r} is not a valid regular expression: {exc}") from None
-    return items
-
-
 def _extensions(v: Any) -> tuple[str, ...]:
     out = []
     for item in _str_list(v):
         ext = item.strip().lower().lstrip(".")
         if not ext or "/" in ext or " " in ext:
             raise ValueError(f"expected file extensions like 'woff2' or '.avif', got {item!r}")
-        out.append("." + ext)
+        out.append(ext)
     return tuple(out)
 
 
