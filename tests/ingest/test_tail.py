@@ -545,3 +545,44 @@ async def test_watchfiles_notification_wakes_the_follower(tmp_path):
     await c.wait_count(5, timeout=8)
     assert_exactly(numbers(c.lines), 0, 5)
     await c.close()
+
+
+async def test_one_file_under_two_names_is_read_once(tmp_path):
+    real = tmp_path / "real.log"
+    real.write_bytes(lines(0, 5))
+    link = tmp_path / "link.log"
+    link.symlink_to(real)
+    c = Collector(poll([real, link], from_start=True))
+    await c.wait_count(5)
+    append(real, lines(5, 10))
+    await c.wait_count(10)
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 10)
+    messages = [s.message for s in c.follower.states()]
+    assert any("same file as" in m for m in messages)
+    await c.close()
+
+
+async def test_stop_from_another_thread(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "following")
+    await asyncio.to_thread(c.follower.stop)
+    await asyncio.wait_for(c.task, 5)
+    assert c.ended
+
+
+async def test_a_deleted_glob_match_is_dropped_and_refound(tmp_path):
+    a = tmp_path / "a.log"
+    a.write_bytes(lines(0, 2))
+    c = Collector(poll([tmp_path / "*.log"], from_start=True))
+    await c.wait_count(2)
+    a.unlink()
+    # Once the old file is let go, only the pattern is left, waiting for a match.
+    await c.wait(lambda: [s.name for s in c.follower.states()] == [str(tmp_path / "*.log")])
+    assert c.follower.states()[0].state == "missing"
+    a.write_bytes(lines(2, 4))  # a new file under the old name: read from its start
+    await c.wait_count(4)
+    assert_exactly(numbers(c.lines), 0, 4)
+    await c.close()
