@@ -88,6 +88,7 @@ class Pipeline:
     def _process(self, lines: Iterable[bytes], source: str) -> None:
         assert self.format is not None
         parse = self.format.parse
+        self.classifier.agents_logged = self.format.has_agent
         classify = self.classifier.classify
         add = self.aggregator.add
         add_malformed = self.aggregator.add_malformed

@@ -52,7 +52,9 @@ _HUMAN = Verdict(HUMAN, reasons=("no bot signal → human",))
 class ClassifyConfig:
     """What users can tune. Agent patterns are case-insensitive substrings (`^`/`$` anchor)."""
 
-    extra_bot_patterns: tuple[str, ...] = ()  # extra bot agents, category `other`
+    # Extra bot agents, category `other`: plain text, or a regex when it has regex syntax (run once
+    # per distinct agent, so keep it simple).
+    extra_bot_patterns: tuple[str, ...] = ()
     extra_bots: tuple[tuple[str, str], ...] = ()  # (pattern, category) pairs
     allow_agents: tuple[str, ...] = ()  # agents that are never bots (your own tools, say)
     asset_extensions: tuple[str, ...] = DEFAULT_ASSET_EXTENSIONS
@@ -87,6 +89,9 @@ class _Path(NamedTuple):
     conditional: tuple[tuple[frozenset[int], Hit], ...]
 
 
+_NO_AGENT_LOGGED = _Agent(None, None, None, "", (), (), False)
+
+
 def _put(cache: dict, key: str, value: object, cap: int) -> None:
     if len(cache) >= cap:
         del cache[next(iter(cache))]  # oldest first: cheap and good enough for a hot set
@@ -108,6 +113,8 @@ class Classifier:
         self._asset_ext = frozenset(e.lower().lstrip(".") for e in cfg.asset_extensions)
         self._asset_names = frozenset(n.lower() for n in cfg.asset_names)
         self._asset_prefixes = tuple(p.lower() for p in cfg.asset_prefixes)
+        # Set False for formats that log no agent (common): then "" says nothing about the client.
+        self.agents_logged = True
         self._agent_cache: dict[str, _Agent] = {}
         self._path_cache: dict[str, _Path] = {}
         self._query_cache: dict[str, tuple[Hit, ...]] = {}
@@ -179,7 +186,10 @@ class Classifier:
     def classify(self, rec: Record) -> Verdict:
         agent = self._agent_cache.get(rec.user_agent)
         if agent is None:
-            agent = self._agent(rec.user_agent)
+            if not rec.user_agent and not self.agents_logged:
+                agent = _NO_AGENT_LOGGED
+            else:
+                agent = self._agent(rec.user_agent)
         path = rec.path
         p = self._path_cache.get(path)
         if p is None:

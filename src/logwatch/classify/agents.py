@@ -26,8 +26,10 @@ SCANNER_AGENT = "scanner-agent"
 _GENERIC = re.compile(
     r"(?<![\w.-])([\w.-]{0,40}?(?:bot|crawler|spider|scraper))(?=[/;)]|$)", re.IGNORECASE
 )
-# A URL in an agent is how robots say who they are; browsers never carry one.
-_URL_NAME = re.compile(r"([A-Za-z][\w.-]{0,40})/?[\w.]{0,20}[;( ]{1,3}\+?https?://")
+# A URL in an agent is how robots say who they are; browsers never carry one. The robot's name is
+# its first product token, or (behind a "Mozilla/5.0 (compatible; ..." disguise) the word before
+# the URL.
+_BEFORE_URL = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]{1,40}+)[ \d./;()+]{1,16}+(?:for )?https?://")
 _PRODUCT = re.compile(r"[A-Za-z][\w.-]{0,40}")
 # Android / Windows device models that end in "bot" (CUBOT, TBOT...) are phones, not robots.
 _NOT_BOT_WORDS = frozenset({"cubot", "tbot", "robot", "irobot"})
@@ -175,13 +177,23 @@ def _own_entries(data: dict[str, Any]) -> list[_Entry]:
     return entries
 
 
-def _config_entries(extra: tuple[tuple[str, str], ...]) -> list[_Entry]:
+_REGEX_SIGNS = re.compile(r"[\\\[\]().*+?{}|]")
+
+
+def _config_entries(
+    extra: tuple[tuple[str, str], ...],
+) -> tuple[list[_Entry], list[tuple[re.Pattern[str], str]]]:
+    """Users' patterns: plain text (with ^/$ anchors) joins the automaton; anything with regex
+    syntax is compiled (case-insensitive) and run once per distinct agent."""
     entries = []
+    regexes: list[tuple[re.Pattern[str], str]] = []
     for literal, category in extra:
         if category not in BOT_CATEGORIES:
             raise ValueError(f"unknown bot category {category!r} for agent pattern {literal!r}")
         body, start, end = _split_anchors(literal)
-        if body:
+        if _REGEX_SIGNS.search(body):
+            regexes.append((re.compile(literal, re.IGNORECASE), category))
+        elif body:
             entries.append(
                 _Entry(
                     body.lower(),
@@ -194,7 +206,7 @@ def _config_entries(extra: tuple[tuple[str, str], ...]) -> list[_Entry]:
                     "config",
                 )
             )
-    return entries
+    return entries, regexes
 
 
 # Which wins when several entries hit: a user's entry, then an attack tool, then anything over an
@@ -224,9 +236,8 @@ class AgentMatcher:
         header_tokens: tuple[str, ...] = (),
     ) -> None:
         data = load_agent_data()
-        self.entries: list[_Entry] = (
-            _upstream_entries(data) + _own_entries(data) + _config_entries(extra_bots)
-        )
+        config_entries, self._config_regexes = _config_entries(extra_bots)
+        self.entries: list[_Entry] = _upstream_entries(data) + _own_entries(data) + config_entries
         automaton = ahocorasick.Automaton()
         for idx, entry in enumerate(self.entries):
             if automaton.exists(entry.lower):
@@ -273,6 +284,15 @@ class AgentMatcher:
             return AgentInfo(
                 None, None, "user agent allow-listed in config", probe_rules, probe_reasons
             )
+        for rx, category in self._config_regexes:
+            m = rx.search(agent)
+            if m:
+                name = _name_from_literal(m.group()) or rx.pattern[:40]
+                reason = f"user agent matches {name} (config) → {category}"
+                if category == "scanner":
+                    probe_rules += (SCANNER_AGENT,)
+                    probe_reasons += (f"user agent {name} is an attack tool → scanner-agent probe",)
+                return AgentInfo(category, name, reason, probe_rules, probe_reasons)
         hits = self._hits(agent, lower)
         if hits:
             _start, best = max(hits, key=_rank)
@@ -294,9 +314,11 @@ class AgentMatcher:
                 probe_reasons,
             )
         if "http://" in lower or "https://" in lower:
-            um = _URL_NAME.search(agent)
-            pm = _PRODUCT.search(agent)
-            name = um.group(1) if um else (pm.group() if pm else "(url)")
+            pm = _PRODUCT.match(agent)
+            name = pm.group() if pm else ""
+            if not name or name == "Mozilla":
+                um = _BEFORE_URL.search(agent)
+                name = um.group(1) if um else "(url)"
             return AgentInfo(
                 "other", name, "user agent carries a URL → other", probe_rules, probe_reasons
             )

