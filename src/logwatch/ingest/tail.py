@@ -149,6 +149,8 @@ class _Source:
         self.task: asyncio.Task[None] | None = None
         self.rotations = 0
         self.truncations = 0
+        # The path's stat taken together with the last read at EOF (saves a thread hop).
+        self.path_stat: os.stat_result | OSError | None = None
 
     def set(self, state: str, message: str = "") -> None:
         self.state.state = state
@@ -504,7 +506,11 @@ class Follower:
     async def _check_path(self, src: _Source) -> bool:
         path = src.name
         try:
-            st = await asyncio.to_thread(os.stat, path)
+            st, src.path_stat = src.path_stat, None
+            if isinstance(st, OSError):
+                raise st
+            if st is None:
+                st = await asyncio.to_thread(os.stat, path)
         except (FileNotFoundError, NotADirectoryError):
             return self._gone(src)
         except PermissionError:
@@ -659,7 +665,14 @@ class Follower:
 
     async def _read(self, src: _Source, h: _Handle, *, history: bool) -> bool:
         """Read one chunk of `h` from its offset; emit its lines. True if any bytes came."""
-        data, size, intact = await asyncio.to_thread(_read_chunk, h.fd, h.offset, h.tail)
+        # At EOF of the current file the same worker-thread hop also stats the path, so a quiet
+        # poll costs one hop per file, not two.
+        stat_path = src.name if (self.follow and h is src.cur) else None
+        data, size, intact, path_stat = await asyncio.to_thread(
+            _read_chunk, h.fd, h.offset, h.tail, stat_path
+        )
+        if h is src.cur:
+            src.path_stat = path_stat
         h.size = size
         if not intact:
             # copytruncate: the file was cut below our offset (and may have grown again).
@@ -672,7 +685,7 @@ class Follower:
             src.set(
                 "following", f"truncated at {time.strftime('%H:%M:%S')}; reading from the start"
             )
-            data, size, _ = await asyncio.to_thread(_read_chunk, h.fd, 0, b"")
+            data, size, _, _ = await asyncio.to_thread(_read_chunk, h.fd, 0, b"", None)
             h.size = size
             history = False
         if not data:
@@ -810,24 +823,32 @@ def _pump_stdin(
             return
 
 
-def _read_chunk(fd: int, offset: int, tail: bytes) -> tuple[bytes, int, bool]:
+def _read_chunk(
+    fd: int, offset: int, tail: bytes, stat_path: str | None
+) -> tuple[bytes, int, bool, os.stat_result | OSError | None]:
     """pread a chunk at `offset`, checking the bytes before it are still `tail`.
 
-    Returns (data, file size, intact). intact=False means the file was truncated/rewritten.
+    Returns (data, file size, intact, stat of stat_path when at EOF). intact=False means the file
+    was truncated or rewritten under us.
     """
     size = os.fstat(fd).st_size
     if size < offset:
-        return b"", size, False
+        return b"", size, False, None
     if offset == size:
-        if tail and size:
-            # Same size as before but maybe rewritten (truncate + same amount written): cheap check.
-            return b"", size, _tail_matches(fd, offset, tail)
-        return b"", size, True
+        # Same size as before but maybe rewritten (truncate + same amount written): cheap check.
+        intact = _tail_matches(fd, offset, tail) if tail and size else True
+        path_stat: os.stat_result | OSError | None = None
+        if stat_path is not None and intact:
+            try:
+                path_stat = os.stat(stat_path)
+            except OSError as exc:
+                path_stat = exc
+        return b"", size, intact, path_stat
     n = len(tail)
     data = os.pread(fd, CHUNK_BYTES + n, offset - n)
     if n and data[:n] != tail:
-        return b"", size, False
-    return data[n:], max(size, offset + len(data) - n), True
+        return b"", size, False, None
+    return data[n:], max(size, offset + len(data) - n), True, None
 
 
 def _tail_matches(fd: int, offset: int, tail: bytes) -> bool:
