@@ -1,0 +1,1 @@
+"""Ways to hand logwatch's figures to other systems (Prometheus)."""
