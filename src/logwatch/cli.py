@@ -222,7 +222,6 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
     """EngineOptions from the main command line and the config."""
     from logwatch.alerts.engine import AlertEngine
     from logwatch.engine import EngineOptions
-    from logwatch.ingest.formats import LogFormat
 
     config = load_settings(args)
 

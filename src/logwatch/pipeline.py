@@ -51,7 +51,7 @@ class Pipeline:
 
     # --- feeding ---------------------------------------------------------------------------
 
-    def feed(self, lines: Iterable[bytes], source: str = "", too_long: int = 0) -> None:
+    def feed(self, lines: list[bytes], source: str = "", too_long: int = 0) -> None:
         """Parse, classify and count `lines` (bytes without the newline)."""
         for _ in range(too_long):
             self.aggregator.add_malformed(LINE_TOO_LONG, "")
@@ -85,26 +85,23 @@ class Pipeline:
         for source, group in by_source.items():
             self._process(group, source)
 
-    def _process(self, lines: Iterable[bytes], source: str) -> None:
+    def _process(self, lines: list[bytes], source: str) -> None:
         assert self.format is not None
         parse = self.format.parse
         self.classifier.agents_logged = self.format.has_agent
         classify = self.classifier.classify
-        add = self.aggregator.add
         add_malformed = self.aggregator.add_malformed
-        decode = sanitize.decode
         transform = self.client_transform
         observers = self.observers
         max_len = sanitize.MAX_LINE_BYTES
-        for raw in lines:
-            if raw[-1:] == b"\r":
-                raw = raw[:-1]
-            if not raw or raw.isspace():
+        counted: list[tuple[Record, Verdict]] = []
+        append = counted.append
+        for line in sanitize.decode_lines(lines):
+            if not line or line.isspace():
                 continue
-            if len(raw) > max_len:
-                add_malformed(LINE_TOO_LONG, decode(raw[:200]))
+            if len(line) > max_len:
+                add_malformed(LINE_TOO_LONG, line[:200])
                 continue
-            line = decode(raw)
             rec = parse(line)
             if type(rec) is str:
                 add_malformed(rec, line)
@@ -115,9 +112,11 @@ class Pipeline:
                 rec.client = transform(rec.client)
                 rec.forwarded_for = None
             verdict = classify(rec)
-            add(rec, verdict)
+            append((rec, verdict))
             for observe in observers:
                 observe(rec, verdict)
+        if counted:
+            self.aggregator.add_many(counted)
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -52,6 +52,28 @@ def decode(raw: bytes) -> str:
     return clean(text)
 
 
+# The same characters but the newline, for checking many lines joined by newlines at once.
+_UNSAFE_BUT_NEWLINE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def decode_lines(lines: list[bytes]) -> list[str]:
+    """Many lines at once (the common case on the hot path): one decode and one scan for the
+    whole batch; only a batch with something to escape falls back to line by line.
+    A trailing `\r` (CRLF files) is dropped."""
+    blob = b"\n".join(lines)
+    if b"\r" in blob:
+        return [decode(line[:-1] if line[-1:] == b"\r" else line) for line in lines]
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return [decode(line) for line in lines]
+    if _UNSAFE_BUT_NEWLINE.search(text) is not None:
+        return [clean(line) for line in text.split("\n")]
+    return text.split("\n")
+
+
 def clean(text: str) -> str:
     """Escape control and bidi-override characters in already-decoded text."""
     if _UNSAFE.search(text) is None:

@@ -40,7 +40,9 @@ _CLF = re.compile(
     + _QUOTED
     + " "
     + _QUOTED
-    + r")?(.*)"
+    # nginx's `$request_time $upstream_response_time`, the most common extra fields, are
+    # matched here so the slower generic tail parser rarely runs.
+    + r"(?: (\d{1,9}\.\d{1,9})(?: (\d{1,9}\.\d{1,9}|-)(?= |$))?)?)?(.*)"
 )
 # Rarer heads: an X-Forwarded-For list before the address, quoted or not (seen in nginx logs of
 # proxies), or a missing ident/user pair.
@@ -59,8 +61,24 @@ _TAIL_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _METHOD_OK = re.compile(r"[A-Z][A-Z_-]{0,19}")
 
 
+_request_cache: dict[str, tuple[str, str, str, str]] = {}
+
+
 def split_request(request: str) -> tuple[str, str, str, str]:
-    """`GET /a?b=1 HTTP/1.1` → (method, path, query, protocol); garbage → ("", "", "", "")."""
+    """`GET /a?b=1 HTTP/1.1` → (method, path, query, protocol); garbage → ("", "", "", "").
+
+    Cached: a site's requests repeat, so most lines cost one dict lookup here."""
+    hit = _request_cache.get(request)
+    if hit is not None:
+        return hit
+    value = _split_request(request)
+    if len(_request_cache) >= 16384:
+        _request_cache.clear()
+    _request_cache[request] = value
+    return value
+
+
+def _split_request(request: str) -> tuple[str, str, str, str]:
     parts = request.split(" ")
     n = len(parts)
     if n == 3:
@@ -92,14 +110,16 @@ def _float_or_none(text: str | None) -> float | None:
     return value if value >= 0 and value == value and value != float("inf") else None
 
 
-def _parse_tail(tail: str) -> tuple[float | None, float | None, str | None]:
+def _parse_tail(
+    tail: str, request_time: float | None = None
+) -> tuple[float | None, float | None, str | None]:
     """Extra trailing fields of combined logs → (request_time, upstream_time, forwarded_for).
 
     nginx appends `$request_time $upstream_response_time` (seconds with a dot), sometimes a quoted
     X-Forwarded-For; Traefik's CLF ends with a duration like `42ms`. A bare integer is ambiguous
     (Apache %D, Traefik's request count) and is ignored unless the format was given explicitly.
     """
-    request_time = upstream_time = None
+    upstream_time = None
     forwarded = None
     for quoted, bare in _TAIL_TOKEN.findall(tail):
         if bare:
@@ -160,6 +180,7 @@ class ClfFormat(LogFormat):
             line = line[head.end() :]
         m = _CLF.match(line)
         forwarded = None
+        rt_text = ut_text = None
         if m is None:
             m = _CLF_XFF.match(line)
             if m is None:
@@ -167,7 +188,19 @@ class ClfFormat(LogFormat):
             head_text, time_text, request, status, size, referrer, agent, tail = m.groups()
             forwarded, client = _split_head(head_text)
         else:
-            client, _user, time_text, request, status, size, referrer, agent, tail = m.groups()
+            (
+                client,
+                _user,
+                time_text,
+                request,
+                status,
+                size,
+                referrer,
+                agent,
+                rt_text,
+                ut_text,
+                tail,
+            ) = m.groups()
             if "," in client:
                 forwarded, client = _split_head(client)
         when = parse_clf(time_text)
@@ -183,9 +216,11 @@ class ClfFormat(LogFormat):
                 referrer = cap(referrer, MAX_REFERRER)
             if len(agent) > MAX_AGENT:
                 agent = cap(agent, MAX_AGENT)
-        request_time = upstream_time = None
+        request_time = float(rt_text) if rt_text else None
+        upstream_time = float(ut_text) if ut_text and ut_text != "-" else None
         if tail and not tail.isspace():
-            request_time, upstream_time, tail_forwarded = _parse_tail(tail)
+            request_time, tail_upstream, tail_forwarded = _parse_tail(tail, request_time)
+            upstream_time = upstream_time if upstream_time is not None else tail_upstream
             forwarded = forwarded or tail_forwarded
         if len(request) > MAX_PATH:
             request = cap(request, MAX_PATH)

@@ -178,6 +178,7 @@ class Aggregator:
         self._version = 0  # bumped when coarse slots or the archive change (cache key)
         self._cache: dict[Any, Any] = {}
         self.recent: deque[tuple[Record, Verdict]] = deque(maxlen=cfg.recent)
+        self._ref_hosts: dict[str, str] = {}
         self.probe_details: OrderedDict[str, _ProbeClient] = OrderedDict()
         self.sources: tuple[SourceState, ...] = ()
 
@@ -191,52 +192,113 @@ class Aggregator:
             self.malformed_examples.append((reason, line[:300]))
 
     def add(self, rec: Record, v: Verdict) -> None:
-        self.lines += 1
-        self.parsed += 1
-        sec = int(rec.ts)
-        bucket = self._cur_bucket if sec == self._cur_sec else self._bucket_for(sec, rec.ts)
-        cls = v.cls
-        bucket[_CLASS_INDEX[cls]] += 1
-        status = rec.status
-        sidx = _STATUS_INDEX.get(status // 100, _SO)
-        bucket[sidx] += 1
-        codes = bucket[_CODES]
-        codes[status] = codes.get(status, 0) + 1
-        rt = rec.request_time
-        lat_bin = -1
-        if rt is not None:
-            lat_bin = bin_of(rt)
-            hist = bucket[_HIST]
-            hist[lat_bin] = hist.get(lat_bin, 0) + 1
+        self.add_many(((rec, v),))
 
-        slot_index = sec // FINE
-        slot = self._cur_slot if slot_index == self._cur_slot_index else self._slot_for(sec)
-        path = rec.path or rec.request
-        slot.paths.add((path, cls, sidx))
-        errors = sidx in (_S4, _S5)
-        slot.clients.add((rec.client, cls, errors))
-        key = (rec.source, cls, _STATUS_NAMES[sidx - _S2])
-        self.requests_by[key] = self.requests_by.get(key, 0) + 1
-        if cls == "human":
-            if lat_bin >= 0:
-                slot.path_lat.add((path, lat_bin))
-            ref = rec.referrer
-            if ref:
-                host = _referrer_host(ref)
-                if host and host != rec.vhost:
-                    slot.referrers.add(host)
-            if "utm_" in rec.query:
-                campaign = _campaign(rec.query)
-                if campaign:
-                    slot.campaigns.add(campaign)
-        elif cls == "bot":
-            category = v.bot_category or "other"
-            slot.bots.add((v.bot_name or category, category))
-            self.bots_by[category] = self.bots_by.get(category, 0) + 1
-        if v.probe:
-            bucket[_PROBES] += 1
-            self._add_probe(rec, v, slot, path)
-        self.recent.append((rec, v))
+    def add_many(self, items: Iterable[tuple[Record, Verdict]]) -> None:
+        """Count requests. The hot path: attribute lookups are hoisted into locals and the
+        bounded counters are updated inline (a prune runs only when one outgrows its limit)."""
+        cur_sec = self._cur_sec
+        bucket = self._cur_bucket
+        cur_slot_index = self._cur_slot_index
+        slot = self._cur_slot
+        paths = slot.paths.data
+        clients = slot.clients.data
+        paths_limit = slot.paths.limit
+        clients_limit = slot.clients.limit
+        class_index = _CLASS_INDEX
+        status_index = _STATUS_INDEX
+        per_source: dict[str, list[int]] = {}
+        source = None
+        source_counts = [0] * 24
+        ref_hosts = self._ref_hosts
+        recent_append = self.recent.append
+        count = 0
+        for rec, v in items:
+            count += 1
+            sec = int(rec.ts)
+            if sec != cur_sec:
+                bucket = self._bucket_for(sec, rec.ts)
+                cur_sec = self._cur_sec
+                if sec != cur_sec:
+                    cur_sec = -1  # an old second: look it up again next time
+                cur_slot_index = -1  # the rings may have moved: find the slot again
+            cls = v.cls
+            ci = class_index[cls]
+            bucket[ci] += 1
+            status = rec.status
+            sidx = status_index.get(status // 100, _SO)
+            bucket[sidx] += 1
+            codes = bucket[_CODES]
+            codes[status] = codes.get(status, 0) + 1
+            if rec.source != source:
+                source = rec.source
+                source_counts = per_source.setdefault(source, [0] * 24)
+            source_counts[ci * 8 + sidx] += 1
+            rt = rec.request_time
+            lat_bin = -1
+            if rt is not None:
+                lat_bin = bin_of(rt)
+                hist = bucket[_HIST]
+                hist[lat_bin] = hist.get(lat_bin, 0) + 1
+
+            slot_index = sec // FINE
+            if slot_index != cur_slot_index:
+                slot = self._slot_for(sec)
+                cur_slot_index = slot_index if self._cur_slot_index == slot_index else -1
+                paths = slot.paths.data
+                clients = slot.clients.data
+                paths_limit = slot.paths.limit
+                clients_limit = slot.clients.limit
+            path = rec.path or rec.request
+            key = (path, cls, sidx)
+            n = paths.get(key)
+            if n is None:
+                paths[key] = 1
+                if len(paths) > paths_limit:
+                    slot.paths.prune()
+            else:
+                paths[key] = n + 1
+            ckey = (rec.client, cls, sidx == _S4 or sidx == _S5)
+            n = clients.get(ckey)
+            if n is None:
+                clients[ckey] = 1
+                if len(clients) > clients_limit:
+                    slot.clients.prune()
+            else:
+                clients[ckey] = n + 1
+            if ci == 0:  # human
+                if lat_bin >= 0:
+                    slot.path_lat.add((path, lat_bin))
+                ref = rec.referrer
+                if ref:
+                    host = ref_hosts.get(ref)
+                    if host is None:
+                        host = _referrer_host(ref)
+                        if len(ref_hosts) > 4096:
+                            ref_hosts.clear()
+                        ref_hosts[ref] = host
+                    if host and host != rec.vhost:
+                        slot.referrers.add(host)
+                if "utm_" in rec.query:
+                    campaign = _campaign(rec.query)
+                    if campaign:
+                        slot.campaigns.add(campaign)
+            elif ci == 1:  # bot
+                category = v.bot_category or "other"
+                slot.bots.add((v.bot_name or category, category))
+                self.bots_by[category] = self.bots_by.get(category, 0) + 1
+            if v.probe:
+                bucket[_PROBES] += 1
+                self._add_probe(rec, v, slot, path)
+            recent_append((rec, v))
+        self.lines += count
+        self.parsed += count
+        requests_by = self.requests_by
+        for src, counts in per_source.items():
+            for i, n in enumerate(counts):
+                if n:
+                    rkey = (src, CLASSES[i // 8], _STATUS_NAMES[i % 8 - _S2])
+                    requests_by[rkey] = requests_by.get(rkey, 0) + n
 
     def _add_probe(self, rec: Record, v: Verdict, slot: Slot, path: str) -> None:
         slot.probe_clients.add(rec.client)

@@ -56,7 +56,9 @@ class BoundedCounter(Generic[K]):
         kept = nlargest(self.capacity, self.data.items(), key=_by_count)
         smallest_kept = kept[-1][1] if kept else 0
         self.dropped_max = max(self.dropped_max, smallest_kept)
-        self.data = dict(kept)
+        # In place: the hot path holds references to `data`.
+        self.data.clear()
+        self.data.update(kept)
 
     def top(self, n: int) -> list[tuple[K, int]]:
         return nlargest(n, self.data.items(), key=_by_count)
