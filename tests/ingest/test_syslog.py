@@ -345,6 +345,24 @@ async def test_tcp_connection_limit() -> None:
         server.stop()
 
 
+async def test_tcp_idle_connections_are_closed() -> None:
+    server = SyslogServer("tcp://127.0.0.1:0", idle_timeout=0.2)
+    await server.start()
+    assert server.bound is not None
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.bound[1])
+        writer.write(nginx_3164("h") + b"\n")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # the server hung up
+        assert listener(server)["idle_closed"] == 1
+        await wait_until(lambda: listener(server)["connections"] == 0)
+        got, _ = await collect(server, lambda g: bool(g))
+        assert got == {"syslog:h": [LINE]}
+        writer.close()
+    finally:
+        server.stop()
+
+
 async def test_hostile_hostnames_are_sanitised_and_capped() -> None:
     server = SyslogServer("udp://127.0.0.1:0", max_hosts=3)
     await server.start()

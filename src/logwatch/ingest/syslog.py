@@ -235,6 +235,7 @@ class SyslogServer:
         max_connections: int = 64,
         max_hosts: int = 64,
         batch_lines: int = 2_000,
+        idle_timeout: float = 900.0,
     ) -> None:
         self.address = parse_url(url)
         self.url = url
@@ -244,6 +245,9 @@ class SyslogServer:
         self.max_connections = max(1, max_connections)
         self.max_hosts = max(1, max_hosts)
         self.batch_lines = max(1, batch_lines)
+        # A connection silent this long is closed, so idle ones cannot hold every slot forever
+        # (rsyslog, syslog-ng and Vector reconnect by themselves).
+        self.idle_timeout = idle_timeout
         self.bound: tuple[str, int] | None = None  # (host, port) actually bound, after start()
         self.warning = ""
         if not self.address.loopback:
@@ -259,6 +263,7 @@ class SyslogServer:
         self.filtered = 0
         self.connections = 0
         self.rejected_connections = 0
+        self.idle_closed = 0
         self._hosts: dict[str, _Host] = {}
         self._pending = 0
         self._state = "starting"
@@ -358,6 +363,7 @@ class SyslogServer:
         if self.address.proto == "tcp":
             extra["connections"] = len(self._writers)
             extra["rejected_connections"] = self.rejected_connections
+            extra["idle_closed"] = self.idle_closed
         out = [
             SourceState(
                 name=self.name,
@@ -495,7 +501,11 @@ class SyslogServer:
             if not space.is_set():
                 await space.wait()  # backpressure: stop reading until the consumer catches up
                 continue
-            data = await reader.read(_READ_CHUNK)
+            try:
+                data = await asyncio.wait_for(reader.read(_READ_CHUNK), self.idle_timeout)
+            except TimeoutError:
+                self.idle_closed += 1
+                break
             if not data:
                 break
             frames, oversized, broken = framer.feed(data)
