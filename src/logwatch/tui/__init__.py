@@ -1,0 +1,1 @@
+"""The Textual dashboard: the only package of logwatch that imports textual or rich."""

@@ -1,0 +1,403 @@
+"""The logwatch dashboard.
+
+Data flow: the engine runs in its own thread and calls `LogwatchApp.snapshot_from_thread(snap)`
+about once a second. That call only hands the snapshot to the UI loop (coalesced: if the UI is
+behind, only the newest snapshot is kept). The UI loop then applies the user's choices (window,
+class view, filter) and refreshes the active screen with keyed row diffs. Filtering recomputes
+panels over snapshot.recent, which runs in a thread worker, never on the UI loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+import logwatch.stats as _stats
+from logwatch.filters import FilterError, parse_filter
+from logwatch.model import Record, Verdict
+from logwatch.stats.snapshot import Snapshot, WindowView
+from logwatch.tui.screens.alerts import AlertsScreen
+from logwatch.tui.screens.drill import DrillScreen
+from logwatch.tui.screens.help import HelpScreen
+from logwatch.tui.screens.main import MainScreen
+from logwatch.tui.state import CLASS_VIEWS, WINDOWS, ViewState
+from logwatch.tui.themes import (
+    DEFAULT_THEME,
+    FALLBACK,
+    ThemeError,
+    load_theme_file,
+    load_themes,
+)
+from logwatch.tui.widgets.table import KeyedTable
+
+# The lead's recomputation of every panel over snapshot.recent; without it the filter narrows the
+# request stream only.
+_filtered_view: Callable[[Snapshot, Callable[[Record, Verdict], bool]], Snapshot] | None = getattr(
+    _stats, "filtered_view", None
+)
+
+Predicate = Callable[[Record, Verdict], bool]
+
+
+def empty_snapshot(now: float | None = None) -> Snapshot:
+    now = time.time() if now is None else now
+    return Snapshot(
+        now=now,
+        format="",
+        lines=0,
+        parsed=0,
+        malformed=0,
+        malformed_reasons={},
+        malformed_examples=(),
+        totals=WindowView("all", 0.0),
+        windows={},
+    )
+
+
+class LogwatchApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "logwatch"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+
+    BINDINGS: ClassVar = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("tab", "app.focus_next", "Panel", show=False),
+        Binding("shift+tab", "app.focus_previous", "Prev panel", show=False),
+        Binding("w", "cycle_window", "Window"),
+        Binding("v", "cycle_view", "View"),
+        Binding("p", "pause", "Pause"),
+        Binding("m", "mark", "Mark"),
+        Binding("M", "clear_mark", "Unmark", show=False),
+        Binding("a", "alerts", "Alerts"),
+        Binding("t", "cycle_theme", "Theme"),
+    ]
+
+    def __init__(
+        self,
+        engine: Any = None,
+        snapshot: Snapshot | None = None,
+        *,
+        theme: str | None = None,
+        theme_dirs: Sequence[Path] | None = None,
+        window: str = "5m",
+        tz: tzinfo | None = None,
+        clock: Callable[[], float] = time.time,
+        bell: bool = False,
+        notice: str = "",
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.tz = tz
+        self.bell_on_alert = bell
+        self.notice = notice
+        self.latest: Snapshot = snapshot or empty_snapshot(clock())
+        self.window = window if window in WINDOWS else "5m"
+        self.cls_view = "all"
+        self.paused = False
+        self.filter_text = ""
+        self.predicate: Predicate | None = None
+        self.vs = ViewState(self.latest, self.window, self.cls_view, tz=tz)
+        self.ingest_rate: float | None = None
+        self.active_alerts: tuple[Any, ...] = ()
+        self._rate_base: tuple[float, int] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: Snapshot | None = None
+        self._generation = 0
+        self._theme_notes: list[str] = []
+        self.theme_names: list[str] = []
+        self._setup_themes(theme, theme_dirs)
+
+    # ---- themes -------------------------------------------------------------------------------
+
+    def _setup_themes(self, wanted: str | None, dirs: Sequence[Path] | None) -> None:
+        found = load_themes(list(dirs) if dirs is not None else None)
+        themes = dict(found.themes)
+        problems = list(found.errors)
+        if DEFAULT_THEME not in themes:
+            themes[DEFAULT_THEME] = FALLBACK
+        wanted = wanted or os.environ.get("LOGWATCH_THEME") or None
+        if wanted and (wanted.endswith(".toml") or os.sep in wanted):
+            try:
+                theme = load_theme_file(Path(wanted).expanduser())
+                themes[theme.name] = theme
+                wanted = theme.name
+            except ThemeError as exc:
+                problems.append(str(exc))
+                wanted = None
+        for theme in themes.values():
+            self.register_theme(theme)
+        self.theme_names = sorted(themes, key=lambda n: (n != DEFAULT_THEME, n))
+        chosen = DEFAULT_THEME
+        if wanted:
+            if wanted in themes:
+                chosen = wanted
+            elif f"logwatch-{wanted}" in themes:
+                chosen = f"logwatch-{wanted}"
+            elif wanted in self.available_themes:
+                chosen = wanted
+            else:
+                problems.append(f"unknown theme {wanted!r}")
+        self.theme = chosen
+        if problems:
+            # One notification, however many files were bad.
+            self._theme_notes.append(
+                "Theme problem, using " + chosen + ": " + "; ".join(problems)[:300]
+            )
+
+    def action_cycle_theme(self) -> None:
+        names = self.theme_names or [DEFAULT_THEME]
+        i = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(i + 1) % len(names)]
+        self.notify(f"Theme {self.theme}", markup=False, timeout=2)
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.push_screen(MainScreen())
+        for note in self._theme_notes:
+            self.notify(note, severity="warning", markup=False, timeout=8)
+        if self.notice:
+            self.notify(self.notice, markup=False, timeout=6)
+        if self.engine is not None and hasattr(self.engine, "start"):
+            self.engine.start(self.snapshot_from_thread)
+
+    def on_unmount(self) -> None:
+        if self.engine is not None and hasattr(self.engine, "stop"):
+            self.engine.stop()
+
+    # ---- snapshots in -------------------------------------------------------------------------
+
+    def snapshot_from_thread(self, snapshot: Snapshot) -> None:
+        """The engine's callback (any thread). Never blocks the engine; keeps only the newest."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        first = self._pending is None
+        self._pending = snapshot
+        if first:
+            with contextlib.suppress(RuntimeError):  # the loop closed while quitting
+                loop.call_soon_threadsafe(self._take_pending)
+
+    def _take_pending(self) -> None:
+        snapshot, self._pending = self._pending, None
+        if snapshot is not None:
+            self.receive_snapshot(snapshot)
+
+    def receive_snapshot(self, snapshot: Snapshot) -> None:
+        """A new snapshot on the UI loop: measure ingest, update alerts, refresh unless paused."""
+        now = self.clock()
+        lines = snapshot.lines
+        if self._rate_base is not None:
+            t0, n0 = self._rate_base
+            if now > t0:
+                self.ingest_rate = max(0.0, (lines - n0) / (now - t0))
+        self._rate_base = (now, lines)
+        self.latest = snapshot
+        self._poll_alerts()
+        if self.paused:
+            self._refresh_screen(self._with(self.vs, paused=True))
+        else:
+            self.render_view()
+
+    # ---- view ---------------------------------------------------------------------------------
+
+    def _state(self) -> ViewState:
+        return ViewState(
+            self.latest,
+            self.window,
+            self.cls_view,
+            self.filter_text,
+            self.predicate,
+            self.paused,
+            self.tz,
+        )
+
+    @staticmethod
+    def _with(vs: ViewState, **changes: Any) -> ViewState:
+        fields = {k: getattr(vs, k) for k in ViewState.__slots__}
+        fields.update(changes)
+        return ViewState(**fields)
+
+    def render_view(self) -> None:
+        """Apply the user's choices to the newest snapshot and refresh the active screen."""
+        vs = self._state()
+        self._generation += 1
+        if vs.predicate is None or _filtered_view is None:
+            self._apply(vs, self._generation)
+            return
+        generation = self._generation
+        predicate = vs.predicate
+
+        def work() -> None:
+            snap = _filtered_view(vs.snapshot, predicate)
+            self.call_from_thread(self._apply, self._with(vs, snapshot=snap), generation)
+
+        self.run_worker(work, thread=True, group="filter", exclusive=True, name="filter")
+
+    def _apply(self, vs: ViewState, generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer view is on its way
+        self.vs = vs
+        self._refresh_screen(vs)
+
+    def _refresh_screen(self, vs: ViewState) -> None:
+        screen = self.screen
+        refresh = getattr(screen, "refresh_data", None)
+        if refresh is not None and screen.is_mounted:
+            refresh(vs)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.name} failed: {error!r}"[:300], severity="error", markup=False
+            )
+
+    # ---- alerts -------------------------------------------------------------------------------
+
+    @property
+    def alerts_engine(self) -> Any:
+        engine = self.engine
+        return getattr(engine, "alerts", None) if engine is not None else None
+
+    @property
+    def alerts_available(self) -> bool:
+        return self.alerts_engine is not None
+
+    def alert_rules(self) -> list[Any]:
+        alerts = self.alerts_engine
+        rules = getattr(alerts, "rules", ()) if alerts is not None else ()
+        return list(rules() if callable(rules) else rules)
+
+    def alert_history(self) -> list[Any]:
+        alerts = self.alerts_engine
+        history = getattr(alerts, "history", None) if alerts is not None else None
+        try:
+            return list(history() if callable(history) else history or ())
+        except Exception:
+            return []
+
+    def _poll_alerts(self) -> None:
+        alerts = self.alerts_engine
+        active: tuple[Any, ...] = ()
+        if alerts is not None:
+            try:
+                got = alerts.active() if callable(getattr(alerts, "active", None)) else ()
+                active = tuple(got)
+            except Exception:
+                active = ()
+        if self.bell_on_alert and len(active) > len(self.active_alerts):
+            self.bell()
+        self.active_alerts = active
+
+    # ---- keys ---------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_alerts(self) -> None:
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen())
+
+    def action_cycle_window(self) -> None:
+        names = [w for w in WINDOWS if w in self.latest.windows] or list(WINDOWS)
+        i = names.index(self.window) if self.window in names else -1
+        self.window = names[(i + 1) % len(names)]
+        self.render_view()
+
+    def action_cycle_view(self) -> None:
+        i = CLASS_VIEWS.index(self.cls_view)
+        self.cls_view = CLASS_VIEWS[(i + 1) % len(CLASS_VIEWS)]
+        self.render_view()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self._refresh_screen(self._with(self.vs, paused=True))
+        else:
+            self.render_view()
+
+    def action_mark(self) -> None:
+        ts = self.latest.now or self.clock()
+        if self.engine is not None and hasattr(self.engine, "set_mark"):
+            self.engine.set_mark(ts)
+            self.notify(
+                "Marked now: status codes and error rates show before/after (M clears)",
+                markup=False,
+                timeout=4,
+            )
+        else:
+            self.notify("Marks need a live engine.", markup=False, timeout=3)
+
+    def action_clear_mark(self) -> None:
+        if self.engine is not None and hasattr(self.engine, "set_mark"):
+            self.engine.set_mark(None)
+            self.notify("Mark cleared", markup=False, timeout=2)
+
+    def set_filter(self, text: str) -> bool:
+        """Apply a `/` filter; False (and a notification) when it cannot be understood."""
+        text = text.strip()
+        try:
+            predicate = parse_filter(text) if text else None
+        except FilterError as exc:
+            self.notify(str(exc), title="Filter", severity="error", markup=False)
+            return False
+        self.filter_text = text
+        self.predicate = predicate
+        if text and _filtered_view is None:
+            self.notify("Filtering the request stream", markup=False, timeout=2)
+        self.render_view()
+        return True
+
+    @on(KeyedTable.Drill)
+    def _drill(self, event: KeyedTable.Drill) -> None:
+        event.stop()
+        self.push_screen(DrillScreen(event.kind, event.key))
+
+
+def run_dashboard(options: Any) -> int:
+    """Run the dashboard for parsed CLI options; returns the exit status."""
+    from logwatch.discover import describe_search, find_default_logs
+
+    paths = list(getattr(options, "paths", None) or [])
+    notice = ""
+    if not paths and not getattr(options, "demo", False):
+        paths = find_default_logs()
+        if not paths:
+            print(describe_search([]), file=sys.stderr)
+            return 2
+        notice = describe_search(paths)
+    engine = _make_engine(options, paths)
+    app = LogwatchApp(
+        engine,
+        theme=getattr(options, "theme", None),
+        window=getattr(options, "window", None) or "5m",
+        bell=bool(getattr(options, "bell", False)),
+        notice=notice,
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def _make_engine(options: Any, paths: list[str]) -> Any:
+    from logwatch.tui.link import EngineLink
+
+    return EngineLink(options, paths)

@@ -1,0 +1,298 @@
+"""Drill-down figures, computed from snapshot.recent plus the window figures.
+
+Plain Python (no widgets): screens/drill.py renders what these functions return, and the tests can
+check the numbers directly. The cost is linear in len(snapshot.recent), which is bounded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from logwatch.model import Record, Verdict, status_class
+from logwatch.stats.snapshot import PathStat, Snapshot, WindowView
+
+
+class Clock(float):
+    """A timestamp cell: the screen shows it as a local clock time."""
+
+
+Cell = str | int | float | None
+
+
+@dataclass(slots=True)
+class Section:
+    id: str
+    title: str
+    columns: tuple[tuple[str, int, bool], ...]  # (label, width, flex)
+    rows: list[tuple[str, tuple[Cell, ...]]] = field(default_factory=list)
+    drill: str = ""  # what enter on a row opens
+    records: list[tuple[Record, Verdict]] | None = None  # a request list instead of rows
+
+
+@dataclass(slots=True)
+class DrillData:
+    kind: str
+    key: str
+    title: str
+    info: list[tuple[str, str]]  # (label, value) pairs; values are log text, shown plain
+    sections: list[Section]
+    matched: int = 0  # recent requests that matched
+
+
+RECENT_LINES = 60
+
+
+def _matching(
+    snap: Snapshot, pred: Callable[[Record, Verdict], bool]
+) -> list[tuple[Record, Verdict]]:
+    return [(r, v) for r, v in snap.recent if pred(r, v)]
+
+
+def _count_section(
+    id: str,
+    title: str,
+    label: str,
+    counts: Counter[str],
+    drill: str = "",
+    extra: dict[str, tuple[Cell, ...]] | None = None,
+    extra_cols: tuple[tuple[str, int, bool], ...] = (),
+    limit: int = 30,
+) -> Section:
+    cols = ((label, 12, True), ("Hits", 6, False), *extra_cols)
+    rows = []
+    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
+        rows.append((key, (key, n, *(extra or {}).get(key, ()))))
+    return Section(id, title, cols, rows, drill)
+
+
+def _recent_section(rows: list[tuple[Record, Verdict]]) -> Section:
+    return Section("recent", "Recent requests", (), records=rows[-RECENT_LINES:])
+
+
+def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) -> Section:
+    cols = (
+        ("From", 8, True),
+        ("2xx", 5, False),
+        ("3xx", 5, False),
+        ("4xx", 5, False),
+        ("5xx", 5, False),
+    )
+    section = Section("timeline", "Statuses over time", cols)
+    if not rows:
+        return section
+    start, end = rows[0][0].ts, rows[-1][0].ts
+    span = max(end - start, 1.0)
+    step = span / buckets
+    counts: list[Counter[str]] = [Counter() for _ in range(buckets)]
+    for r, _ in rows:
+        i = min(buckets - 1, int((r.ts - start) / step))
+        counts[i][status_class(r.status)] += 1
+    for i, c in enumerate(counts):
+        ts = start + i * step
+        section.rows.append((str(i), (Clock(ts), c["2xx"], c["3xx"], c["4xx"], c["5xx"])))
+    return section
+
+
+def _find_path(w: WindowView, path: str) -> tuple[str, PathStat] | None:
+    for cls in ("all", "human", "bot", "asset"):
+        for p in w.top_paths.get(cls, ()):
+            if p.path == path:
+                return cls, p
+    return None
+
+
+def path_drill(snap: Snapshot, window: str, path: str) -> DrillData:
+    w = snap.window(window)
+    rows = _matching(snap, lambda r, v: r.path == path)
+    info: list[tuple[str, str]] = [("path", path)]
+    found = _find_path(w, path)
+    if found is not None:
+        cls, p = found
+        info.append(
+            (
+                f"window {w.name} ({cls})",
+                f"{p.hits} hits, 4xx {p.rate_4xx:.1%}, 5xx {p.rate_5xx:.1%}"
+                + (f", p95 {p.p95 * 1000:.0f}ms" if p.p95 is not None else ""),
+            )
+        )
+    classes = Counter(v.cls for _, v in rows)
+    info.append(
+        (
+            "recent",
+            f"{len(rows)} requests: " + ", ".join(f"{n} {c}" for c, n in classes.most_common()),
+        )
+    )
+    clients = Counter(r.client for r, _ in rows)
+    errors = Counter(r.client for r, _ in rows if r.status >= 400)
+    agents = Counter(r.user_agent for r, _ in rows)
+    return DrillData(
+        "path",
+        path,
+        f"Path {path}",
+        info,
+        [
+            _statuses_over_time(rows),
+            _count_section(
+                "clients",
+                "Clients",
+                "Client",
+                clients,
+                "client",
+                {k: (errors.get(k, 0),) for k in clients},
+                (("Err", 5, False),),
+            ),
+            _count_section("agents", "Agents", "User agent", agents),
+            _recent_section(rows),
+        ],
+        len(rows),
+    )
+
+
+def client_drill(snap: Snapshot, window: str, client: str) -> DrillData:
+    w = snap.window(window)
+    rows = _matching(snap, lambda r, v: r.client == client)
+    info: list[tuple[str, str]] = [("client", client)]
+    if rows:
+        v = rows[-1][1]
+        verdict = v.cls
+        if v.cls == "bot":
+            verdict += f"/{v.bot_category or 'other'}"
+            if v.bot_name:
+                verdict += f" ({v.bot_name})"
+        if v.probe:
+            verdict += " · probe"
+        info.append(("verdict", verdict))
+        reasons: list[str] = []
+        for _, vv in rows:
+            for reason in vv.reasons:
+                if reason not in reasons:
+                    reasons.append(reason)
+        for reason in reasons[:6]:
+            info.append(("because", reason))
+    for c in w.top_clients:
+        if c.client == client:
+            info.append(
+                (
+                    f"window {w.name}",
+                    f"{c.hits} hits: {c.human} human, {c.bot} bot, "
+                    f"{c.asset} asset, {c.errors} errors",
+                )
+            )
+    for p in w.probes:
+        if p.client == client:
+            info.append(
+                (
+                    "probes",
+                    f"{p.hits} hits on {p.distinct_paths} paths, rules " + ", ".join(p.rules),
+                )
+            )
+    paths = Counter(r.path for r, _ in rows)
+    last_status: dict[str, tuple[Cell, ...]] = {}
+    for r, _ in rows:
+        last_status[r.path] = (r.status,)
+    codes = Counter(str(r.status) for r, _ in rows)
+    agents = Counter(r.user_agent for r, _ in rows)
+    return DrillData(
+        "client",
+        client,
+        f"Client {client}",
+        info,
+        [
+            _count_section(
+                "paths", "Paths", "Path", paths, "path", last_status, (("Last", 4, False),)
+            ),
+            _count_section("codes", "Statuses", "Code", codes, "status"),
+            _count_section("agents", "Agents", "User agent", agents),
+            _recent_section(rows),
+        ],
+        len(rows),
+    )
+
+
+def bot_drill(snap: Snapshot, window: str, name: str) -> DrillData:
+    w = snap.window(window)
+    rows = _matching(snap, lambda r, v: v.cls == "bot" and (v.bot_name or v.bot_category) == name)
+    info: list[tuple[str, str]] = [("bot", name)]
+    for b in w.top_bots:
+        if b.name == name:
+            per_min = b.hits * 60.0 / w.seconds if w.seconds else 0.0
+            info.append(("kind", b.category))
+            info.append(
+                (f"window {w.name}", f"{b.hits} hits, {per_min:.1f}/min, {b.share:.1%} of requests")
+            )
+    served = sum(r.request_time or 0.0 for r, _ in snap.recent)
+    mine = sum(r.request_time or 0.0 for r, _ in rows)
+    if served > 0:
+        info.append(("time served", f"{mine / served:.1%} of server time in recent requests"))
+    else:
+        info.append(("time served", "unknown (the log format has no request times)"))
+    if rows:
+        span = max(rows[-1][0].ts - rows[0][0].ts, 1.0)
+        info.append(("recent rate", f"{len(rows) * 60.0 / span:.1f}/min over {len(rows)} requests"))
+    paths = Counter(r.path for r, _ in rows)
+    errors = Counter(r.path for r, _ in rows if r.status >= 400)
+    clients = Counter(r.client for r, _ in rows)
+    return DrillData(
+        "bot",
+        name,
+        f"Bot {name}",
+        info,
+        [
+            _count_section(
+                "paths",
+                "Paths it hits",
+                "Path",
+                paths,
+                "path",
+                {k: (errors.get(k, 0),) for k in paths},
+                (("Err", 5, False),),
+            ),
+            _count_section("clients", "Clients", "Client", clients, "client"),
+            _recent_section(rows),
+        ],
+        len(rows),
+    )
+
+
+def status_drill(snap: Snapshot, window: str, code: str) -> DrillData:
+    w = snap.window(window)
+    try:
+        n = int(code)
+    except ValueError:
+        n = -1
+    rows = _matching(snap, lambda r, v: r.status == n)
+    now, prev = w.codes.get(n, 0), w.codes_prev.get(n, 0)
+    share = now / w.requests if w.requests else 0.0
+    info = [
+        ("status", code),
+        (f"window {w.name}", f"{now} hits ({share:.1%}), previous window {prev}"),
+    ]
+    paths = Counter(r.path for r, _ in rows)
+    clients = Counter(r.client for r, _ in rows)
+    kinds: dict[str, tuple[Cell, ...]] = {}
+    for r, v in rows:
+        kinds[r.client] = (v.cls if v.cls != "bot" else f"bot/{v.bot_category or 'other'}",)
+    return DrillData(
+        "status",
+        code,
+        f"Status {code}",
+        info,
+        [
+            _count_section("paths", "Paths", "Path", paths, "path"),
+            _count_section(
+                "clients", "Clients", "Client", clients, "client", kinds, (("Class", 11, False),)
+            ),
+            _recent_section(rows),
+        ],
+        len(rows),
+    )
+
+
+BUILDERS: dict[str, Callable[[Snapshot, str, str], DrillData]] = {
+    "path": path_drill,
+    "client": client_drill,
+    "bot": bot_drill,
+    "status": status_drill,
+}

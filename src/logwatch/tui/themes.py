@@ -1,0 +1,138 @@
+"""Colour themes as data files (TOML) → textual Theme objects.
+
+A theme file holds the Textual theme fields at the top level and optional CSS variables:
+
+    name = "logwatch-dark"
+    dark = true
+    primary = "#5fafd7"
+    ...
+    [variables]
+    "footer-key-foreground" = "#5fafd7"
+
+Files are looked up in the packaged `logwatch/themes` (the top-level themes/ of the repository in a
+checkout) and in the user's config dir. A file that fails validation is reported with its reason
+and skipped; the dashboard then falls back to the default with one notification.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.color import Color, ColorParseError
+from textual.theme import Theme
+
+DEFAULT_THEME = "logwatch-dark"
+
+_COLOR_FIELDS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
+_OTHER_FIELDS = {"name": str, "dark": bool, "luminosity_spread": float, "text_alpha": float}
+
+
+class ThemeError(ValueError):
+    pass
+
+
+def theme_dirs() -> list[Path]:
+    here = Path(__file__).resolve()
+    dirs = [
+        here.parent.parent / "themes",  # installed wheel: logwatch/themes
+        here.parents[3] / "themes",  # source checkout: <repo>/themes
+    ]
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    dirs.append(Path(config_home) / "logwatch" / "themes")
+    return [d for d in dirs if d.is_dir()]
+
+
+def parse_theme(text: str, origin: str = "<theme>") -> Theme:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ThemeError(f"{origin}: {exc}") from None
+    if not isinstance(data.get("name"), str) or not data["name"]:
+        raise ThemeError(f"{origin}: needs a name")
+    if "primary" not in data:
+        raise ThemeError(f"{origin}: needs a primary colour")
+    kwargs: dict[str, object] = {}
+    for key, value in data.items():
+        if key == "variables":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise ThemeError(f"{origin}: [variables] must map names to strings")
+            kwargs["variables"] = dict(value)
+        elif key in _COLOR_FIELDS:
+            if not isinstance(value, str):
+                raise ThemeError(f"{origin}: {key} must be a colour string")
+            try:
+                Color.parse(value)
+            except ColorParseError:
+                raise ThemeError(f"{origin}: {key} = {value!r} is not a colour") from None
+            kwargs[key] = value
+        elif key in _OTHER_FIELDS:
+            kind = _OTHER_FIELDS[key]
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind):
+                raise ThemeError(f"{origin}: {key} must be {kind.__name__}")
+            kwargs[key] = value
+        else:
+            raise ThemeError(f"{origin}: unknown key {key!r}")
+    return Theme(**kwargs)  # type: ignore[arg-type]
+
+
+def load_theme_file(path: Path) -> Theme:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ThemeError(f"{path}: {exc.strerror or exc}") from None
+    return parse_theme(text, str(path))
+
+
+@dataclass
+class ThemeSet:
+    themes: dict[str, Theme] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def load_themes(dirs: list[Path] | None = None) -> ThemeSet:
+    found = ThemeSet()
+    for d in theme_dirs() if dirs is None else dirs:
+        for path in sorted(d.glob("*.toml")):
+            try:
+                theme = load_theme_file(path)
+            except ThemeError as exc:
+                found.errors.append(str(exc))
+                continue
+            found.themes.setdefault(theme.name, theme)
+    return found
+
+
+# Used when the theme files cannot be found at all (a broken install), so the UI still has colours.
+FALLBACK = Theme(
+    name=DEFAULT_THEME,
+    primary="#5fafd7",
+    secondary="#87afaf",
+    accent="#ffaf5f",
+    warning="#ffd75f",
+    error="#ff5f5f",
+    success="#87d787",
+    foreground="#d0d0d0",
+    background="#121212",
+    surface="#1c1c1c",
+    panel="#262626",
+    dark=True,
+)

@@ -1,0 +1,200 @@
+"""A DataTable that is refreshed by keyed row diffs.
+
+Rows carry a stable key (a path, a client, a status code); each refresh removes rows that left,
+updates only cells that changed, adds new rows and reorders only when the order changed, inside one
+`batch_update`. The table is never cleared on a timer, so the cursor stays on the row the user chose
+(it follows the row's key, not its index) and drill-down keeps working while data moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual._two_way_dict import TwoWayDict
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    key: str
+    label: str
+    width: int  # for the flexible column: its minimum width
+    flex: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    cells: tuple[Text, ...]
+    sort: tuple[Any, ...] = ()  # values the sort modes read; index i for sort mode i
+
+
+class KeyedTable(DataTable[Text]):
+    """A panel table: fixed columns, one flexible column, keyed rows, cycling sort modes."""
+
+    COLUMNS: ClassVar[Sequence[Col]] = ()
+    # (label, index into Row.sort, descending)
+    SORTS: ClassVar[Sequence[tuple[str, int, bool]]] = ()
+    TITLE: ClassVar[str] = ""
+    # What `enter` on a row opens: "path", "client", "bot", "status" or "" for nothing.
+    DRILL: ClassVar[str] = ""
+
+    BINDINGS: ClassVar[list[Any]] = [
+        Binding("enter", "drill", "Drill", show=True),
+    ]
+
+    class Drill(Message):
+        """A row was chosen for drill-down."""
+
+        def __init__(self, table: KeyedTable, kind: str, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.kind = kind
+            self.key = key
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            id=id, classes=classes, cursor_type="row", zebra_stripes=False, show_cursor=True
+        )
+        self.sort_mode = 0
+        self._cells: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._order: list[str] = []
+        self._rows: list[Row] = []
+        self.border_title = self.TITLE
+
+    def on_mount(self) -> None:
+        for col in self.COLUMNS:
+            self.add_column(Text(col.label), width=col.width, key=col.key)
+        self._fit_columns()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Give the flexible column whatever the fixed columns leave."""
+        flex = [c for c in self.COLUMNS if c.flex]
+        if not flex or not self.columns:
+            return
+        pad = 2 * self.cell_padding
+        fixed = sum(c.width + pad for c in self.COLUMNS if not c.flex)
+        avail = self.scrollable_content_region.width - fixed - pad * len(flex) - 1
+        width = max(min(c.width for c in flex), avail // len(flex))
+        changed = False
+        for c in flex:
+            column = self.columns.get(c.key)  # type: ignore[call-overload]
+            if column is not None and column.width != width:
+                column.width = width
+                column.auto_width = False
+                changed = True
+        if changed:
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
+
+    def set_column_label(self, key: str, label: str) -> None:
+        column = self.columns.get(key)  # type: ignore[call-overload]
+        if column is not None and column.label.plain != label:
+            column.label = Text(label)
+            self._clear_caches()
+            self.refresh()
+
+    @property
+    def sort_label(self) -> str:
+        return self.SORTS[self.sort_mode][0] if self.SORTS else ""
+
+    def cycle_sort(self) -> str:
+        if self.SORTS:
+            self.sort_mode = (self.sort_mode + 1) % len(self.SORTS)
+            self.sync(self._rows)
+        self._update_title()
+        return self.sort_label
+
+    def _update_title(self, extra: str = "") -> None:
+        title = self.TITLE + (f" · {extra}" if extra else "")
+        self.border_title = title
+        if self.SORTS and self.sort_mode:
+            self.border_subtitle = f"by {self.sort_label}"
+        else:
+            self.border_subtitle = ""
+
+    def _sorted(self, rows: Sequence[Row]) -> list[Row]:
+        if not self.SORTS or self.sort_mode == 0:
+            return list(rows)  # producers hand rows in their natural order
+        _, idx, desc = self.SORTS[self.sort_mode]
+
+        def key(r: Row) -> Any:
+            v = r.sort[idx] if idx < len(r.sort) else None
+            return (v is None, v if v is not None else 0)
+
+        present = [r for r in rows if idx < len(r.sort) and r.sort[idx] is not None]
+        missing = [r for r in rows if not (idx < len(r.sort) and r.sort[idx] is not None)]
+        present.sort(key=key, reverse=desc)
+        return present + missing
+
+    @property
+    def cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except Exception:
+            return None
+        return row_key.value
+
+    def sync(self, rows: Sequence[Row]) -> None:
+        """Make the table show `rows` with the fewest changes; keep the cursor on its row."""
+        self._rows = list(rows)
+        ordered = self._sorted(rows)
+        keep = self.cursor_key
+        at_top = self.cursor_row == 0
+        wanted = {r.key for r in ordered}
+        with self.app.batch_update():
+            for key in [k for k in self._cells if k not in wanted]:
+                self.remove_row(key)
+                del self._cells[key]
+            col_keys = [c.key for c in self.COLUMNS]
+            for row in ordered:
+                old = self._cells.get(row.key)
+                sig = tuple(_sig(c) for c in row.cells)
+                if old is None:
+                    self.add_row(*row.cells, key=row.key)
+                elif old != sig:
+                    for ck, before, after, cell in zip(col_keys, old, sig, row.cells, strict=False):
+                        if before != after:
+                            self.update_cell(row.key, ck, cell)
+                self._cells[row.key] = sig
+            order = [r.key for r in ordered]
+            current = [rk.value for rk in self.ordered_row_keys()]
+            if current != order:
+                self._row_locations = TwoWayDict({RowKey(k): i for i, k in enumerate(order)})
+                self._update_count += 1
+                self._clear_caches()
+                self.refresh()
+            self._order = order
+            if keep is not None and keep in self._cells and not (self.STICKY_TOP and at_top):
+                index = order.index(keep)
+                if index != self.cursor_row:
+                    self.move_cursor(row=index, animate=False, scroll=False)
+
+    # A stream keeps the cursor at the top (newest) while the user has not moved it.
+    STICKY_TOP: ClassVar[bool] = False
+
+    def ordered_row_keys(self) -> list[RowKey]:
+        keys = (self._row_locations.get_key(i) for i in range(len(self._row_locations)))
+        return [k for k in keys if k is not None]
+
+    def action_drill(self) -> None:
+        key = self.cursor_key
+        if key is not None and self.DRILL:
+            self.post_message(self.Drill(self, self.DRILL, key))
+
+
+def _sig(cell: Text) -> tuple[str, str]:
+    # rich's Text equality ignores the style, and a cell that turns red must be redrawn.
+    return cell.plain, f"{cell.style}|{cell.justify}|{cell.spans}"

@@ -1,0 +1,445 @@
+"""Pilot tests: every key, every drill-down, keyed refresh, filter, resize."""
+
+from __future__ import annotations
+
+import threading
+
+from conftest import FakeEngine, make_app
+from lw_fixtures import NOW, make_snapshot
+from textual.widgets import Input
+
+from logwatch.model import SourceState
+from logwatch.tui.screens.alerts import AlertsScreen
+from logwatch.tui.screens.drill import DrillScreen
+from logwatch.tui.screens.help import HelpScreen
+from logwatch.tui.screens.main import MainScreen
+from logwatch.tui.widgets.header import AlertBanner, HistoryProgress, StatusLine
+from logwatch.tui.widgets.panels import Panel
+
+SIZE = (140, 45)
+
+
+def cells(panel, column: int = 0) -> list[str]:
+    return [panel.get_row_at(i)[column].plain for i in range(panel.row_count)]
+
+
+def status_text(app) -> str:
+    return str(app.screen.query_one(StatusLine).render())
+
+
+async def test_panels_show_the_window(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        w = snapshot.windows["5m"]
+        paths = screen.query_one("#paths", Panel)
+        assert cells(paths) == [p.path for p in w.top_paths["human"]]
+        codes = screen.query_one("#codes", Panel)
+        assert sorted(int(c) for c in cells(codes)) == sorted(set(w.codes) | set(w.codes_prev))
+        assert cells(screen.query_one("#bots", Panel)) == [b.name for b in w.top_bots]
+        assert cells(screen.query_one("#probes", Panel)) == [p.client for p in w.probes]
+        assert screen.query_one("#stream", Panel).row_count == 200
+        assert "5m" in status_text(app) and "LIVE" in status_text(app)
+
+
+async def test_tab_and_shift_tab_move_between_panels(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        order = []
+        for _ in range(7):
+            order.append(app.focused.id)
+            await pilot.press("tab")
+        assert order == ["paths", "codes", "bots", "probes", "clients", "referrers", "stream"]
+        assert app.focused.id == "paths"  # wrapped around
+        await pilot.press("shift+tab")
+        assert app.focused.id == "stream"
+
+
+async def _drill(pilot, app, panel_id: str, down: int = 0):
+    app.screen.query_one(f"#{panel_id}").focus()
+    for _ in range(down):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await pilot.pause()
+    return app.screen
+
+
+async def test_drill_down_into_each_panel_and_back(snapshot):
+    w = snapshot.windows["5m"]
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        expected = {
+            "paths": ("path", w.top_paths["human"][1].path),
+            "codes": ("status", "200"),
+            "bots": ("bot", w.top_bots[1].name),
+            "probes": ("client", w.probes[1].client),
+            "clients": ("client", w.top_clients[1].client),
+        }
+        for panel_id, (kind, key) in expected.items():
+            screen = await _drill(pilot, app, panel_id, down=0 if panel_id == "codes" else 1)
+            assert isinstance(screen, DrillScreen), panel_id
+            assert (screen.kind, screen.key) == (kind, key)
+            assert screen.data is not None and screen.data.matched > 0
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen)
+        # the stream drills into the client of the newest request
+        newest = snapshot.recent[-1][0]
+        screen = await _drill(pilot, app, "stream")
+        assert (screen.kind, screen.key) == ("client", newest.client)
+        await pilot.press("escape")
+        # referrers have nothing to drill into: enter stays on the main screen
+        await _drill(pilot, app, "referrers")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_drill_screens_show_their_figures(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        probe = snapshot.windows["5m"].probes[0]
+        app.push_screen(DrillScreen("client", probe.client))
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        info = dict(screen.data.info)
+        assert info["verdict"].startswith("bot/scanner")
+        assert "because" in info and "probe" in info["because"]
+        assert "probes" in info
+        paths = screen.query_one("#sec-paths")
+        assert paths.row_count == probe.distinct_paths or paths.row_count > 0
+        recent = screen.query_one("#sec-recent")
+        assert recent.row_count == screen.data.matched
+        # drill further: from the client's paths into one path
+        paths.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillScreen) and app.screen.kind == "path"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        # bot drill: rate, share of requests, share of time served
+        app.push_screen(DrillScreen("bot", "GPTBot"))
+        await pilot.pause()
+        info = dict(app.screen.data.info)
+        assert "time served" in info and "%" in info["time served"]
+        assert "/min" in info["window 5m"]
+
+
+async def test_w_cycles_window_and_v_cycles_view(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        paths = app.screen.query_one("#paths", Panel)
+        await pilot.press("w")
+        await pilot.pause()
+        assert app.window == "15m"
+        assert cells(paths) == [p.path for p in snapshot.windows["15m"].top_paths["human"]]
+        assert "15m" in status_text(app)
+        await pilot.press("w", "w", "w")
+        assert app.window == "5m"
+        await pilot.press("v")
+        assert app.cls_view == "human"
+        await pilot.press("v")
+        await pilot.pause()
+        assert app.cls_view == "bot"
+        assert "bot" in paths.border_title
+        assert cells(paths) == [p.path for p in snapshot.windows["5m"].top_paths["bot"]]
+        stream = app.screen.query_one("#stream", Panel)
+        assert {c.split("/")[0] for c in cells(stream, 5)} == {"bot"}
+        await pilot.press("v", "v")
+        assert app.cls_view == "all"
+
+
+async def test_p_pauses_the_display(snapshot, engine):
+    app = make_app(snapshot, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        paths = app.screen.query_one("#paths", Panel)
+        before = cells(paths, 1)
+        await pilot.press("p")
+        assert "PAUSED" in status_text(app)
+        app.receive_snapshot(make_snapshot(seed=99))
+        await pilot.pause()
+        assert cells(paths, 1) == before
+        await pilot.press("p")
+        await pilot.pause()
+        assert "LIVE" in status_text(app)
+        assert cells(paths, 1) != before
+
+
+async def test_s_sorts_the_focused_panel(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        paths = app.screen.query_one("#paths", Panel)
+        await pilot.press("s")  # hits -> 5xx
+        await pilot.pause()
+        assert cells(paths)[0] == "/api/checkout"
+        assert "5xx" in paths.border_subtitle
+        for _ in range(3):
+            await pilot.press("s")  # 4xx, p95, path
+        await pilot.pause()
+        assert cells(paths) == sorted(cells(paths))
+        await pilot.press("s")  # back to hits
+        await pilot.pause()
+        assert cells(paths) == [p.path for p in snapshot.windows["5m"].top_paths["human"]]
+
+
+async def test_m_marks_and_shows_before_after(snapshot, engine):
+    app = make_app(snapshot, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        assert engine.marks == [snapshot.now]
+        # the engine answers with snapshots that carry the mark
+        app.receive_snapshot(make_snapshot(mark=NOW - 120))
+        await pilot.pause()
+        codes = app.screen.query_one("#codes", Panel)
+        assert "since mark" in codes.border_title
+        assert codes.columns["hits"].label.plain == "After/m"
+        summary = str(app.screen.query_one("#fig-5xx .figure-value").render())
+        assert "→" in summary
+        await pilot.press("M")
+        assert engine.marks[-1] is None
+
+
+async def test_t_cycles_theme_and_bad_theme_falls_back(snapshot, tmp_path):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "logwatch-dark"
+        await pilot.press("t")
+        assert app.theme != "logwatch-dark" and app.theme.startswith("logwatch-")
+        seen = {app.theme}
+        for _ in range(len(app.theme_names) - 1):
+            await pilot.press("t")
+            seen.add(app.theme)
+        assert {"logwatch-dark", "logwatch-light", "logwatch-high-contrast"} <= seen
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "broken"\nprimary = "not-a-colour"\n')
+    also_bad = tmp_path / "worse.toml"
+    also_bad.write_text("this is not toml [")
+    app = make_app(snapshot, theme="broken", theme_dirs=[tmp_path])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "logwatch-dark"
+        notes = [n for n in app._notifications if "Theme problem" in n.message]
+        assert len(notes) == 1
+        assert "not-a-colour" in notes[0].message
+
+
+async def test_help_and_alerts_screens(snapshot, engine):
+    app = make_app(snapshot, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for key in (
+            "tab",
+            "enter",
+            "escape",
+            "/",
+            " w ",
+            " v ",
+            " p ",
+            " s ",
+            " m ",
+            " t ",
+            " q ",
+            " a ",
+        ):
+            assert key.strip() in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+        engine.alerts._active = [{"name": "5xx_rate", "message": "5xx 12% > 5%", "ts": NOW}]
+        engine.alerts._history = [
+            {"name": "5xx_rate", "state": "firing", "ts": NOW - 60},
+            {"name": "5xx_rate", "state": "resolved", "ts": NOW - 30},
+        ]
+        app.receive_snapshot(snapshot)
+        await pilot.pause()
+        banner = app.screen.query_one(AlertBanner)
+        assert banner.display and "5xx 12% > 5%" in str(banner.render())
+        assert "1 alert" in status_text(app)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AlertsScreen)
+        assert app.screen.query_one("#alerts-active").row_count == 1
+        assert app.screen.query_one("#alerts-history").row_count == 2
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_q_quits_and_stops_the_engine(snapshot, engine):
+    app = make_app(snapshot, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert engine.on_snapshot is not None
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert engine.stopped
+
+
+async def test_filter_narrows_the_stream_and_errors_are_reported(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        box = app.screen.query_one("#filter", Input)
+        assert box.display and app.focused is box
+        await pilot.press(*"status:4xx", "enter")
+        await pilot.workers.wait_for_complete() if hasattr(pilot, "workers") else None
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.filter_text == "status:4xx"
+        assert not box.display
+        stream = app.screen.query_one("#stream", Panel)
+        statuses = set(cells(stream, 2))
+        assert statuses and all(s.startswith("4") for s in statuses)
+        assert "status:4xx" in status_text(app)
+        # a filter that cannot be understood keeps the box open and says why
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"stauts:5xx", "enter")
+        await pilot.pause()
+        assert box.display
+        assert any("unknown field" in n.message for n in app._notifications)
+        assert app.filter_text == "status:4xx"
+        await pilot.press("escape")  # close the box, keep the filter
+        await pilot.pause()
+        assert not box.display and app.filter_text == "status:4xx"
+        await pilot.press("escape")  # clear the filter
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.filter_text == ""
+        assert stream.row_count == 200
+
+
+async def test_refresh_keeps_cursor_on_its_row_without_clearing(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        clients = app.screen.query_one("#clients", Panel)
+        clients.focus()
+        await pilot.press("down", "down", "down")
+        chosen = clients.cursor_key
+        cleared = []
+        clients.clear = lambda *a, **k: cleared.append(1)  # type: ignore[method-assign]
+        nxt = make_snapshot(seed=8)  # other counts, other order
+        app.receive_snapshot(nxt)
+        await pilot.pause()
+        assert not cleared
+        names = [c.client for c in nxt.windows["5m"].top_clients]
+        assert cells(clients) == names
+        if chosen in names:
+            assert clients.cursor_key == chosen
+        # stream: the cursor stays on the top (newest) row while the user has not moved it
+        stream = app.screen.query_one("#stream", Panel)
+        assert stream.cursor_row == 0
+
+
+async def test_hidden_screens_are_not_refreshed(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = app.screen
+        calls = []
+        original = main.refresh_data
+        main.refresh_data = lambda vs: (calls.append(vs), original(vs))  # type: ignore[method-assign]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillScreen)
+        app.receive_snapshot(make_snapshot(seed=5))
+        app.receive_snapshot(make_snapshot(seed=6))
+        await pilot.pause()
+        assert calls == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(calls) == 1  # caught up once on return
+
+
+async def test_snapshots_from_another_thread_are_coalesced(snapshot, engine):
+    app = make_app(snapshot, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        snaps = [make_snapshot(seed=s) for s in range(20, 26)]
+        received = []
+        original = app.receive_snapshot
+        app.receive_snapshot = lambda s: (received.append(s), original(s))  # type: ignore[method-assign]
+        t = threading.Thread(target=lambda: [engine.on_snapshot(s) for s in snaps])
+        t.start()
+        t.join()
+        await pilot.pause()
+        await pilot.pause()
+        assert received and received[-1] is snaps[-1]
+        assert len(received) <= len(snaps)
+        assert app.latest is snaps[-1]
+
+
+async def test_history_progress_bar(snapshot):
+    from dataclasses import replace
+
+    src = (
+        SourceState(
+            "big.log", state="reading", lines=10, extra={"history_done": 400, "history_total": 1000}
+        ),
+    )
+    app = make_app(replace(snapshot, sources=src))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(HistoryProgress)
+        assert bar.display
+        assert bar.query_one("ProgressBar").progress == 400
+        app.receive_snapshot(
+            replace(
+                snapshot,
+                sources=(
+                    SourceState(
+                        "big.log",
+                        state="following",
+                        lines=1000,
+                        extra={"history_done": 1000, "history_total": 1000},
+                    ),
+                ),
+            )
+        )
+        await pilot.pause()
+        assert not bar.display
+
+
+async def test_resize_to_80x24_keeps_panels_usable(snapshot):
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-wide")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        screen = app.screen
+        assert screen.has_class("-narrow")
+        paths = screen.query_one("#paths", Panel)
+        assert paths.region.width == 78 or paths.region.width >= 76
+        assert paths.columns["path"].width >= 30  # the flexible column got the room
+        assert paths.region.height >= 7
+        assert screen.query_one("#codes").region.y > 0
+        # tab brings later panels into view by scrolling the body
+        for _ in range(6):
+            await pilot.press("tab")
+        await pilot.pause()
+        stream = screen.query_one("#stream")
+        assert app.focused is stream
+        body = screen.query_one("#body")
+        assert stream.region.overlaps(body.region)
+
+
+async def test_engine_fake_is_protocol_shaped():
+    # run_dashboard hands the app an engine link with start/stop/set_mark/alerts
+    from logwatch.tui.link import EngineLink
+
+    for name in ("start", "stop", "set_mark", "alerts"):
+        assert hasattr(EngineLink, name) and hasattr(FakeEngine(), name)
