@@ -16,8 +16,11 @@ from logwatch import __version__
 if TYPE_CHECKING:
     from logwatch.config import Config
     from logwatch.engine import EngineOptions
+    from logwatch.geo import GeoLookup
     from logwatch.ingest.formats import LogFormat
+    from logwatch.privacy import Anonymizer
     from logwatch.stats.aggregator import StatsConfig
+    from logwatch.stats.snapshot import Snapshot
 
 COMMANDS = ("report", "explain", "check-config", "demo")
 
@@ -34,6 +37,18 @@ examples:
 
 class UsageError(Exception):
     """Unusable arguments or input: exit 2 with this message."""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Fills in the --geoip help (where to get a database) only when help is printed:
+    logwatch.geo imports maxminddb, which every start should not pay for."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.dest == "geoip":
+            from logwatch.geo import GEOIP_HELP
+
+            return "GeoIP/ASN .mmdb database (repeatable). " + GEOIP_HELP
+        return super()._get_help_string(action)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -53,7 +68,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="MMDB",
         action="append",
         default=[],
-        help="GeoIP/ASN .mmdb database (repeatable)",
+        help="GeoIP/ASN .mmdb database (repeatable)",  # the full text: _HelpFormatter
     )
     p.add_argument(
         "--anonymize-ip",
@@ -75,7 +90,7 @@ def build_main_parser() -> argparse.ArgumentParser:
         prog="logwatch",
         description="Watch web-server access logs: humans, bots, assets and probes, counted apart.",
         epilog=EXAMPLES + "\ncommands: " + ", ".join(COMMANDS) + " (logwatch COMMAND --help)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="log files or globs; - for stdin")
     _common(p)
@@ -111,7 +126,9 @@ def build_main_parser() -> argparse.ArgumentParser:
 
 def build_report_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="logwatch report", description="Read logs to the end and print one summary."
+        prog="logwatch report",
+        description="Read logs to the end and print one summary.",
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="log files; - for stdin; .gz ok")
     _common(p)
@@ -163,8 +180,8 @@ def _load_format(spec: str | None) -> LogFormat | None:
         raise UsageError(str(exc)) from None
 
 
-def _client_transform(args: argparse.Namespace) -> Callable[[str], str] | None:
-    """The privacy transform applied to every client address at ingestion, if asked for."""
+def _anonymizer(args: argparse.Namespace) -> Anonymizer | None:
+    """The privacy switch (--anonymize-ip / --hash-clients, or the config), if asked for."""
     if not args.anonymize_ip and not args.hash_clients:
         return None
     from logwatch import privacy
@@ -173,10 +190,48 @@ def _client_transform(args: argparse.Namespace) -> Callable[[str], str] | None:
         v4, v6 = privacy.parse_level(args.anonymize_ip) if args.anonymize_ip else (24, 48)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    anonymizer = privacy.Anonymizer(
-        "hash" if args.hash_clients else "mask", v4_prefix=v4, v6_prefix=v6
-    )
-    return anonymizer.apply
+    return privacy.Anonymizer("hash" if args.hash_clients else "mask", v4_prefix=v4, v6_prefix=v6)
+
+
+def _client_transform(args: argparse.Namespace) -> Callable[[str], str] | None:
+    """The privacy transform applied to every client address at ingestion, if asked for."""
+    anonymizer = _anonymizer(args)
+    return anonymizer.apply if anonymizer is not None else None
+
+
+def _open_geoip(paths: Sequence[str]) -> GeoLookup | None:
+    if not paths:
+        return None
+    from logwatch.geo import GeoDatabaseError, GeoLookup
+
+    try:
+        return GeoLookup(paths)
+    except GeoDatabaseError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def ingest_privacy(
+    args: argparse.Namespace,
+) -> tuple[
+    Callable[[str], str] | None,
+    Callable[[str], str] | None,
+    Callable[[Snapshot], Snapshot] | None,
+]:
+    """(client_transform, scrub, enrich) for the pipeline and the snapshots, from the
+    privacy options and --geoip. Exit 2 (UsageError) for a bad level or database."""
+    anonymizer = _anonymizer(args)
+    transform = anonymizer.apply if anonymizer is not None else None
+    scrub = anonymizer.scrub if anonymizer is not None else None
+    lookup = _open_geoip(args.geoip)
+    if lookup is None:
+        return transform, scrub, None
+    from logwatch.enrich import GeoEnricher, IngestGeo
+
+    if anonymizer is not None and anonymizer.mode == "hash":
+        # Hashed ids cannot be looked up later: look the cut address up at ingestion.
+        memo = IngestGeo(anonymizer, lookup)
+        return memo.transform, scrub, GeoEnricher(lookup, resolve=memo.get)
+    return transform, scrub, GeoEnricher(lookup)
 
 
 def parse_since(text: str) -> float | None:
@@ -235,11 +290,14 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                 "no access logs found in the usual places (nginx, Apache, Caddy, Traefik); "
                 "pass a path (or - for stdin), or try `logwatch demo`"
             )
+    transform, scrub, enrich = ingest_privacy(args)
     return EngineOptions(
         paths=paths,
         format=_load_format(args.format),
         since=parse_since(args.since),
-        client_transform=_client_transform(args),
+        client_transform=transform,
+        scrub=scrub,
+        enrich=enrich,
         syslog=list(args.syslog),
         stats=stats_config(config),
         classify=config.classify,
@@ -254,11 +312,13 @@ def _report(args: argparse.Namespace) -> int:
     from logwatch.report import read_into, render_json, render_text
 
     config = load_settings(args)
+    transform, scrub, enrich = ingest_privacy(args)
     pipeline = Pipeline(
         _load_format(args.format),
         classifier=Classifier(config.classify),
         stats=stats_config(config),
-        client_transform=_client_transform(args),
+        client_transform=transform,
+        scrub=scrub,
     )
     try:
         errors = read_into(pipeline, args.paths)
@@ -271,6 +331,8 @@ def _report(args: argparse.Namespace) -> int:
     if pipeline.format is None:
         raise UsageError("no lines to read")
     snap = pipeline.snapshot()
+    if enrich is not None:
+        snap = enrich(snap)
     if args.json:
         render_json(snap, top=args.top)
     else:

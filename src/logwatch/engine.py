@@ -48,6 +48,7 @@ class EngineOptions:
     stats: StatsConfig = field(default_factory=StatsConfig)
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
     client_transform: Callable[[str], str] | None = None
+    scrub: Callable[[str], str] | None = None  # Anonymizer.scrub for malformed lines
     syslog: Sequence[str] = ()
     force_polling: bool = False
     poll_interval: float = 0.25
@@ -74,6 +75,7 @@ class LiveEngine:
             classifier=Classifier(options.classify),
             stats=options.stats,
             client_transform=options.client_transform,
+            scrub=options.scrub,
             observers=observers,
         )
         self.latest: Snapshot | None = None
@@ -238,7 +240,8 @@ class LiveEngine:
         if detection is None:
             from logwatch.ingest.formats import no_format_message
 
-            raise FormatError(no_format_message(sample[0]))
+            first = sample[0] if self.options.scrub is None else self.options.scrub(sample[0])
+            raise FormatError(no_format_message(first))
         self.pipeline.format = detection.format
         self.pipeline.detection = detection
         self.pipeline.aggregator.format = detection.format.name

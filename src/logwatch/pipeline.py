@@ -37,6 +37,7 @@ class Pipeline:
         stats: StatsConfig | None = None,
         aggregator: Aggregator | None = None,
         client_transform: Callable[[str], str] | None = None,
+        scrub: Callable[[str], str] | None = None,
         observers: Iterable[Observer] = (),
     ) -> None:
         self.format = fmt
@@ -44,6 +45,9 @@ class Pipeline:
         self.classifier = classifier or Classifier()
         self.aggregator = aggregator or Aggregator(stats)
         self.client_transform = client_transform
+        # Free text that may hold client addresses (malformed lines) goes through `scrub`
+        # (Anonymizer.scrub) before it is kept, when anonymising is on.
+        self.scrub = scrub
         self.observers = list(observers)
         self._pending: list[tuple[bytes, str]] = []
         if fmt is not None:
@@ -74,6 +78,8 @@ class Pipeline:
         detection = detect_format(sample, _DETECT_LINES)
         if detection is None or detection.matched * 4 < min(detection.sampled, _DETECT_LINES):
             first = next((s for s in sample if s.strip()), "")
+            if self.scrub is not None:
+                first = self.scrub(first)
             raise FormatError(no_format_message(first))
         self.detection = detection
         self.format = detection.format
@@ -92,6 +98,7 @@ class Pipeline:
         classify = self.classifier.classify
         add_malformed = self.aggregator.add_malformed
         transform = self.client_transform
+        scrub = self.scrub
         observers = self.observers
         max_len = sanitize.MAX_LINE_BYTES
         counted: list[tuple[Record, Verdict]] = []
@@ -100,11 +107,12 @@ class Pipeline:
             if not line or line.isspace():
                 continue
             if len(line) > max_len:
-                add_malformed(LINE_TOO_LONG, line[:200])
+                text = line[:200]
+                add_malformed(LINE_TOO_LONG, scrub(text) if scrub is not None else text)
                 continue
             rec = parse(line)
             if type(rec) is str:
-                add_malformed(rec, line)
+                add_malformed(rec, scrub(line) if scrub is not None else line)
                 continue
             assert isinstance(rec, Record)
             rec.source = source

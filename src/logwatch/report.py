@@ -69,7 +69,8 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         w(" (" + ", ".join(f"{r} {n}" for r, n in sorted(t.probe_rules.items())) + ")")
     w("\n")
     for p in t.probes[:top]:
-        w(f"  {p.hits:>8}  {p.client:<40} {p.distinct_paths} paths  {','.join(p.rules)}\n")
+        w(f"  {p.hits:>8}  {p.client:<40} {p.distinct_paths} paths  {','.join(p.rules)}")
+        w(_where(snap, p.client) + "\n")
     w("\ntop human paths                                   hits   4xx%   5xx%\n")
     for ps in t.top_paths.get("human", ())[:top]:
         w(
@@ -77,7 +78,16 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         )
     w("\ntop clients\n")
     for cs in t.top_clients[:top]:
-        w(f"  {cs.hits:>8}  {cs.client:<40} human {cs.human} bot {cs.bot} asset {cs.asset}\n")
+        w(f"  {cs.hits:>8}  {cs.client:<40} human {cs.human} bot {cs.bot} asset {cs.asset}")
+        w(_where(snap, cs.client) + "\n")
+    countries = snap.extra.get("top_countries") or []
+    networks = snap.extra.get("top_networks") or []
+    if countries or networks:
+        w("\ntop countries and networks (over the top clients, by hits)\n")
+        for row in countries[:top]:
+            w(f"  {row['hits']:>8}  {row['country'] or '?':<3} {_cut(row['name'] or '', 40)}\n")
+        for row in networks[:top]:
+            w(f"  {row['hits']:>8}  {_cut(row['network'], 60)}\n")
     if t.top_referrers:
         w("\ntop referrers (human page views)\n")
         for r, n in t.top_referrers[:top]:
@@ -86,6 +96,17 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         w("\nUTM campaigns\n")
         for r, n in t.top_campaigns[:top]:
             w(f"  {n:>8}  {_cut(r, 60)}\n")
+
+
+def _where(snap: Snapshot, client: str) -> str:
+    """'  GB  AS1221 Telstra' after a client, when GeoIP is on; a claimed crawler is marked."""
+    if "geo" not in snap.extra and "bot_claims" not in snap.extra:
+        return ""
+    from logwatch.enrich import claimed, geo_columns  # imports maxminddb: only when asked
+
+    country, network = geo_columns(snap, client)
+    text = f"  {country or '-'}  {_cut(network, 40)}".rstrip() if (country or network) else ""
+    return text + ("  claimed bot, unverified" if claimed(snap, client) else "")
 
 
 def _cut(text: str, width: int) -> str:

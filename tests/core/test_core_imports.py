@@ -17,6 +17,7 @@ CORE_MODULES = [
     "logwatch.classify",
     "logwatch.stats.aggregator",
     "logwatch.stats.snapshot",
+    "logwatch.enrich",
 ]
 
 

@@ -256,7 +256,22 @@ class Snapshot:
         if self.sources:
             out["sources"] = [_source_json(s) for s in self.sources]
         out.update(self.extra)
+        geo = out.get("geo")
+        if isinstance(geo, dict):
+            # The full map (recent clients too) serves the dashboard; the JSON names the clients
+            # it lists, so each line stays small.
+            shown = _clients_in(out)
+            out["geo"] = {c: g for c, g in geo.items() if c in shown}
         return out
+
+
+def _clients_in(out: dict[str, Any]) -> set[str]:
+    views = [out, *out.get("windows", {}).values()]
+    lists = [out.get("probes", {}).get("top_clients", [])]
+    lists += [v.get(k, []) for v in views for k in ("top_clients", "probe_clients")]
+    shown = {row["client"] for rows in lists for row in rows}
+    shown.update(out.get("bot_claims", ()))
+    return shown
 
 
 def _first_ts(t: WindowView, now: float) -> float | None:
