@@ -6,6 +6,7 @@ A busy log repeats the same second many times, so the cache turns most parses in
 from __future__ import annotations
 
 import calendar
+import math
 from datetime import datetime
 
 _MONTHS = {
@@ -106,8 +107,8 @@ def parse_epoch(value: object) -> tuple[float, int] | None:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    if x != x or x <= 0:
-        return None
+    if not math.isfinite(x) or x <= 0:
+        return None  # an infinite value would never shrink below the bound below
     while x > 1e11:  # ms, µs or ns
         x /= 1000.0
     return x, 0
