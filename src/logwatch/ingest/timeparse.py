@@ -16,6 +16,9 @@ _MONTHS = {
     )
 }
 _CACHE_MAX = 8192
+# Timestamps outside 1970..9999 (less a day, for any UTC offset) are not requests we can place:
+# `datetime` cannot show them, and every later `fromtimestamp` would raise on them.
+_MAX_EPOCH = 253402300800.0 - 86400.0
 _clf_cache: dict[str, tuple[float, int]] = {}
 _iso_cache: dict[str, tuple[float, int]] = {}
 
@@ -48,7 +51,8 @@ def _parse_clf(text: str) -> tuple[float, int] | None:
         if offset is None or not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= seconds < 61):
             return None
         epoch = calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0)) + seconds
-        return epoch - offset * 60, offset
+        epoch -= offset * 60
+        return (epoch, offset) if 0 <= epoch < _MAX_EPOCH else None
     except (ValueError, KeyError, IndexError, OverflowError):
         return None
 
@@ -97,8 +101,10 @@ def _parse_iso(text: str) -> tuple[float, int] | None:
         return None
     offset = dt.utcoffset()
     if offset is None:
-        return calendar.timegm(dt.timetuple()) + dt.microsecond / 1e6, 0
-    return dt.timestamp(), int(offset.total_seconds() // 60)
+        epoch, minutes = calendar.timegm(dt.timetuple()) + dt.microsecond / 1e6, 0
+    else:
+        epoch, minutes = dt.timestamp(), int(offset.total_seconds() // 60)
+    return (epoch, minutes) if 0 <= epoch < _MAX_EPOCH else None
 
 
 def parse_epoch(value: object) -> tuple[float, int] | None:
