@@ -9,6 +9,7 @@ raising) keeps the hot path free of exception set-up and lets the caller count w
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -301,7 +302,12 @@ def _json_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if value >= 0 else None
+        try:
+            number = float(value)  # an int of 400 digits overflows
+        except OverflowError:
+            return None
+        # 1e400 and Infinity are valid to Python's json; an infinite size cannot become an int.
+        return number if number >= 0 and math.isfinite(number) else None
     if isinstance(value, str):
         return _float_or_none(value.split(",")[0].strip())
     return None
