@@ -51,7 +51,7 @@ def test_the_enumeration_finds_the_patterns_it_must() -> None:
         "logwatch.ingest.formats._CLF_XFF",
         "logwatch.ingest.formats._TAIL_TOKEN",
         "logwatch.classify.agents._GENERIC",
-        "logwatch.classify.agents._URL_NAME",
+        "logwatch.classify.agents._BEFORE_URL",
         "logwatch.privacy._ADDRESS_LIKE",
     ):
         assert must in names
