@@ -305,6 +305,19 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
     )
 
 
+def _mask_levels(args: argparse.Namespace) -> tuple[int, int] | None:
+    if not args.anonymize_ip or args.hash_clients:
+        return None
+    from logwatch import privacy
+
+    return privacy.parse_level(args.anonymize_ip)
+
+
+def _report_jobs(args: argparse.Namespace) -> int:
+    # A keyed hash must not be split across processes (each would draw its own key).
+    return 1 if args.hash_clients else max(args.jobs, 0)
+
+
 def _report(args: argparse.Namespace) -> int:
     from logwatch.classify import Classifier
     from logwatch.ingest.formats import FormatError
@@ -321,7 +334,9 @@ def _report(args: argparse.Namespace) -> int:
         scrub=scrub,
     )
     try:
-        errors = read_into(pipeline, args.paths)
+        errors = read_into(
+            pipeline, args.paths, jobs=_report_jobs(args), anonymize=_mask_levels(args)
+        )
     except FormatError as exc:
         raise UsageError(str(exc)) from None
     for path, message in errors:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import glob
-import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -19,7 +17,8 @@ from typing import Any, Protocol
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
-from logwatch.ingest.formats import FormatError, LogFormat, detect_format
+from logwatch.ingest.formats import FormatError, LogFormat
+from logwatch.ingest.reader import sample_lines
 from logwatch.model import SourceState
 from logwatch.pipeline import Pipeline
 from logwatch.stats.aggregator import StatsConfig
@@ -231,20 +230,8 @@ class LiveEngine:
     def _ensure_format(self) -> None:
         """Detect the format from the files' first lines before following (the since-search
         needs it to read timestamps). Stdin and syslog are detected from what arrives."""
-        if self.pipeline.format is not None:
-            return
-        sample = _sample_lines(self.options.paths)
-        if not sample:
-            return
-        detection = detect_format(sample)
-        if detection is None:
-            from logwatch.ingest.formats import no_format_message
-
-            first = sample[0] if self.options.scrub is None else self.options.scrub(sample[0])
-            raise FormatError(no_format_message(first))
-        self.pipeline.format = detection.format
-        self.pipeline.detection = detection
-        self.pipeline.aggregator.format = detection.format.name
+        if self.pipeline.format is None:
+            self.pipeline.detect(sample_lines(self.options.paths))
 
     def _make_sources(self) -> list[LineSource]:
         from logwatch.ingest.tail import Follower
@@ -273,26 +260,3 @@ class LiveEngine:
         if not out:
             raise ValueError("nothing to read: give a log path, - for stdin, or --syslog")
         return out
-
-
-def _sample_lines(patterns: Sequence[str], limit: int = 256) -> list[str]:
-    """The first lines of the files the patterns name, decoded, for format detection."""
-    out: list[str] = []
-    for pattern in patterns:
-        if pattern == "-":
-            continue
-        paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
-        for path in paths:
-            if not os.path.isfile(path) or path.endswith(".gz"):
-                continue
-            try:
-                with open(path, "rb") as f:
-                    head = f.read(256 * 1024)
-            except OSError:
-                continue
-            for raw in head.split(b"\n")[:-1]:
-                if raw.strip():
-                    out.append(sanitize.decode(raw.rstrip(b"\r")))
-                if len(out) >= limit:
-                    return out
-    return out

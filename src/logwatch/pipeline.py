@@ -66,6 +66,20 @@ class Pipeline:
             return
         self._process(lines, source)
 
+    def detect(self, sample: list[str]) -> None:
+        """Choose the format from sample lines (e.g. a file's head) before feeding.
+
+        Raises FormatError (with a message for the user) when no format fits."""
+        if self.format is not None or not sample:
+            return
+        detection = detect_format(sample, _DETECT_LINES)
+        if detection is None:
+            first = next((s for s in sample if s.strip()), "")
+            raise FormatError(no_format_message(self.scrub(first) if self.scrub else first))
+        self.detection = detection
+        self.format = detection.format
+        self.aggregator.format = detection.format.name
+
     def flush(self) -> None:
         """Choose the format from what is buffered, if not chosen yet, and process the buffer.
 

@@ -7,19 +7,43 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from logwatch.ingest.reader import read_all
+from logwatch.ingest.reader import read_all, sample_lines
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline
 from logwatch.stats.snapshot import Snapshot
 
 
-def read_into(pipeline: Pipeline, paths: Sequence[str]) -> list[tuple[str, str]]:
+def read_into(
+    pipeline: Pipeline,
+    paths: Sequence[str],
+    *,
+    jobs: int = 1,
+    anonymize: tuple[int, int] | None = None,
+) -> list[tuple[str, str]]:
     """Feed every line of `paths` into the pipeline; return (path, error) for inputs that failed.
 
-    A file that cannot be read is reported and skipped; the others go on."""
+    A file that cannot be read is reported and skipped; the others go on. Big plain files are
+    read by `jobs` processes (`ingest.backfill`); `jobs=0` means one per core."""
+    from logwatch.ingest import backfill
+
+    jobs = jobs or backfill.default_jobs()
     errors: list[tuple[str, str]] = []
     for path in paths:
         try:
+            if backfill.should_split(path, jobs):
+                pipeline.detect(sample_lines([path]))
+                assert pipeline.format is not None
+                pipeline.aggregator.merge(
+                    backfill.read_parallel(
+                        path,
+                        pipeline.format,
+                        jobs=jobs,
+                        stats=pipeline.aggregator.config,
+                        classify=pipeline.classifier.config,
+                        anonymize=anonymize,
+                    )
+                )
+                continue
             for batch in read_all(path):
                 pipeline.feed(batch.lines, path, batch.too_long)
         except OSError as exc:

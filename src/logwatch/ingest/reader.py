@@ -7,15 +7,16 @@ whole: it is cut, skipped to its newline and counted.
 
 from __future__ import annotations
 
+import glob
 import gzip
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from logwatch.sanitize import MAX_LINE_BYTES
+from logwatch.sanitize import MAX_LINE_BYTES, decode
 
 CHUNK = 1 << 20
 
@@ -138,6 +139,29 @@ def is_seekable_plain(path: str) -> bool:
         return False
     with open(path, "rb") as f:
         return f.read(2) != b"\x1f\x8b"
+
+
+def sample_lines(patterns: Sequence[str], limit: int = 256) -> list[str]:
+    """The first lines of the files the patterns name, decoded, for format detection."""
+    out: list[str] = []
+    for pattern in patterns:
+        if pattern == "-":
+            continue
+        paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        for path in paths:
+            if not os.path.isfile(path):
+                continue
+            try:
+                with open_input(path) as f:
+                    head = f.read(256 * 1024)
+            except (OSError, EOFError):
+                continue
+            for raw in head.split(b"\n")[:-1]:
+                if raw.strip():
+                    out.append(decode(raw.rstrip(b"\r")))
+                if len(out) >= limit:
+                    return out
+    return out
 
 
 def read_all(path: str) -> Iterator[Batch]:

@@ -159,6 +159,7 @@ class Aggregator:
         self.first_ts: float | None = None
         self.now = 0.0  # the newest request time seen
         self._now_sec = -1
+        self._clock_sec = -1  # the newest live clock a snapshot was taken at
         self._horizon = 2 * cfg.longest  # seconds of one-second buckets kept
         fine_windows = [s for _, s in cfg.windows if s <= _FINE_MAX_WINDOW]
         self._fine_span = (max(fine_windows) if fine_windows else 0) + FINE
@@ -258,7 +259,7 @@ class Aggregator:
                     slot.paths.prune()
             else:
                 paths[key] = n + 1
-            ckey = (rec.client, cls, sidx == _S4 or sidx == _S5)
+            ckey = (rec.client, cls, sidx in (_S4, _S5))
             n = clients.get(ckey)
             if n is None:
                 clients[ckey] = 1
@@ -333,7 +334,7 @@ class Aggregator:
             self.now = ts
         bucket = self.seconds.get(sec)
         if bucket is None:
-            if sec <= self._now_sec - self._horizon:
+            if sec <= max(self._now_sec, self._clock_sec) - self._horizon:
                 # Too old for any window: it only counts in the totals.
                 self._version += 1
                 return self.archive_second
@@ -368,6 +369,8 @@ class Aggregator:
     def _advance(self, sec: int) -> None:
         """Move the rings forward to `sec`: expire seconds, fold fine slots, archive old slots."""
         self._next_advance = (sec // FINE + 1) * FINE
+        # The cached current second may be expired below: never write to a bucket that left.
+        self._cur_sec = -1
         cutoff = sec - self._horizon
         order = self._second_order
         while order and order[0] <= cutoff:
@@ -473,6 +476,7 @@ class Aggregator:
         """Everything consumers may read, computed at `now` (default: the newest request time)."""
         clock = self.now if now is None else now
         if now is not None and int(now) > self._now_sec:
+            self._clock_sec = max(self._clock_sec, int(now))
             self._advance(int(now))
         windows = {
             name: self._window(name, seconds, clock) for name, seconds in self.config.windows
