@@ -291,6 +291,24 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                 "pass a path (or - for stdin), or try `logwatch demo`"
             )
     transform, scrub, enrich = ingest_privacy(args)
+    from logwatch.ingest.syslog import parse_url
+
+    for url in args.syslog:
+        try:
+            parse_url(url)
+        except ValueError as exc:
+            raise UsageError(f"--syslog {url}: {exc}") from None
+    exporters = []
+    if args.metrics:
+        from logwatch.exporters.prometheus import PrometheusExporter
+
+        try:
+            exporter = PrometheusExporter(args.metrics)
+        except ValueError as exc:
+            raise UsageError(f"--metrics {args.metrics}: {exc}") from None
+        if exporter.warning:
+            print(f"logwatch: {exporter.warning}", file=sys.stderr)
+        exporters.append(exporter)
     return EngineOptions(
         paths=paths,
         format=_load_format(args.format),
@@ -302,6 +320,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         stats=stats_config(config),
         classify=config.classify,
         alerts=AlertEngine.from_config(config),
+        exporters=exporters,
     )
 
 

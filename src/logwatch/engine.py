@@ -138,10 +138,29 @@ class LiveEngine:
         except (OSError, ValueError) as exc:
             self.error = str(exc)
             return
-        for source in self.sources:
-            starter = getattr(source, "start", None)
-            if starter is not None:
-                await starter()
+        try:
+            for source in self.sources:
+                starter = getattr(source, "start", None)
+                if starter is not None:
+                    await starter()
+            for exporter in self.options.exporters:
+                exporter.start()
+        except OSError as exc:  # a port in use, a socket not allowed: say which and why
+            self.error = f"cannot start: {exc}"
+            self._request_stop()
+            self._stop_exporters()
+            return
+        try:
+            await self._follow()
+        finally:
+            self._stop_exporters()
+
+    def _stop_exporters(self) -> None:
+        for exporter in self.options.exporters:
+            with contextlib.suppress(Exception):
+                exporter.stop()
+
+    async def _follow(self) -> None:
         pumps = [asyncio.create_task(self._pump(s)) for s in self.sources]
         ticker = asyncio.create_task(self._ticker())
         waiter = asyncio.create_task(self._stop.wait())
