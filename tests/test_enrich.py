@@ -143,6 +143,10 @@ def test_enricher_adds_geo_tops_and_claims_without_touching_the_original(
     assert geo_columns(out, "51.68.1.2") == ("FR", "AS16276 OVH SAS")
     assert geo_columns(out, "198.51.100.9") == ("", "")
     assert geo_columns(snap, "51.68.1.2") == ("", "")
+    # Per bot: where its recent requests come from, and how many are impostors.
+    (googlebot,) = out.extra["bot_origins"].values()
+    assert googlebot["requests"] == 2 and googlebot["unverified"] == 1
+    assert googlebot["country"] in ("FR", "US") and googlebot["network"].startswith("AS")
 
 
 def test_probing_and_recent_clients_are_located_too(lookup: GeoLookup) -> None:

@@ -16,7 +16,10 @@ It adds to ``Snapshot.extra`` (plain, JSON-friendly data; nothing when no client
   ``geo_basis`` says what they were computed over: ``{"clients": n, "hits": n, "located": n}``;
 - ``bot_claims``: ``{client: "unverified"}`` for recent bot requests whose user agent names a
   crawler operator (Googlebot, bingbot, GPTBot... see data/bot_networks.toml) while the address
-  is outside that operator's networks: a claimed, unverified bot.
+  is outside that operator's networks: a claimed, unverified bot;
+- ``bot_origins``: ``{bot name: {"country", "network", "requests", "unverified"}}`` over the
+  recent requests of each bot (its most common country and network, how many of its requests
+  came from outside its operator's networks), for the bots panel; the top 50 bots.
 
 With ``--hash-clients`` the clients are ids that cannot be looked up; `IngestGeo` looks the cut
 address up at ingestion instead and remembers ``id → GeoInfo`` (bounded), and the enricher is
@@ -26,7 +29,7 @@ given its ``get`` as the resolver.
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,6 +39,7 @@ from logwatch.stats.snapshot import Snapshot
 
 TOP = 10  # rows of top_countries / top_networks
 MAX_CLAIMS = 100  # bot_claims entries per snapshot, newest first
+MAX_BOTS = 50  # bot_origins entries
 DEFAULT_CACHE = 65536  # clients whose answer is remembered (>= the default recent ring)
 
 Resolver = Callable[[str], GeoInfo | None]
@@ -133,22 +137,41 @@ class GeoEnricher:
             note(p.client for p in view.probes)
         claims: dict[str, str] = {}
         seen: set[str] = set()
+        # name -> [requests, unverified, Counter(country), Counter(network)]
+        bots: dict[str, list[Any]] = {}
         # Newest first, so the claims kept under MAX_CLAIMS are the latest ones.
         for rec, v in reversed(snap.recent):
             client = rec.client
-            if client not in seen:
+            if client in seen:
+                if v.cls != "bot":
+                    continue
+                found = entry(client)
+            else:
                 seen.add(client)
                 found = entry(client)
                 if found is not None:
                     geo[client] = found[0]
-            if v.bot_name and client not in claims and len(claims) < MAX_CLAIMS:
-                key = (client, v.bot_name)
-                answer = self._claims.get(key)
-                if answer is _MISSING:
-                    found = entry(client)
-                    answer = verify_claim(v.bot_name, found[1] if found else None)
-                    self._claims.put(key, answer)
-                if answer == UNVERIFIED:
+                if v.cls != "bot":
+                    continue
+            name = v.bot_name or v.bot_category or "other"  # as the aggregator names bots
+            row = bots.get(name)
+            if row is None:
+                row = bots[name] = [0, 0, Counter(), Counter()]
+            row[0] += 1
+            if found is not None:
+                info = found[1]
+                row[2][info.country or info.country_name or ""] += 1
+                row[3][info.network or ""] += 1
+            if not v.bot_name:
+                continue
+            key = (client, v.bot_name)
+            answer = self._claims.get(key)
+            if answer is _MISSING:
+                answer = verify_claim(v.bot_name, found[1] if found else None)
+                self._claims.put(key, answer)
+            if answer == UNVERIFIED:
+                row[1] += 1
+                if len(claims) < MAX_CLAIMS:
                     claims[client] = UNVERIFIED
         if not geo and not claims:
             return snap
@@ -158,6 +181,8 @@ class GeoEnricher:
             extra.update(self._tops(snap))
         if claims:
             extra["bot_claims"] = claims
+        if bots:
+            extra["bot_origins"] = _origins(bots)
         return dataclasses.replace(snap, extra=extra)
 
     def _tops(self, snap: Snapshot) -> dict[str, Any]:
@@ -190,6 +215,43 @@ class GeoEnricher:
         }
 
 
+def _origins(bots: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, (n, unverified, countries, networks) in sorted(
+        bots.items(), key=lambda kv: (-kv[1][0], kv[0])
+    )[:MAX_BOTS]:
+        countries.pop("", None)
+        networks.pop("", None)
+        out[name] = {
+            "country": countries.most_common(1)[0][0] if countries else None,
+            "network": networks.most_common(1)[0][0] if networks else None,
+            "requests": n,
+            "unverified": unverified,
+        }
+    return out
+
+
+def describe_client(snap: Snapshot, client: str) -> list[tuple[str, str]]:
+    """(label, text) lines about where a client is, for a drill-down; [] without GeoIP."""
+    out: list[tuple[str, str]] = []
+    geo = snap.extra.get("geo")
+    d = geo.get(client) if isinstance(geo, dict) else None
+    if isinstance(d, dict):
+        where = ", ".join(
+            str(x) for x in (d.get("city"), d.get("country_name") or d.get("country")) if x
+        )
+        if d.get("country") and d.get("country_name"):
+            where += f" ({d['country']})"
+        if where:
+            out.append(("country", where))
+        network = geo_columns(snap, client)[1]
+        if network:
+            out.append(("network", network))
+    if claimed(snap, client):
+        out.append(("claim", "names a crawler but is not on its operator's network: unverified"))
+    return out
+
+
 def geo_columns(snap: Snapshot, client: str) -> tuple[str, str]:
     """(country, network) text for a client row, "" when unknown — for renderers."""
     geo = snap.extra.get("geo")
@@ -212,4 +274,4 @@ def claimed(snap: Snapshot, client: str) -> bool:
     return isinstance(claims, dict) and claims.get(client) == UNVERIFIED
 
 
-__all__ = ["GeoEnricher", "IngestGeo", "claimed", "geo_columns"]
+__all__ = ["GeoEnricher", "IngestGeo", "claimed", "describe_client", "geo_columns"]

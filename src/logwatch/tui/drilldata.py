@@ -154,6 +154,10 @@ def client_drill(snap: Snapshot, window: str, client: str) -> DrillData:
     w = snap.window(window)
     rows = _matching(snap, lambda r, v: r.client == client)
     info: list[tuple[str, str]] = [("client", client)]
+    if "geo" in snap.extra or "bot_claims" in snap.extra:
+        from logwatch.enrich import describe_client  # geo imports maxminddb: only when on
+
+        info += describe_client(snap, client)
     if rows:
         v = rows[-1][1]
         verdict = v.cls

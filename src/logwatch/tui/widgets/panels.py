@@ -23,7 +23,9 @@ class Panel(KeyedTable):
         return ""
 
     def refresh_from(self, vs: ViewState) -> None:
-        self.sync(self.build_rows(vs))
+        from logwatch.tui import geocols  # country/network columns, when GeoIP is on
+
+        self.sync(geocols.extend(self, self.build_rows(vs), vs))
         self._update_title(self.title_extra(vs))
 
 
