@@ -57,6 +57,14 @@ def _parse_clf(text: str) -> tuple[float, int] | None:
         return None
 
 
+def _midnight(date: str, zone: str) -> tuple[float, int] | None:
+    day, month, year = int(date[0:2]), _MONTHS[date[3:6]], int(date[7:11])
+    offset = _zone_minutes(zone) if zone else 0
+    if offset is None or not 1 <= day <= 31:
+        return None
+    return calendar.timegm((year, month, day, 0, 0, 0, 0, 0, 0)) - offset * 60, offset
+
+
 def _zone_minutes(zone: str) -> int | None:
     zone = zone.strip()
     if zone in ("Z", "UTC", "GMT", "+0000", "-0000"):

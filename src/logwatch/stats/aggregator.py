@@ -48,6 +48,8 @@ _FINE_MAX_WINDOW = 300  # windows up to this length are built from fine slots
 _CLASS_INDEX = {"human": 0, "bot": 1, "asset": 2}
 _S2, _S3, _S4, _S5, _SO, _PROBES, _CODES, _HIST = 3, 4, 5, 6, 7, 8, 9, 10
 _STATUS_INDEX = {2: _S2, 3: _S3, 4: _S4, 5: _S5}
+# Status code → bucket index for every code a log can carry (parsers cap status at 3 digits).
+_SIDX = tuple(_STATUS_INDEX.get(code // 100, _SO) for code in range(1000))
 _STATUS_NAMES = ("2xx", "3xx", "4xx", "5xx", "other")
 _SERIES_POINTS = 60
 
@@ -67,7 +69,7 @@ def parse_window(text: str) -> int:
 class StatsConfig:
     windows: tuple[tuple[str, int], ...] = DEFAULT_WINDOWS
     top_k: int = 2000  # keys kept per dimension in the since-start totals
-    slot_top_k: int = 300  # keys kept per dimension in each time slot
+    slot_top_k: int = 200  # keys kept per dimension in each time slot
     recent: int = 20000  # requests kept for the stream, drill-downs and filters
     probe_clients: int = 2000  # probing clients whose details are kept
     examples: int = 10  # malformed lines kept for display
@@ -207,7 +209,7 @@ class Aggregator:
         paths_limit = slot.paths.limit
         clients_limit = slot.clients.limit
         class_index = _CLASS_INDEX
-        status_index = _STATUS_INDEX
+        sidx_of = _SIDX
         per_source: dict[str, list[int]] = {}
         source = None
         source_counts = [0] * 24
@@ -227,7 +229,7 @@ class Aggregator:
             ci = class_index[cls]
             bucket[ci] += 1
             status = rec.status
-            sidx = status_index.get(status // 100, _SO)
+            sidx = sidx_of[status] if 0 <= status < 1000 else _SO
             bucket[sidx] += 1
             codes = bucket[_CODES]
             codes[status] = codes.get(status, 0) + 1
