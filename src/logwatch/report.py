@@ -30,9 +30,12 @@ def read_into(
     errors: list[tuple[str, str]] = []
     for path in paths:
         try:
-            if backfill.should_split(path, jobs):
+            split = backfill.should_split(path, jobs)
+            if split:
                 pipeline.detect(sample_lines([path]))
-                assert pipeline.format is not None
+            # A head without one whole line (an endless first line) detects nothing: the
+            # sequential reader below detects from the lines after it.
+            if split and pipeline.format is not None:
                 pipeline.aggregator.merge(
                     backfill.read_parallel(
                         path,
