@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from hostile_util import clf, env
 
 from logwatch.ingest.reader import read_all
@@ -70,11 +71,14 @@ def test_reader_counts_a_10mb_line_and_reads_on(tmp_path: Path) -> None:
     assert max(len(x) for x in lines) <= MAX_LINE_BYTES
 
 
-def test_report_on_an_endless_line_stays_bounded(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", [[], ["--format", "combined"]], ids=["detect", "given"])
+def test_report_on_an_endless_line_stays_bounded(tmp_path: Path, fmt: list[str]) -> None:
+    """Detecting, the head has no whole line (sequential read); given the format, a big file is
+    read by parallel workers whose byte ranges start inside the endless line."""
     t = 1_790_000_000
     log = tmp_path / "endless.log"
     endless_file(log, after=[clf(t), clf(t + 1, path="/next")])
-    proc = popen_measured(["report", "--json", str(log)], tmp_path)
+    proc = popen_measured(["report", "--json", *fmt, str(log)], tmp_path)
     out = proc.stdout.read()  # type: ignore[union-attr]
     err = proc.stderr.read()  # type: ignore[union-attr]
     code, rss = reap(proc)
