@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import regex_targets
-from hostile_util import SRC
+
+from . import regex_targets
+from .hostile_util import SRC
 
 HERE = Path(__file__).parent
 GUARD_SECONDS = 180  # far above the few seconds a loaded CI machine needs
