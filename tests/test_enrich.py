@@ -407,3 +407,25 @@ def test_recent_ring_bound_is_respected(lookup: GeoLookup) -> None:
     assert len(named) < 100
     # Only the clients a snapshot names are looked at: top lists, probes, the recent ring.
     assert set(GeoEnricher(lookup)(snap).extra["geo"]) == named
+
+
+def test_parallel_backfill_workers_scrub_malformed_lines(tmp_path: Path) -> None:
+    from logwatch.classify import ClassifyConfig
+    from logwatch.ingest.backfill import read_parallel
+
+    log = tmp_path / "big.log"
+    rows = traffic_lines() * 20
+    rows[150:150] = MALFORMED  # in the second worker's range
+    log.write_text("\n".join(rows) + "\n")
+    agg = read_parallel(
+        str(log),
+        get_format("combined"),
+        jobs=2,
+        stats=StatsConfig(),
+        classify=ClassifyConfig(),
+        anonymize=(24, 48),
+    )
+    assert agg.malformed == 2
+    text = repr(agg.malformed_examples) + json.dumps(agg.snapshot().to_json())
+    assert not FULL.search(text)
+    assert "junk from 81.2.69.0 via 2001:db8:85a3:: here" in text

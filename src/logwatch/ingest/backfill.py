@@ -60,13 +60,15 @@ def read_range(job: RangeJob) -> Aggregator:
     from logwatch.pipeline import Pipeline
 
     transform: Callable[[str], str] | None = None
+    scrub: Callable[[str], str] | None = None
     if job.anonymize is not None:
         from logwatch.privacy import Anonymizer
 
-        transform = Anonymizer("mask", v4_prefix=job.anonymize[0], v6_prefix=job.anonymize[1]).apply
+        anonymizer = Anonymizer("mask", v4_prefix=job.anonymize[0], v6_prefix=job.anonymize[1])
+        transform, scrub = anonymizer.apply, anonymizer.scrub  # scrub: malformed lines
     classifier = Classifier(job.classify)
     pipeline = Pipeline(
-        job.format, classifier=classifier, stats=job.stats, client_transform=transform
+        job.format, classifier=classifier, stats=job.stats, client_transform=transform, scrub=scrub
     )
     with open(job.path, "rb") as f:
         if job.start > 0:
