@@ -30,7 +30,7 @@ class FakeAlerts:
 
 
 class FakeEngine:
-    """Stands in for LiveEngine: records calls, hands out a snapshot callback."""
+    """Stands in for LiveEngine: records calls, hands out a snap callback."""
 
     def __init__(self) -> None:
         self.on_snapshot = None
@@ -48,11 +48,11 @@ class FakeEngine:
         self.stopped = True
 
 
-def make_app(snapshot=None, engine=None, **kw) -> LogwatchApp:
+def make_app(snap=None, engine=None, **kw) -> LogwatchApp:
     kw.setdefault("theme_dirs", [REPO_THEMES])
     return LogwatchApp(
         engine,
-        snapshot if snapshot is not None else make_snapshot(),
+        snap if snap is not None else make_snapshot(),
         tz=UTC,
         clock=lambda: NOW,
         **kw,
@@ -60,7 +60,7 @@ def make_app(snapshot=None, engine=None, **kw) -> LogwatchApp:
 
 
 @pytest.fixture
-def snapshot():
+def snap():
     return make_snapshot()
 
 

@@ -27,13 +27,13 @@ def status_text(app) -> str:
     return str(app.screen.query_one(StatusLine).render())
 
 
-async def test_panels_show_the_window(snapshot):
-    app = make_app(snapshot)
+async def test_panels_show_the_window(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        w = snapshot.windows["5m"]
+        w = snap.windows["5m"]
         paths = screen.query_one("#paths", Panel)
         assert cells(paths) == [p.path for p in w.top_paths["human"]]
         codes = screen.query_one("#codes", Panel)
@@ -44,8 +44,8 @@ async def test_panels_show_the_window(snapshot):
         assert "5m" in status_text(app) and "LIVE" in status_text(app)
 
 
-async def test_tab_and_shift_tab_move_between_panels(snapshot):
-    app = make_app(snapshot)
+async def test_tab_and_shift_tab_move_between_panels(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         order = []
@@ -67,9 +67,9 @@ async def _drill(pilot, app, panel_id: str, down: int = 0):
     return app.screen
 
 
-async def test_drill_down_into_each_panel_and_back(snapshot):
-    w = snapshot.windows["5m"]
-    app = make_app(snapshot)
+async def test_drill_down_into_each_panel_and_back(snap):
+    w = snap.windows["5m"]
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         expected = {
@@ -88,7 +88,7 @@ async def test_drill_down_into_each_panel_and_back(snapshot):
             await pilot.pause()
             assert isinstance(app.screen, MainScreen)
         # the stream drills into the client of the newest request
-        newest = snapshot.recent[-1][0]
+        newest = snap.recent[-1][0]
         screen = await _drill(pilot, app, "stream")
         assert (screen.kind, screen.key) == ("client", newest.client)
         await pilot.press("escape")
@@ -97,11 +97,11 @@ async def test_drill_down_into_each_panel_and_back(snapshot):
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_drill_screens_show_their_figures(snapshot):
-    app = make_app(snapshot)
+async def test_drill_screens_show_their_figures(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        probe = snapshot.windows["5m"].probes[0]
+        probe = snap.windows["5m"].probes[0]
         app.push_screen(DrillScreen("client", probe.client))
         await pilot.pause()
         await pilot.pause()
@@ -130,15 +130,15 @@ async def test_drill_screens_show_their_figures(snapshot):
         assert "/min" in info["window 5m"]
 
 
-async def test_w_cycles_window_and_v_cycles_view(snapshot):
-    app = make_app(snapshot)
+async def test_w_cycles_window_and_v_cycles_view(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         paths = app.screen.query_one("#paths", Panel)
         await pilot.press("w")
         await pilot.pause()
         assert app.window == "15m"
-        assert cells(paths) == [p.path for p in snapshot.windows["15m"].top_paths["human"]]
+        assert cells(paths) == [p.path for p in snap.windows["15m"].top_paths["human"]]
         assert "15m" in status_text(app)
         await pilot.press("w", "w", "w")
         assert app.window == "5m"
@@ -148,15 +148,15 @@ async def test_w_cycles_window_and_v_cycles_view(snapshot):
         await pilot.pause()
         assert app.cls_view == "bot"
         assert "bot" in paths.border_title
-        assert cells(paths) == [p.path for p in snapshot.windows["5m"].top_paths["bot"]]
+        assert cells(paths) == [p.path for p in snap.windows["5m"].top_paths["bot"]]
         stream = app.screen.query_one("#stream", Panel)
         assert {c.split("/")[0] for c in cells(stream, 5)} == {"bot"}
         await pilot.press("v", "v")
         assert app.cls_view == "all"
 
 
-async def test_p_pauses_the_display(snapshot, engine):
-    app = make_app(snapshot, engine)
+async def test_p_pauses_the_display(snap, engine):
+    app = make_app(snap, engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         paths = app.screen.query_one("#paths", Panel)
@@ -172,8 +172,8 @@ async def test_p_pauses_the_display(snapshot, engine):
         assert cells(paths, 1) != before
 
 
-async def test_s_sorts_the_focused_panel(snapshot):
-    app = make_app(snapshot)
+async def test_s_sorts_the_focused_panel(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         paths = app.screen.query_one("#paths", Panel)
@@ -187,15 +187,15 @@ async def test_s_sorts_the_focused_panel(snapshot):
         assert cells(paths) == sorted(cells(paths))
         await pilot.press("s")  # back to hits
         await pilot.pause()
-        assert cells(paths) == [p.path for p in snapshot.windows["5m"].top_paths["human"]]
+        assert cells(paths) == [p.path for p in snap.windows["5m"].top_paths["human"]]
 
 
-async def test_m_marks_and_shows_before_after(snapshot, engine):
-    app = make_app(snapshot, engine)
+async def test_m_marks_and_shows_before_after(snap, engine):
+    app = make_app(snap, engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("m")
-        assert engine.marks == [snapshot.now]
+        assert engine.marks == [snap.now]
         # the engine answers with snapshots that carry the mark
         app.receive_snapshot(make_snapshot(mark=NOW - 120))
         await pilot.pause()
@@ -208,8 +208,8 @@ async def test_m_marks_and_shows_before_after(snapshot, engine):
         assert engine.marks[-1] is None
 
 
-async def test_t_cycles_theme_and_bad_theme_falls_back(snapshot, tmp_path):
-    app = make_app(snapshot)
+async def test_t_cycles_theme_and_bad_theme_falls_back(snap, tmp_path):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         assert app.theme == "logwatch-dark"
         await pilot.press("t")
@@ -224,7 +224,7 @@ async def test_t_cycles_theme_and_bad_theme_falls_back(snapshot, tmp_path):
     bad.write_text('name = "broken"\nprimary = "not-a-colour"\n')
     also_bad = tmp_path / "worse.toml"
     also_bad.write_text("this is not toml [")
-    app = make_app(snapshot, theme="broken", theme_dirs=[tmp_path])
+    app = make_app(snap, theme="broken", theme_dirs=[tmp_path])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.theme == "logwatch-dark"
@@ -233,8 +233,8 @@ async def test_t_cycles_theme_and_bad_theme_falls_back(snapshot, tmp_path):
         assert "not-a-colour" in notes[0].message
 
 
-async def test_help_and_alerts_screens(snapshot, engine):
-    app = make_app(snapshot, engine)
+async def test_help_and_alerts_screens(snap, engine):
+    app = make_app(snap, engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("question_mark")
@@ -263,7 +263,7 @@ async def test_help_and_alerts_screens(snapshot, engine):
             {"name": "5xx_rate", "state": "firing", "ts": NOW - 60},
             {"name": "5xx_rate", "state": "resolved", "ts": NOW - 30},
         ]
-        app.receive_snapshot(snapshot)
+        app.receive_snapshot(snap)
         await pilot.pause()
         banner = app.screen.query_one(AlertBanner)
         assert banner.display and "5xx 12% > 5%" in str(banner.render())
@@ -277,8 +277,8 @@ async def test_help_and_alerts_screens(snapshot, engine):
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_q_quits_and_stops_the_engine(snapshot, engine):
-    app = make_app(snapshot, engine)
+async def test_q_quits_and_stops_the_engine(snap, engine):
+    app = make_app(snap, engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert engine.on_snapshot is not None
@@ -288,15 +288,14 @@ async def test_q_quits_and_stops_the_engine(snapshot, engine):
     assert engine.stopped
 
 
-async def test_filter_narrows_the_stream_and_errors_are_reported(snapshot):
-    app = make_app(snapshot)
+async def test_filter_narrows_the_stream_and_errors_are_reported(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("slash")
         box = app.screen.query_one("#filter", Input)
         assert box.display and app.focused is box
         await pilot.press(*"status:4xx", "enter")
-        await pilot.workers.wait_for_complete() if hasattr(pilot, "workers") else None
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.filter_text == "status:4xx"
@@ -305,6 +304,11 @@ async def test_filter_narrows_the_stream_and_errors_are_reported(snapshot):
         statuses = set(cells(stream, 2))
         assert statuses and all(s.startswith("4") for s in statuses)
         assert "status:4xx" in status_text(app)
+        # every panel follows the filter, not only the stream
+        codes = app.screen.query_one("#codes", Panel)
+        assert cells(codes) and all(c.startswith("4") for c in cells(codes))
+        clients = app.screen.query_one("#clients", Panel)
+        assert all(c.endswith("%") for c in cells(clients, 3))
         # a filter that cannot be understood keeps the box open and says why
         await pilot.press("slash", "ctrl+a", "ctrl+k", *"stauts:5xx", "enter")
         await pilot.pause()
@@ -321,8 +325,8 @@ async def test_filter_narrows_the_stream_and_errors_are_reported(snapshot):
         assert stream.row_count == 200
 
 
-async def test_refresh_keeps_cursor_on_its_row_without_clearing(snapshot):
-    app = make_app(snapshot)
+async def test_refresh_keeps_cursor_on_its_row_without_clearing(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         clients = app.screen.query_one("#clients", Panel)
@@ -344,8 +348,8 @@ async def test_refresh_keeps_cursor_on_its_row_without_clearing(snapshot):
         assert stream.cursor_row == 0
 
 
-async def test_hidden_screens_are_not_refreshed(snapshot):
-    app = make_app(snapshot)
+async def test_hidden_screens_are_not_refreshed(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         main = app.screen
@@ -364,8 +368,8 @@ async def test_hidden_screens_are_not_refreshed(snapshot):
         assert len(calls) == 1  # caught up once on return
 
 
-async def test_snapshots_from_another_thread_are_coalesced(snapshot, engine):
-    app = make_app(snapshot, engine)
+async def test_snapshots_from_another_thread_are_coalesced(snap, engine):
+    app = make_app(snap, engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         snaps = [make_snapshot(seed=s) for s in range(20, 26)]
@@ -382,7 +386,7 @@ async def test_snapshots_from_another_thread_are_coalesced(snapshot, engine):
         assert app.latest is snaps[-1]
 
 
-async def test_history_progress_bar(snapshot):
+async def test_history_progress_bar(snap):
     from dataclasses import replace
 
     src = (
@@ -390,7 +394,7 @@ async def test_history_progress_bar(snapshot):
             "big.log", state="reading", lines=10, extra={"history_done": 400, "history_total": 1000}
         ),
     )
-    app = make_app(replace(snapshot, sources=src))
+    app = make_app(replace(snap, sources=src))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         bar = app.screen.query_one(HistoryProgress)
@@ -398,7 +402,7 @@ async def test_history_progress_bar(snapshot):
         assert bar.query_one("ProgressBar").progress == 400
         app.receive_snapshot(
             replace(
-                snapshot,
+                snap,
                 sources=(
                     SourceState(
                         "big.log",
@@ -413,8 +417,8 @@ async def test_history_progress_bar(snapshot):
         assert not bar.display
 
 
-async def test_resize_to_80x24_keeps_panels_usable(snapshot):
-    app = make_app(snapshot)
+async def test_resize_to_80x24_keeps_panels_usable(snap):
+    app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.screen.has_class("-wide")

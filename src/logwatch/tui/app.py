@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import sys
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from pathlib import Path
@@ -28,6 +28,7 @@ import logwatch.stats as _stats
 from logwatch.filters import FilterError, parse_filter
 from logwatch.model import Record, Verdict
 from logwatch.stats.snapshot import Snapshot, WindowView
+from logwatch.tui.filtering import filtered_view as local_filtered_view
 from logwatch.tui.screens.alerts import AlertsScreen
 from logwatch.tui.screens.drill import DrillScreen
 from logwatch.tui.screens.help import HelpScreen
@@ -42,10 +43,10 @@ from logwatch.tui.themes import (
 )
 from logwatch.tui.widgets.table import KeyedTable
 
-# The lead's recomputation of every panel over snapshot.recent; without it the filter narrows the
-# request stream only.
-_filtered_view: Callable[[Snapshot, Callable[[Record, Verdict], bool]], Snapshot] | None = getattr(
-    _stats, "filtered_view", None
+# Every panel is recomputed over the matching recent requests: by the aggregator's own
+# `stats.filtered_view` when it has one, else by the dashboard's (tui/filtering.py).
+_filtered_view: Callable[[Snapshot, Callable[[Record, Verdict], bool]], Snapshot] = getattr(
+    _stats, "filtered_view", local_filtered_view
 )
 
 Predicate = Callable[[Record, Verdict], bool]
@@ -114,11 +115,12 @@ class LogwatchApp(App[int]):
         self.vs = ViewState(self.latest, self.window, self.cls_view, tz=tz)
         self.ingest_rate: float | None = None
         self.active_alerts: tuple[Any, ...] = ()
-        self._rate_base: tuple[float, int] | None = None
+        self._rate_points: deque[tuple[float, int]] = deque(maxlen=6)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: Snapshot | None = None
         self._generation = 0
         self._theme_notes: list[str] = []
+        self._engine_error: str | None = None
         self.theme_names: list[str] = []
         self._setup_themes(theme, theme_dirs)
 
@@ -176,6 +178,16 @@ class LogwatchApp(App[int]):
             self.notify(self.notice, markup=False, timeout=6)
         if self.engine is not None and hasattr(self.engine, "start"):
             self.engine.start(self.snapshot_from_thread)
+            self.set_interval(1.0, self._check_engine, name="engine-watch")
+
+    def _check_engine(self) -> None:
+        """An engine that stopped with an error (bad format, unreadable file) says so once."""
+        error = getattr(self.engine, "error", None)
+        if error and error != self._engine_error:
+            self._engine_error = error
+            self.notify(
+                str(error)[:500], title="Engine", severity="error", markup=False, timeout=30
+            )
 
     def on_unmount(self) -> None:
         if self.engine is not None and hasattr(self.engine, "stop"):
@@ -196,18 +208,17 @@ class LogwatchApp(App[int]):
 
     def _take_pending(self) -> None:
         snapshot, self._pending = self._pending, None
-        if snapshot is not None:
+        if snapshot is not None and self.is_running and self.screen_stack:
             self.receive_snapshot(snapshot)
 
     def receive_snapshot(self, snapshot: Snapshot) -> None:
         """A new snapshot on the UI loop: measure ingest, update alerts, refresh unless paused."""
+        # Lines per second over the last few snapshots: smoother than one tick's count.
         now = self.clock()
-        lines = snapshot.lines
-        if self._rate_base is not None:
-            t0, n0 = self._rate_base
-            if now > t0:
-                self.ingest_rate = max(0.0, (lines - n0) / (now - t0))
-        self._rate_base = (now, lines)
+        self._rate_points.append((now, snapshot.lines))
+        (t0, n0), (t1, n1) = self._rate_points[0], self._rate_points[-1]
+        if t1 > t0:
+            self.ingest_rate = max(0.0, (n1 - n0) / (t1 - t0))
         self.latest = snapshot
         self._poll_alerts()
         if self.paused:
@@ -238,7 +249,7 @@ class LogwatchApp(App[int]):
         """Apply the user's choices to the newest snapshot and refresh the active screen."""
         vs = self._state()
         self._generation += 1
-        if vs.predicate is None or _filtered_view is None:
+        if vs.predicate is None:
             self._apply(vs, self._generation)
             return
         generation = self._generation
@@ -318,7 +329,7 @@ class LogwatchApp(App[int]):
             self.push_screen(AlertsScreen())
 
     def action_cycle_window(self) -> None:
-        names = [w for w in WINDOWS if w in self.latest.windows] or list(WINDOWS)
+        names = list(self.latest.windows) or list(WINDOWS)
         i = names.index(self.window) if self.window in names else -1
         self.window = names[(i + 1) % len(names)]
         self.render_view()
@@ -362,8 +373,6 @@ class LogwatchApp(App[int]):
             return False
         self.filter_text = text
         self.predicate = predicate
-        if text and _filtered_view is None:
-            self.notify("Filtering the request stream", markup=False, timeout=2)
         self.render_view()
         return True
 
@@ -374,30 +383,24 @@ class LogwatchApp(App[int]):
 
 
 def run_dashboard(options: Any) -> int:
-    """Run the dashboard for parsed CLI options; returns the exit status."""
-    from logwatch.discover import describe_search, find_default_logs
+    """Run the dashboard for the parsed command line (argparse Namespace); the exit status.
 
-    paths = list(getattr(options, "paths", None) or [])
-    notice = ""
-    if not paths and not getattr(options, "demo", False):
-        paths = find_default_logs()
-        if not paths:
-            print(describe_search([]), file=sys.stderr)
-            return 2
-        notice = describe_search(paths)
-    engine = _make_engine(options, paths)
+    Raises the CLI's UsageError (exit 2, one line) when no log is given and none is found.
+    """
+    from logwatch import cli
+    from logwatch.discover import describe_search
+    from logwatch.tui.link import EngineLink
+
+    engine_options = cli.engine_options(options)
+    config = cli.load_settings(options)
+    notice = getattr(options, "notice", "") or ""
+    if not getattr(options, "paths", None) and not getattr(options, "syslog", None):
+        notice = describe_search(list(engine_options.paths))
     app = LogwatchApp(
-        engine,
-        theme=getattr(options, "theme", None),
-        window=getattr(options, "window", None) or "5m",
-        bell=bool(getattr(options, "bell", False)),
+        EngineLink(engine_options),
+        theme=getattr(options, "theme", None) or getattr(config, "theme", None),
+        bell=bool(getattr(options, "bell", False) or getattr(config, "bell", False)),
         notice=notice,
     )
     app.run()
     return app.return_code or 0
-
-
-def _make_engine(options: Any, paths: list[str]) -> Any:
-    from logwatch.tui.link import EngineLink
-
-    return EngineLink(options, paths)

@@ -1,4 +1,8 @@
-"""Connects the dashboard to the live engine (logwatch.engine.LiveEngine)."""
+"""Connects the dashboard to the live engine (logwatch.engine.LiveEngine).
+
+The app only needs `start(on_snapshot)`, `set_mark(ts | None)`, `stop()`, `alerts` and `error`;
+tests hand it a fake with the same shape.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,19 @@ from logwatch.stats.snapshot import Snapshot
 
 
 class EngineLink:
-    """Starts the engine when the app mounts and forwards its snapshots to the app."""
+    """Owns a LiveEngine built from EngineOptions; starts it when the app is ready."""
 
-    def __init__(self, options: Any, paths: list[str]) -> None:
+    def __init__(self, options: Any) -> None:
         self.options = options
-        self.paths = paths
         self.engine: Any = None
 
     @property
     def alerts(self) -> Any:
-        return getattr(self.engine, "alerts", None)
+        return getattr(self.options, "alerts", None)
+
+    @property
+    def error(self) -> str | None:
+        return getattr(self.engine, "error", None) if self.engine is not None else None
 
     def start(self, on_snapshot: Callable[[Snapshot], None]) -> None:
         from logwatch.engine import LiveEngine
@@ -33,3 +40,7 @@ class EngineLink:
     def stop(self) -> None:
         if self.engine is not None:
             self.engine.stop()
+        alerts = self.alerts
+        close = getattr(alerts, "close", None)
+        if callable(close):
+            close(timeout=2.0)

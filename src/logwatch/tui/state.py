@@ -34,13 +34,22 @@ class ViewState:
         # The paths panel is about human traffic unless the class view asks for another class.
         return "human" if self.cls_view == "all" else self.cls_view
 
-    def recent(self) -> list[tuple[Record, Verdict]]:
-        """Recent requests that pass the class view and the filter, oldest first."""
+    def recent(self, limit: int | None = None) -> list[tuple[Record, Verdict]]:
+        """Recent requests that pass the class view and the filter, oldest first.
+
+        With a limit, the scan walks back from the newest and stops at `limit` matches, so the
+        stream costs O(limit) per refresh however long snapshot.recent is.
+        """
         rows = self.snapshot.recent
         cls = self.cls_view
         pred = self.predicate
-        return [
-            (r, v)
-            for r, v in rows
-            if (cls == "all" or v.cls == cls) and (pred is None or pred(r, v))
-        ]
+        if cls == "all" and pred is None:
+            return list(rows if limit is None else rows[-limit:])
+        out: list[tuple[Record, Verdict]] = []
+        for r, v in reversed(rows):
+            if (cls == "all" or v.cls == cls) and (pred is None or pred(r, v)):
+                out.append((r, v))
+                if limit is not None and len(out) >= limit:
+                    break
+        out.reverse()
+        return out

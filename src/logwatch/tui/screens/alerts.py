@@ -36,7 +36,7 @@ def alert_rows(items: list[Any], vs: ViewState | None) -> list[Row]:
     tz = vs.tz if vs else None
     rows = []
     for i, item in enumerate(reversed(items)):
-        ts = _get(item, "ts", "time", "since", "started", "fired_at")
+        ts = _get(item, "at", "ts", "time", "since")
         state = _get(item, "state", "status", "kind") or ""
         ts_text = fmt_clock(ts, tz) if isinstance(ts, (int, float)) else ""
         key = f"{ts}|{state}|{alert_text(item)}|{i}"

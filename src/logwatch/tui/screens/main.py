@@ -32,6 +32,10 @@ class MainScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._failed: set[str] = set()
+
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield AlertBanner(id="banner")
@@ -75,7 +79,16 @@ class MainScreen(Screen[None]):
             self.query_one(HistoryProgress).show(vs.snapshot.sources)
             self.query_one(SummaryStrip).show(vs)
             for panel in self.query(Panel):
-                panel.refresh_from(vs)
+                try:
+                    panel.refresh_from(vs)
+                except Exception as exc:  # one bad panel must not take the dashboard down
+                    self._panel_failed(panel, exc)
+
+    def _panel_failed(self, panel: Panel, exc: Exception) -> None:
+        if panel.id in self._failed:
+            return
+        self._failed.add(panel.id or "")
+        self.notify(f"{panel.TITLE}: {exc!r}"[:300], severity="error", markup=False)
 
     @property
     def focused_panel(self) -> Panel | None:

@@ -128,6 +128,9 @@ def alert_text(alert: object) -> str:
     """One line for an alert object of the alerts engine (duck-typed: its shape may grow)."""
     if isinstance(alert, str):
         return alert
+    text = getattr(alert, "text", None)
+    if callable(text):  # logwatch.alerts.engine.AlertEvent
+        return str(text()).removeprefix("[logwatch] ")
     if isinstance(alert, dict):
         get = alert.get
     else:

@@ -292,7 +292,7 @@ class StreamPanel(Panel):
         return " ".join(bits)
 
     def build_rows(self, vs: ViewState) -> list[Row]:
-        return self.rows_for(vs.recent()[-self.LIMIT :], vs)
+        return self.rows_for(vs.recent(self.LIMIT), vs)
 
     def rows_for(self, recent: list[tuple[Record, Verdict]], vs: ViewState) -> list[Row]:
         """Rows keyed by the request itself, so a row keeps its key while newer ones arrive."""

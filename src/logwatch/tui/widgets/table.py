@@ -149,7 +149,8 @@ class KeyedTable(DataTable[Text]):
 
     def sync(self, rows: Sequence[Row]) -> None:
         """Make the table show `rows` with the fewest changes; keep the cursor on its row."""
-        self._rows = list(rows)
+        rows = _unique(rows)
+        self._rows = rows
         ordered = self._sorted(rows)
         keep = self.cursor_key
         at_top = self.cursor_row == 0
@@ -192,9 +193,20 @@ class KeyedTable(DataTable[Text]):
     def action_drill(self) -> None:
         key = self.cursor_key
         if key is not None and self.DRILL:
-            self.post_message(self.Drill(self, self.DRILL, key))
+            self.post_message(self.Drill(self, self.DRILL, key.split("\x00", 1)[0]))
 
 
 def _sig(cell: Text) -> tuple[str, str]:
     # rich's Text equality ignores the style, and a cell that turns red must be redrawn.
     return cell.plain, f"{cell.style}|{cell.justify}|{cell.spans}"
+
+
+def _unique(rows: Sequence[Row]) -> list[Row]:
+    """Row keys must be unique; a repeated key (two bots sharing a name) gets a suffix."""
+    seen: dict[str, int] = {}
+    out: list[Row] = []
+    for row in rows:
+        n = seen.get(row.key, 0)
+        seen[row.key] = n + 1
+        out.append(row if n == 0 else Row(f"{row.key}\x00{n}", row.cells, row.sort))
+    return out

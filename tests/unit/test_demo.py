@@ -1,0 +1,71 @@
+import itertools
+
+from logwatch import demo
+
+LINES = [
+    b'192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"',
+    b'192.0.2.2 - - [10/Oct/2026:08:00:10 +0000] "GET /b HTTP/1.1" 500 5 "-" "b"',
+    b'192.0.2.3 - - [10/Oct/2026:10:00:20 +0200] "GET /c HTTP/1.1" 404 5 "-" "c"',
+    b"no timestamp here",
+]
+
+
+def test_clf_time_round_trip():
+    ts, _ = demo.parse_clf_time(LINES[0])
+    assert demo.format_clf_time(ts) == b"[10/Oct/2026:08:00:00 +0000]"
+    ts2, _ = demo.parse_clf_time(LINES[2])  # +0200 is normalised to UTC
+    assert ts2 - ts == 20
+    assert demo.parse_clf_time(LINES[3]) is None
+
+
+def _sample(tmp_path):
+    src = tmp_path / "sample.log"
+    src.write_bytes(b"\n".join(LINES) + b"\n")
+    return demo.load_sample(src)
+
+
+def test_replay_shifts_lines_to_now_and_loops(tmp_path):
+    lines = _sample(tmp_path)
+    assert len(lines) == 3
+    out = tmp_path / "out" / "access.log"
+    now = 1_800_000_000.0
+    r = demo.Replayer(lines, out, speed=1.0, start_at=0.0, backfill=0.0, now=now)
+    assert r.step(now) == 1  # the first line is due now
+    written = out.read_bytes().splitlines()
+    assert demo.parse_clf_time(written[0])[0] == now
+    assert b'"GET / HTTP/1.1"' in written[0]
+    assert r.step(now + 9) == 0
+    assert r.step(now + 20) == 2
+    # after the end of the sample it starts again, a sample-span later
+    assert r.step(now + 21 + 1) == 1
+    stamps = [demo.parse_clf_time(x)[0] for x in out.read_bytes().splitlines()]
+    assert stamps == sorted(stamps)
+    assert stamps[-1] == now + 21
+
+
+def test_backfill_and_speed(tmp_path):
+    lines = _sample(tmp_path)
+    out = tmp_path / "access.log"
+    now = 1_800_000_000.0
+    # start 20 s into the sample at double speed: the two earlier lines are history
+    r = demo.Replayer(lines, out, speed=2.0, start_at=20.0, backfill=3600, now=now)
+    assert r.step(now) == 3
+    stamps = [demo.parse_clf_time(x)[0] for x in out.read_bytes().splitlines()]
+    assert stamps == [now - 10, now - 5, now]
+
+
+def test_background_thread_writes_and_stops(tmp_path):
+    lines = _sample(tmp_path)
+    out = tmp_path / "access.log"
+    r = demo.Replayer(lines, out, speed=1.0, start_at=0.0, backfill=0.0)
+    r.start()
+    r.stop()
+    assert r._thread is not None and not r._thread.is_alive()
+    assert r.written >= 1
+
+
+def test_bundled_sample_is_found_and_replays():
+    lines = demo.load_sample(demo.sample_dir() / demo.SAMPLE)
+    assert len(lines) > 1000
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(lines))
+    assert abs(demo.parse_clf_time(lines[0][1])[0] - lines[0][0]) < 1
