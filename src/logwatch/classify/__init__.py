@@ -14,12 +14,13 @@ Order of judgement for one request:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from logwatch.classify.agents import AgentMatcher
 from logwatch.classify.behaviour import ClientTable
-from logwatch.classify.probes import PROBE_FAMILIES, Hit, ProbeRules
+from logwatch.classify.probes import EMPTY_REQUEST_HIT, PROBE_FAMILIES, Hit, ProbeRules
 from logwatch.model import ASSET, BOT, HUMAN, Record, Verdict
 
 __all__ = ["PROBE_FAMILIES", "Classifier", "ClassifyConfig"]
@@ -44,6 +45,9 @@ DEFAULT_ASSET_PREFIXES: tuple[str, ...] = ("apple-touch-icon", "android-chrome-"
 _WEAK_FAMILIES = frozenset({"admin-probe"})
 # Agent categories that a probe turns into `scanner`: they are tools, not crawlers with a job.
 _TOOL_CATEGORIES = frozenset({None, "library", "other", "scanner"})
+
+# Bot agents whose later requests take the `scanner` mark of a client that probed.
+_MARKABLE = frozenset({"library", "other"})
 
 _HUMAN = Verdict(HUMAN, reasons=("no bot signal → human",))
 
@@ -72,6 +76,13 @@ class ClassifyConfig:
     query_cache_size: int = 4096
 
 
+# What the classifier does with a request once no probe is involved, by agent.
+_TRACK = 0  # no bot signal: count it in the client table
+_BOT = 1  # a bot agent: its verdict stands
+_MARKABLE_BOT = 2  # a tool agent: a bot, but `scanner` when its client probed
+_TRUSTED = 3  # allow-listed (or behaviour off): asset or human by the path alone
+
+
 class _Agent(NamedTuple):
     category: str | None
     name: str | None
@@ -79,7 +90,8 @@ class _Agent(NamedTuple):
     reason: str
     probe_rules: tuple[str, ...]
     probe_reasons: tuple[str, ...]
-    allowed: bool
+    kind: int
+    plain: bool  # no probe in the agent itself
 
 
 class _Path(NamedTuple):
@@ -87,14 +99,16 @@ class _Path(NamedTuple):
     is_asset: bool
     hits: tuple[Hit, ...]
     conditional: tuple[tuple[frozenset[int], Hit], ...]
+    plain: bool  # no unconditional probe rule, and a plain /path
+    codes: frozenset[int]  # statuses that make a conditional rule count
 
 
-_NO_AGENT_LOGGED = _Agent(None, None, None, "", (), (), False)
+_NO_AGENT_LOGGED = _Agent(None, None, None, "", (), (), _TRACK, True)
 
 
-def _put(cache: dict, key: str, value: object, cap: int) -> None:
+def _put(cache: OrderedDict, key: str, value: object, cap: int) -> None:
     if len(cache) >= cap:
-        del cache[next(iter(cache))]  # oldest first: cheap and good enough for a hot set
+        cache.popitem(last=False)  # oldest first: cheap, and hot keys come straight back
     cache[key] = value
 
 
@@ -115,12 +129,14 @@ class Classifier:
         self._asset_prefixes = tuple(p.lower() for p in cfg.asset_prefixes)
         # Set False for formats that log no agent (common): then "" says nothing about the client.
         self.agents_logged = True
-        self._agent_cache: dict[str, _Agent] = {}
-        self._path_cache: dict[str, _Path] = {}
-        self._query_cache: dict[str, tuple[Hit, ...]] = {}
+        # OrderedDicts: popping the oldest key of a plain dict rescans deleted slots (quadratic).
+        self._agent_cache: OrderedDict[str, _Agent] = OrderedDict()
+        self._path_cache: OrderedDict[str, _Path] = OrderedDict()
+        self._query_cache: OrderedDict[str, tuple[Hit, ...]] = OrderedDict()
         self._asset_verdicts: dict[str, Verdict] = {}
         self._flag_verdicts: dict[tuple[str, str], Verdict] = {}
-        self.clients = ClientTable(
+        self._probe_cache: OrderedDict[tuple, tuple[Verdict, str | None]] = OrderedDict()
+        self.clients = clients = ClientTable(
             size=cfg.client_table_size,
             horizon=cfg.behaviour_horizon,
             max_404s=cfg.max_404s,
@@ -128,15 +144,22 @@ class Classifier:
             max_rate=cfg.max_rate,
             max_pages_without_assets=cfg.max_pages_without_assets,
         )
+        self._observe = clients.observe
 
     # -- caches -------------------------------------------------------------------------------
 
-    def _agent(self, agent: str) -> _Agent:
+    def _agent_of(self, agent: str) -> _Agent:
+        if not agent and not self.agents_logged:
+            return _NO_AGENT_LOGGED
         info = self.agents.lookup(agent)
         verdict = None
+        allowed = info.category is None and bool(info.reason)
         if info.category is not None:
             verdict = Verdict(BOT, info.category, info.name, reasons=(info.reason,))
-        allowed = info.category is None and bool(info.reason)
+            markable = info.category in _MARKABLE and self.config.behaviour
+            kind = _MARKABLE_BOT if markable else _BOT
+        else:
+            kind = _TRUSTED if allowed or not self.config.behaviour else _TRACK
         entry = _Agent(
             info.category,
             info.name,
@@ -144,7 +167,8 @@ class Classifier:
             info.reason,
             info.probe_rules,
             info.probe_reasons,
-            allowed,
+            kind,
+            not info.probe_rules,
         )
         _put(self._agent_cache, agent, entry, self.config.agent_cache_size)
         return entry
@@ -172,7 +196,9 @@ class Classifier:
                 if len(self._asset_verdicts) < 1024:
                     self._asset_verdicts[what] = cached
             verdict = cached
-        entry = _Path(verdict, what is not None, hits, conditional)
+        plain = not hits and path.startswith("/")
+        codes = frozenset(c for statuses, _ in conditional for c in statuses)
+        entry = _Path(verdict, what is not None, hits, conditional, plain, codes)
         _put(self._path_cache, path, entry, self.config.path_cache_size)
         return entry
 
@@ -186,14 +212,40 @@ class Classifier:
     def classify(self, rec: Record) -> Verdict:
         agent = self._agent_cache.get(rec.user_agent)
         if agent is None:
-            if not rec.user_agent and not self.agents_logged:
-                agent = _NO_AGENT_LOGGED
-            else:
-                agent = self._agent(rec.user_agent)
+            agent = self._agent_of(rec.user_agent)
         path = rec.path
         p = self._path_cache.get(path)
         if p is None:
             p = self._path(path)
+        # The common case in a few cheap tests: no probe anywhere, so the cached verdicts stand.
+        if (
+            p.plain
+            and agent.plain
+            and rec.method in self._normal_methods
+            and rec.protocol in self._protocols
+            and "{" not in rec.referrer
+            and rec.status not in p.codes
+        ):
+            query = rec.query
+            if query:
+                q = self._query_cache.get(query)
+                if q is None:
+                    q = self._query(query)
+                if q:
+                    return self._slow(rec, agent, p)
+            kind = agent.kind
+            if kind == _TRACK:
+                flagged = self._observe(rec.client, rec.ts, p.is_asset, rec.status, path)
+                return p.verdict if flagged is None else self._flag_verdict(flagged)
+            if kind == _BOT:
+                return agent.verdict  # type: ignore[return-value]
+            if kind == _MARKABLE_BOT:
+                return self._markable(rec, agent)
+            return p.verdict  # allow-listed, or behaviour off
+        return self._slow(rec, agent, p)
+
+    def _slow(self, rec: Record, agent: _Agent, p: _Path) -> Verdict:
+        path = rec.path
         hits = p.hits
         if p.conditional:
             status = rec.status
@@ -203,8 +255,7 @@ class Classifier:
             q = self._query_cache.get(query)
             if q is None:
                 q = self._query(query)
-            if q:
-                hits += q
+            hits += q
         method = rec.method
         if (
             method not in self._normal_methods
@@ -225,34 +276,57 @@ class Classifier:
                     break
         if agent.probe_rules:
             hits += tuple(zip(agent.probe_rules, agent.probe_reasons, strict=True))
-
         if hits:
             return self._probe(rec, agent, hits)
-        if agent.verdict is not None:
-            return agent.verdict
-        if agent.allowed or not self.config.behaviour:
-            return p.verdict
-        flagged = self.clients.observe(rec.client, rec.ts, p.is_asset, rec.status, path)
-        if flagged is None:
-            return p.verdict
-        flag_verdict = self._flag_verdicts.get(flagged)
-        if flag_verdict is None:
-            flag_verdict = Verdict(BOT, flagged[1], None, reasons=("client: " + flagged[0],))
+        kind = agent.kind
+        if kind == _TRACK:
+            flagged = self._observe(rec.client, rec.ts, p.is_asset, rec.status, path)
+            return p.verdict if flagged is None else self._flag_verdict(flagged)
+        if kind == _BOT:
+            return agent.verdict  # type: ignore[return-value]
+        if kind == _MARKABLE_BOT:
+            return self._markable(rec, agent)
+        return p.verdict
+
+    def _markable(self, rec: Record, agent: _Agent) -> Verdict:
+        """A tool (curl, an empty agent) from a client that probed is that scanner again."""
+        mark = self.clients.flagged(rec.client, rec.ts)
+        if mark is not None and mark[1] == "scanner":
+            return Verdict(
+                BOT, "scanner", agent.name, False, (), (agent.reason, "client: " + mark[0])
+            )
+        return agent.verdict  # type: ignore[return-value]
+
+    def _flag_verdict(self, flagged: tuple[str, str]) -> Verdict:
+        verdict = self._flag_verdicts.get(flagged)
+        if verdict is None:
+            verdict = Verdict(BOT, flagged[1], None, reasons=("client: " + flagged[0],))
             if len(self._flag_verdicts) < 1024:
-                self._flag_verdicts[flagged] = flag_verdict
-        return flag_verdict
+                self._flag_verdicts[flagged] = verdict
+        return verdict
 
     def _probe(self, rec: Record, agent: _Agent, hits: tuple[Hit, ...]) -> Verdict:
+        # Probes come in floods (one client, one path, thousands of times): cache the verdict.
+        key = (agent.category, agent.name, agent.reason, hits)
+        cached = self._probe_cache.get(key)
+        if cached is None:
+            cached = self._probe_verdict(agent, hits)
+            _put(self._probe_cache, key, cached, 4096)  # type: ignore[arg-type]
+        verdict, mark = cached
+        if mark is not None and self.config.behaviour and agent.kind != _TRUSTED:
+            self.clients.flag(rec.client, rec.ts, mark, "scanner")
+        return verdict
+
+    @staticmethod
+    def _probe_verdict(agent: _Agent, hits: tuple[Hit, ...]) -> tuple[Verdict, str | None]:
+        if len(hits) > 1 and any(f == "admin-probe" for f, _ in hits):
+            # "/boaform/admin/...", "/cgi-bin/x?ip=;wget": the stronger family says it all
+            hits = tuple(h for h in hits if h[0] != "admin-probe") or hits
         families = tuple(dict.fromkeys(f for f, _ in hits))
         reasons = tuple(dict.fromkeys(r for _, r in hits))
         category = "scanner" if agent.category in _TOOL_CATEGORIES else agent.category
         if agent.category is not None:
             reasons = (agent.reason, *reasons)
-        strong = [f for f in families if f not in _WEAK_FAMILIES]
-        if rec.request in ("-",) and families == ("bad-request-line",):
-            strong = []  # browsers' idle preconnects are logged as "-" too
-        if strong and self.config.behaviour and not agent.allowed:
-            self.clients.flag(
-                rec.client, rec.ts, f"probed earlier ({', '.join(strong)}) → bot", "scanner"
-            )
-        return Verdict(BOT, category, agent.name, True, families, reasons)
+        strong = [f for f, r in hits if f not in _WEAK_FAMILIES and (f, r) != EMPTY_REQUEST_HIT]
+        mark = f"probed earlier ({', '.join(dict.fromkeys(strong))}) → bot" if strong else None
+        return Verdict(BOT, category, agent.name, True, families, reasons), mark

@@ -26,6 +26,7 @@ SCANNER_AGENT = "scanner-agent"
 _GENERIC = re.compile(
     r"(?<![\w.-])([\w.-]{0,40}?(?:bot|crawler|spider|scraper))(?=[/;)]|$)", re.IGNORECASE
 )
+_GENERIC_GATE = re.compile(r"bot|crawler|spider|scraper")
 # A URL in an agent is how robots say who they are; browsers never carry one. The robot's name is
 # its first product token, or (behind a "Mozilla/5.0 (compatible; ..." disguise) the word before
 # the URL.
@@ -303,7 +304,7 @@ class AgentMatcher:
                     f"user agent {best.name} is an attack tool → scanner-agent probe",
                 )
             return AgentInfo(best.category, best.name, reason, probe_rules, probe_reasons)
-        m = _GENERIC.search(agent)
+        m = _GENERIC.search(agent) if _GENERIC_GATE.search(lower) else None
         if m and m.group(1).lower() not in _NOT_BOT_WORDS:
             name = m.group(1)
             return AgentInfo(

@@ -1,9 +1,13 @@
 """A bounded table of recent clients, to catch robots whose agent lies.
 
-One small list per client, in an OrderedDict used as an LRU with a cap; counters restart after
-`horizon` seconds. A client is upgraded to bot on a probe hit, on many distinct 404s, on a page
-rate no person produces, or on many pages without a single asset (judged only once the log has
-shown any assets at all: a site whose assets live on a CDN has none in its log).
+One small list per client in a dict capped at `size`. Counters restart after `horizon` seconds. A
+client is upgraded to bot on a probe hit, on many distinct 404s, on a page rate no person
+produces, or on many pages without a single asset (judged only once the log has shown any assets
+at all: a site whose assets live on a CDN has none in its log).
+
+Eviction is oldest-first with a second chance for marked clients: a cheap stand-in for LRU that
+does not move every touched key. (An OrderedDict, because popping the front of a plain dict again
+and again rescans the deleted slots: quadratic under churn.)
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections import OrderedDict
 
 # Slots of a client's state list.
 _START, _PAGES, _ASSETS, _RATE_START, _RATE_N, _NOTFOUND, _FLAG, _FLAG_TS, _FLAG_CAT = range(9)
+
+State = list  # [start, pages, assets, rate_start, rate_n, notfound, flag, flag_ts, flag_cat]
 
 
 class ClientTable:
@@ -24,48 +30,74 @@ class ClientTable:
         max_rate: int = 300,
         max_pages_without_assets: int = 50,
     ) -> None:
-        self.size = size
+        self.size = max(1, size)
         self.horizon = horizon
         self.max_404s = max_404s
         self.rate_window = rate_window
         self.max_rate = max_rate
         self.max_pages_without_assets = max_pages_without_assets
         self.seen_assets = False
-        self._table: OrderedDict[str, list] = OrderedDict()
+        self._table: OrderedDict[str, State] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._table)
 
-    def _state(self, client: str, ts: float) -> list:
+    def _evict(self, ts: float) -> None:
         table = self._table
-        st = table.get(client)
-        if st is None:
-            st = [ts, 0, 0, ts, 0, None, None, 0.0, None]
-            table[client] = st
-            if len(table) > self.size:
-                table.popitem(last=False)
-            return st
-        table.move_to_end(client)
-        if ts - st[_START] > self.horizon:
-            st[_START] = ts
-            st[_PAGES] = st[_ASSETS] = 0
-            st[_NOTFOUND] = None
-            if st[_FLAG] is not None and ts - st[_FLAG_TS] > self.horizon:
-                st[_FLAG] = st[_FLAG_CAT] = None
+        for _ in range(4):
+            key, st = table.popitem(last=False)
+            if st[_FLAG] is None or ts - st[_FLAG_TS] > self.horizon:
+                return
+            table[key] = st  # a marked client gets a second chance at the back
+        table.popitem(last=False)
+
+    def _new(self, client: str, ts: float) -> State:
+        if len(self._table) >= self.size:
+            self._evict(ts)
+        st: State = [ts, 0, 0, ts, 0, None, None, 0.0, None]
+        self._table[client] = st
         return st
+
+    def _restart(self, st: State, ts: float) -> None:
+        st[_START] = ts
+        st[_PAGES] = st[_ASSETS] = 0
+        st[_NOTFOUND] = None
+        if st[_FLAG] is not None and ts - st[_FLAG_TS] > self.horizon:
+            st[_FLAG] = st[_FLAG_CAT] = None
 
     def flag(self, client: str, ts: float, reason: str, category: str) -> None:
         """Mark a client as a robot from now on (for `horizon` seconds after the last mark)."""
-        st = self._state(client, ts)
+        st = self._table.get(client) or self._new(client, ts)
         st[_FLAG] = reason
         st[_FLAG_TS] = ts
         st[_FLAG_CAT] = category
+
+    def flagged(self, client: str, ts: float) -> tuple[str, str] | None:
+        """The mark on a client, if any, without counting a request."""
+        st = self._table.get(client)
+        if st is None or st[_FLAG] is None or ts - st[_FLAG_TS] > self.horizon:
+            return None
+        return st[_FLAG], st[_FLAG_CAT]
 
     def observe(
         self, client: str, ts: float, is_asset: bool, status: int, path: str
     ) -> tuple[str, str] | None:
         """Count one request of a client that looks human; (reason, category) once it is a bot."""
-        st = self._state(client, ts)
+        table = self._table
+        st = table.get(client)
+        if st is None:
+            # a client's first request: nothing to judge yet, so the cheapest path
+            if len(table) >= self.size:
+                self._evict(ts)
+            if is_asset:
+                table[client] = [ts, 0, 1, ts, 0, None, None, 0.0, None]
+                self.seen_assets = True
+            else:
+                nf = {path} if status == 404 else None
+                table[client] = [ts, 1, 0, ts, 1, nf, None, 0.0, None]
+            return None
+        if ts - st[_START] > self.horizon:
+            self._restart(st, ts)
         if is_asset:
             st[_ASSETS] += 1
             self.seen_assets = True
@@ -73,8 +105,9 @@ class ClientTable:
             st[_PAGES] += 1
             if ts - st[_RATE_START] > self.rate_window:
                 st[_RATE_START] = ts
-                st[_RATE_N] = 0
-            st[_RATE_N] += 1
+                st[_RATE_N] = 1
+            else:
+                st[_RATE_N] += 1
             if status == 404:
                 nf = st[_NOTFOUND]
                 if nf is None:
@@ -82,24 +115,23 @@ class ClientTable:
                 if len(nf) < self.max_404s:
                     nf.add(path)
             if st[_FLAG] is None:
-                if st[_RATE_N] > self.max_rate:
-                    self._set(st, ts, f"over {self.max_rate} pages in {self.rate_window:g} s → bot")
-                elif st[_NOTFOUND] is not None and len(st[_NOTFOUND]) >= self.max_404s:
-                    self._set(
-                        st, ts, f"{self.max_404s} distinct 404s within {self.horizon:g} s → bot"
-                    )
-                elif (
-                    st[_ASSETS] == 0
-                    and st[_PAGES] >= self.max_pages_without_assets
-                    and self.seen_assets
-                ):
-                    self._set(st, ts, f"{self.max_pages_without_assets} pages and no asset → bot")
+                self._judge(st, ts)
         if st[_FLAG] is None:
+            return None
+        if ts - st[_FLAG_TS] > self.horizon:
+            st[_FLAG] = st[_FLAG_CAT] = None
             return None
         return st[_FLAG], st[_FLAG_CAT]
 
-    @staticmethod
-    def _set(st: list, ts: float, reason: str) -> None:
-        st[_FLAG] = reason
-        st[_FLAG_TS] = ts
-        st[_FLAG_CAT] = "other"
+    def _judge(self, st: State, ts: float) -> None:
+        reason = None
+        if st[_RATE_N] > self.max_rate:
+            reason = f"over {self.max_rate} pages in {self.rate_window:g} s → bot"
+        elif st[_NOTFOUND] is not None and len(st[_NOTFOUND]) >= self.max_404s:
+            reason = f"{self.max_404s} distinct 404s within {self.horizon:g} s → bot"
+        elif st[_ASSETS] == 0 and st[_PAGES] >= self.max_pages_without_assets and self.seen_assets:
+            reason = f"{self.max_pages_without_assets} pages and no asset → bot"
+        if reason is not None:
+            st[_FLAG] = reason
+            st[_FLAG_TS] = ts
+            st[_FLAG_CAT] = "other"

@@ -34,6 +34,9 @@ PROBE_FAMILIES: tuple[str, ...] = (
 
 Hit = tuple[str, str]  # (family, reason)
 
+# Browsers' idle preconnects are logged with "-" too: a probe, but no reason to mark the client.
+EMPTY_REQUEST_HIT: Hit = ("bad-request-line", "empty request line (-) → bad-request-line probe")
+
 _SHOW = 60  # characters of a path or query quoted in a reason
 
 
@@ -83,8 +86,8 @@ class ProbeRules:
         tokens: list[_Token] = []
         self._exact: dict[str, list[_Token]] = {}
         self._suffix: list[tuple[str, _Token]] = []
-        path_regex: list[tuple[re.Pattern[str], _Token]] = []
-        payload_regex: list[tuple[re.Pattern[str], _Token]] = []
+        path_regex: list[tuple[re.Pattern[str], tuple[str, ...], _Token]] = []
+        payload_regex: list[tuple[re.Pattern[str], tuple[str, ...], _Token]] = []
         header_tokens: list[str] = []
         for fam in data["family"]:
             fid = fam["id"]
@@ -96,11 +99,17 @@ class ProbeRules:
                 self._exact.setdefault(tok.lower(), []).append(_Token(fid, tok, payload, status))
             for tok in fam.get("suffix", ()):
                 self._suffix.append((tok.lower(), _Token(fid, tok, payload, status)))
-            for rx in fam.get("regex", ()):
-                pair = (re.compile(rx), _Token(fid, rx, payload, status))
-                (payload_regex if payload else path_regex).append(pair)
+            for item in fam.get("regex", ()):
+                pattern, needs = item["pattern"], tuple(item["needs"])
+                entry = (re.compile(pattern), needs, _Token(fid, pattern, payload, status))
+                (payload_regex if payload else path_regex).append(entry)
             header_tokens += [t.lower() for t in fam.get("headers", ())]
         self._suffixes = tuple(s for s, _ in self._suffix)
+        # Regexes run only when one of their `needs` is present: the needles ride in the same
+        # automaton as gate tokens (family "").
+        self._all_regex = path_regex + payload_regex
+        for _rx, needs, _tok in self._all_regex:
+            tokens += [_Token("", n.lower(), True, frozenset()) for n in needs]
         automaton = ahocorasick.Automaton()
         for tok in tokens:
             if automaton.exists(tok.token):
@@ -112,7 +121,9 @@ class ProbeRules:
         self._path_regex = path_regex
         self._payload_regex = payload_regex
         self.header_tokens: tuple[str, ...] = tuple(dict.fromkeys(header_tokens))
-        self.regexes: tuple[re.Pattern[str], ...] = tuple(r for r, _ in path_regex + payload_regex)
+        self.regexes: tuple[re.Pattern[str], ...] = tuple(
+            r for r, _, _ in path_regex + payload_regex
+        )
         req = data["requests"]
         self.normal_methods = frozenset(req["normal_methods"])
         self.webdav_methods = frozenset(req["webdav_methods"])
@@ -121,53 +132,63 @@ class ProbeRules:
             (p, what) for p, what in req["handshakes"]
         )
 
+    def _scan(self, form: str, payload_only: bool, found: list[tuple[_Token, str]]) -> None:
+        gates: set[str] | None = None
+        for _end, toks in self._automaton.iter(form):
+            for tok in toks:
+                if not tok.family:
+                    if gates is None:
+                        gates = set()
+                    gates.add(tok.token)
+                elif not payload_only or (tok.payload and not tok.status):
+                    found.append((tok, tok.token))
+        if gates is not None:
+            for rx, needs, tok in self._payload_regex if payload_only else self._all_regex:
+                if not gates.isdisjoint(needs) and rx.search(form):
+                    found.append((tok, "pattern"))
+
     def path_hits(
         self, path: str
     ) -> tuple[tuple[Hit, ...], tuple[tuple[frozenset[int], Hit], ...]]:
         """(unconditional hits, status-dependent hits) for one path; the caller caches."""
+        found: list[tuple[_Token, str]] = []
+        lower = path.lower()
+        forms = _decoded_forms(lower, plus=False) if "%" in lower or "\\" in lower else (lower,)
+        for form in forms:
+            self._scan(form, False, found)
+            exact = self._exact.get(form)
+            if exact:
+                found += [(tok, tok.token) for tok in exact]
+            if form.endswith(self._suffixes):
+                found += [
+                    (tok, f"ends in {sfx}") for sfx, tok in self._suffix if form.endswith(sfx)
+                ]
+        if not found:
+            return (), ()
         hits: dict[str, Hit] = {}
         conditional: dict[str, tuple[frozenset[int], Hit]] = {}
         where = f"path {shown(path)}"
-
-        def add(tok: _Token, what: str) -> None:
+        for tok, what in found:
             hit = (tok.family, f"{where} → {tok.family} probe ({what})")
             if tok.status:
                 conditional.setdefault(tok.family, (tok.status, hit))
             else:
                 hits.setdefault(tok.family, hit)
-
-        for form in _decoded_forms(path.lower(), plus=False):
-            for _end, toks in self._automaton.iter(form):
-                for tok in toks:
-                    add(tok, tok.token)
-            for tok in self._exact.get(form, ()):
-                add(tok, tok.token)
-            if form.endswith(self._suffixes):
-                for suffix, tok in self._suffix:
-                    if form.endswith(suffix):
-                        add(tok, f"ends in {suffix}")
-            for rx, tok in self._path_regex:
-                if rx.search(form):
-                    add(tok, "pattern")
-            for rx, tok in self._payload_regex:
-                if rx.search(form):
-                    add(tok, "pattern")
         return tuple(hits.values()), tuple(conditional.values())
 
     def query_hits(self, query: str) -> tuple[Hit, ...]:
         """Payload hits in a query string (without the `?`); the caller caches."""
+        found: list[tuple[_Token, str]] = []
+        lower = query.lower()
+        forms = _decoded_forms(lower, plus=True) if "%" in lower or "+" in lower else (lower,)
+        for form in forms:
+            self._scan(form, True, found)
+        if not found:
+            return ()
         hits: dict[str, Hit] = {}
         where = f"query {shown(query)}"
-        for form in _decoded_forms(query.lower(), plus=True):
-            for _end, toks in self._automaton.iter(form):
-                for tok in toks:
-                    if tok.payload and not tok.status:
-                        hits.setdefault(
-                            tok.family, (tok.family, f"{where} → {tok.family} probe ({tok.token})")
-                        )
-            for rx, tok in self._payload_regex:
-                if tok.family not in hits and rx.search(form):
-                    hits[tok.family] = (tok.family, f"{where} → {tok.family} probe (pattern)")
+        for tok, what in found:
+            hits.setdefault(tok.family, (tok.family, f"{where} → {tok.family} probe ({what})"))
         return tuple(hits.values())
 
     def request_hits(
@@ -183,7 +204,7 @@ class ProbeRules:
                         ("bad-request-line", f"request line is a {what} → bad-request-line probe"),
                     )
             if line in ("-", ""):
-                return (("bad-request-line", "empty request line (-) → bad-request-line probe"),)
+                return (EMPTY_REQUEST_HIT,)
             return (
                 (
                     "bad-request-line",
@@ -203,6 +224,8 @@ class ProbeRules:
                             f"WebDAV method {method} refused ({status}) → odd-method probe",
                         )
                     )
+            elif method == "CONNECT":
+                pass  # a proxy attempt, judged below
             elif method.isascii() and method.isalpha() and method.isupper():
                 hits.append(("odd-method", f"method {shown(method)} → odd-method probe"))
             else:

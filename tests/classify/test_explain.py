@@ -1,0 +1,102 @@
+"""`logwatch explain`: one JSON object per line, in order, with behaviour context kept."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+from logwatch.explain import explain_lines, main, run_explain
+from logwatch.ingest.formats import get_format
+
+UA = '"Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0"'
+LINES = [
+    f'198.51.100.4 - - [10/Jun/2025:08:00:00 +0000] "GET / HTTP/1.1" 200 512 "-" {UA}',
+    f'198.51.100.4 - - [10/Jun/2025:08:00:01 +0000] "GET /.git/config HTTP/1.1" 404 10 "-" {UA}',
+    "this is not a log line",
+    f'198.51.100.4 - - [10/Jun/2025:08:00:02 +0000] "GET /about HTTP/1.1" 200 512 "-" {UA}',
+    f'198.51.100.5 - - [10/Jun/2025:08:00:03 +0000] "GET /s.css HTTP/1.1" 200 512 "-" {UA}',
+]
+
+
+def run(lines: list[str] | list[bytes]) -> list[dict]:
+    out = io.StringIO()
+    assert run_explain(lines, None, out) == 0
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_one_object_per_line_in_order_with_context() -> None:
+    results = run(LINES)
+    assert [r["line"] for r in results] == [1, 2, 3, 4, 5]
+    assert results[0]["class"] == "human" and results[0]["malformed"] is False
+    assert results[1]["probe"] is True and results[1]["probe_rules"] == ["secret-file"]
+    assert results[1]["reasons"] == ["path /.git/config → secret-file probe (/.git/)"]
+    assert results[2]["malformed"] is True and results[2]["malformed_reason"]
+    assert results[2]["class"] is None
+    # the client probed two lines before: its next page is a bot request
+    assert results[3]["class"] == "bot"
+    assert results[3]["reasons"] == ["client: probed earlier (secret-file) → bot"]
+    assert results[4]["class"] == "asset"
+    for r in results:
+        assert set(r) >= {
+            "malformed",
+            "malformed_reason",
+            "class",
+            "bot_category",
+            "probe",
+            "probe_rules",
+            "reasons",
+        }
+
+
+def test_bytes_lines_and_hostile_bytes() -> None:
+    raw = [line.encode() for line in LINES[:2]]
+    raw.append(
+        b'1.2.3.4 - - [10/Jun/2025:08:00:04 +0000] "GET /\x1b]0;pwned\x07 HTTP/1.1" 404 1 "-" "-"'
+    )
+    results = run(raw)
+    assert len(results) == 3
+    assert "\x1b" not in json.dumps(results[2], ensure_ascii=False)
+    assert results[2]["class"] == "bot"
+
+
+def test_too_long_and_blank_lines_are_malformed() -> None:
+    fmt = get_format("combined")
+    big = b"x" * (70 * 1024)
+    results = list(explain_lines([big, b"", LINES[0].encode()], fmt))
+    assert results[0]["malformed_reason"] == "line too long"
+    assert results[1]["malformed"] is True
+    assert results[2]["class"] == "human"
+
+
+def test_no_format_is_exit_2(capsys) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    assert run_explain(["garbage", "more garbage"], None, out) == 2
+    assert "no known access-log format" in capsys.readouterr().err
+
+
+def test_main_with_a_line_argument(capsys, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # no stray logwatch.toml
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert main(["--format", "combined", LINES[1]]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["probe_rules"] == ["secret-file"]
+
+
+def test_cli_reads_stdin(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    proc = subprocess.run(
+        [sys.executable, "-m", "logwatch", "explain", "-"],
+        input="\n".join(LINES).encode(),
+        capture_output=True,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2] / "src"),
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path),
+        },
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    results = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [r["class"] for r in results] == ["human", "bot", None, "bot", "asset"]
