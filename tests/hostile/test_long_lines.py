@@ -15,13 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from hostile_util import clf, env
 
 from logwatch.ingest.reader import read_all
 from logwatch.ingest.tail import Follower
 from logwatch.pipeline import LINE_TOO_LONG
 from logwatch.sanitize import MAX_LINE_BYTES
-
-from .hostile_util import clf, env
 
 ENDLESS = 256 << 20
 # Half the endless line, yet several times what Python with logwatch loaded needs (~30-60 MB).

@@ -15,6 +15,7 @@ import json
 import math
 from datetime import UTC, datetime
 
+from hostile_util import ESCAPES, FORBIDDEN, MARKUP
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,8 +25,6 @@ from logwatch.ingest.formats import FORMAT_NAMES, get_format
 from logwatch.model import BOT_CATEGORIES, CLASSES, Record, Verdict
 from logwatch.pipeline import Pipeline
 from logwatch.stats.aggregator import Aggregator, StatsConfig
-
-from .hostile_util import ESCAPES, FORBIDDEN, MARKUP
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 # JSON values are costly to generate; fewer examples still reach every branch of the extractors.

@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from . import regex_targets
-from .hostile_util import SRC
+import regex_targets
+from hostile_util import SRC
 
 HERE = Path(__file__).parent
 GUARD_SECONDS = 180  # far above the few seconds a loaded CI machine needs

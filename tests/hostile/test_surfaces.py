@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_util import assert_inert, clf, env, hostile_lines
 
 from logwatch.alerts import AlertEngine, AlertRule
 from logwatch.cli import main
 from logwatch.ingest.formats import get_format
 from logwatch.pipeline import Pipeline
-
-from .hostile_util import assert_inert, clf, env, hostile_lines
 
 T0 = 1_790_000_000.0
 
