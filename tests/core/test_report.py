@@ -118,3 +118,14 @@ def test_explicit_format_string(tmp_path: Path, capsys: pytest.CaptureFixture[st
     )
     out = run_json(capsys, "--format", spec, str(p))
     assert out["parsed"] == 10 and abs(out["latency"]["p50"] - 0.5) < 0.03
+
+
+def test_json_splits_requests_by_source(access_log: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other.log"
+    other.write_text("\n".join(line(i, "/x", 404) for i in range(30)) + "\n")
+    out = run_json(capsys, str(access_log), str(other))
+    split = out["by_source"]
+    assert split[str(other)]["requests"] == 30 and split[str(other)]["status"] == {"4xx": 30}
+    assert split[str(access_log)]["requests"] == 201
+    assert sum(s["requests"] for s in split.values()) == out["parsed"]

@@ -207,6 +207,16 @@ class Snapshot:
     def window(self, name: str) -> WindowView:
         return self.windows.get(name, self.totals)
 
+    def by_source(self) -> dict[str, dict[str, Any]]:
+        """Requests split by source label (file, syslog host): classes and status classes."""
+        out: dict[str, dict[str, Any]] = {}
+        for (source, cls, status), n in self.counters.get("requests", {}).items():
+            row = out.setdefault(source, {"requests": 0, "classes": {}, "status": {}})
+            row["requests"] += n
+            row["classes"][cls] = row["classes"].get(cls, 0) + n
+            row["status"][status] = row["status"].get(status, 0) + n
+        return out
+
     def to_json(self, top: int = 10, windows: bool = True) -> dict[str, Any]:
         """The summary contract of design.md (report, and each headless line)."""
         t = self.totals
@@ -255,6 +265,9 @@ class Snapshot:
             out["windows"] = {name: w.to_json(top=5) for name, w in self.windows.items()}
         if self.sources:
             out["sources"] = [_source_json(s) for s in self.sources]
+        by_source = self.by_source()
+        if len(by_source) > 1 or (by_source and "" not in by_source):
+            out["by_source"] = by_source
         out.update(self.extra)
         geo = out.get("geo")
         if isinstance(geo, dict):
