@@ -1,8 +1,8 @@
 """Markup and escapes in every field reach every core output literally (or escaped), never raw.
 
 Surfaces: the text report, the JSON report, headless JSON Lines, a hook's stdin and environment
-(end to end: log lines → pipeline → alert engine → a real hook program), and `explain` when it
-is present. Each test asserts both halves: no raw control/bidi character anywhere in the output,
+(end to end: log lines → pipeline → alert engine → a real hook program), and `logwatch explain`.
+Each test asserts both halves: no raw control/bidi character anywhere in the output,
 and the markup text is still there to read, as text.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile_util import assert_inert, clf, env, hostile_lines
+from hostile_util import assert_inert, clf, env, hostile_lines, run_logwatch
 
 from logwatch.alerts import AlertEngine, AlertRule
 from logwatch.cli import main
@@ -184,18 +184,16 @@ def test_hook_stdin_and_environment(hostile_log: Path, tmp_path: Path) -> None:
     assert "[@click=app.quit]" in seen  # the log text reached the hook, as data
 
 
-def test_explain_output(hostile_log: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    explain = pytest.importorskip("logwatch.explain", reason="explain is not in this build yet")
-    args = ["--json", str(hostile_log)]
-    try:
-        code = explain.main(args)
-    except SystemExit as exc:  # argparse rejecting the arguments: try the stdin form
-        code = exc.code
-    out = capsys.readouterr().out
-    assert code in (0, None), out
+@pytest.mark.parametrize("which", ["clf", "json"])
+def test_explain_output(which: str, hostile_log: Path, json_log: Path, tmp_path: Path) -> None:
+    path = hostile_log if which == "clf" else json_log
+    proc = run_logwatch(tmp_path, "explain", input=path.read_bytes())
+    out = proc.stdout.decode("utf-8")  # strict: explain must write valid UTF-8
+    assert proc.returncode == 0, proc.stderr
     assert_inert(out, "explain output")
-    for line in out.splitlines():
-        if line.startswith("{"):
-            for s in strings(json.loads(line)):
-                assert_inert(s, "explain value")
+    objects = [json.loads(line) for line in out.splitlines()]
+    assert len(objects) == len(path.read_bytes().splitlines())
+    for obj in objects:
+        for s in strings(obj):
+            assert_inert(s, "explain value")
     assert "[@click=app.quit]" in out
