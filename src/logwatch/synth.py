@@ -168,384 +168,165 @@ BROWSER_AGENTS: tuple[str, ...] = tuple(_browser_agents())
 class Bot:
     name: str
     category: str
-    agents: tuple[str, ...]
-    nets: tuple[str, ...]  # address prefixes: "66.249.66." or "2a03:2880:f800::"
-    weight: float
+    weight: float  # relative share of bot visits
     kind: str  # what it fetches: crawl, page, feed, health, api, preview
+    nets: tuple[str, ...]  # address prefixes: "66.249.66." or "2a03:2880:f800::"
+    agents: tuple[str, ...]
 
 
-BOTS: tuple[Bot, ...] = (
-    # search
-    Bot(
-        "Googlebot",
-        "search",
-        (
-            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-            "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, "
-            "like "
-            "Gecko) Chrome/128.0.6613.119 Mobile Safari/537.36 (compatible; Googlebot/2.1; "
-            "+http://www.google.com/bot.html)",
-            "Googlebot-Image/1.0",
-        ),
-        ("66.249.66.", "66.249.68.", "66.249.79."),
-        6,
-        "crawl",
-    ),
-    Bot(
-        "bingbot",
-        "search",
-        (
-            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; "
-            "+http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
-        ),
-        ("157.55.39.", "207.46.13.", "40.77.167."),
-        4,
-        "crawl",
-    ),
-    Bot(
-        "YandexBot",
-        "search",
-        ("Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",),
-        ("5.255.231.", "213.180.203."),
-        1.5,
-        "crawl",
-    ),
-    Bot(
-        "Baiduspider",
-        "search",
-        ("Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",),
-        ("220.181.108.", "116.179.32."),
-        1,
-        "crawl",
-    ),
-    Bot(
-        "DuckDuckBot",
-        "search",
-        ("DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",),
-        ("20.191.45.", "40.88.21."),
-        0.5,
-        "crawl",
-    ),
-    Bot(
-        "Applebot",
-        "search",
-        (
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like "
-            "Gecko) "
-            "Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
-        ),
-        ("17.241.219.", "17.22.237."),
-        0.8,
-        "crawl",
-    ),
-    Bot(
-        "Sogou",
-        "search",
-        ("Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)",),
-        ("123.126.113.",),
-        0.4,
-        "crawl",
-    ),
-    # ai
-    Bot(
-        "GPTBot",
-        "ai",
-        (
-            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; "
-            "+https://openai.com/gptbot)",
-        ),
-        ("20.171.207.", "52.230.152."),
-        3,
-        "crawl",
-    ),
-    Bot(
-        "ChatGPT-User",
-        "ai",
-        (
-            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; "
-            "+https://openai.com/bot",
-        ),
-        ("23.98.142.", "40.84.180."),
-        0.8,
-        "page",
-    ),
-    Bot(
-        "OAI-SearchBot",
-        "ai",
-        (
-            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; "
-            "+https://openai.com/searchbot",
-        ),
-        ("20.42.10.",),
-        0.5,
-        "crawl",
-    ),
-    Bot(
-        "ClaudeBot",
-        "ai",
-        (
-            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; "
-            "+claudebot@anthropic.com)",
-        ),
-        ("216.73.216.", "3.84.221."),
-        3,
-        "crawl",
-    ),
-    Bot(
-        "CCBot",
-        "ai",
-        ("CCBot/2.0 (https://commoncrawl.org/faq/)",),
-        ("18.97.14.", "18.97.9."),
-        1.5,
-        "crawl",
-    ),
-    Bot(
-        "PerplexityBot",
-        "ai",
-        (
-            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; "
-            "+https://perplexity.ai/perplexitybot)",
-        ),
-        ("44.221.181.", "3.224.62."),
-        1,
-        "crawl",
-    ),
-    Bot(
-        "Bytespider",
-        "ai",
-        (
-            "Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile "
-            "Safari/537.36 "
-            "(compatible; Bytespider; spider-feedback@bytedance.com)",
-        ),
-        ("47.128.33.", "110.249.201."),
-        1.5,
-        "crawl",
-    ),
-    Bot(
-        "Amazonbot",
-        "ai",
-        (
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like "
-            "Gecko) "
-            "Chrome/119.0.0.0 Safari/537.36 (Amazonbot/0.1; "
-            "+https://developer.amazon.com/support/amazonbot)",
-        ),
-        ("52.70.240.", "3.224.220."),
-        1,
-        "crawl",
-    ),
-    Bot(
-        "meta-externalagent",
-        "ai",
-        (
-            "meta-externalagent/1.1 "
-            "(+https://developers.facebook.com/docs/sharing/webmasters/crawler)",
-        ),
-        ("57.141.0.", "2a03:2880:f806::"),
-        1,
-        "crawl",
-    ),
-    # seo
-    Bot(
-        "AhrefsBot",
-        "seo",
-        ("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",),
-        ("54.36.148.", "5.39.1.", "51.222.253."),
-        3,
-        "crawl",
-    ),
-    Bot(
-        "SemrushBot",
-        "seo",
-        ("Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",),
-        ("185.191.171.", "85.208.96."),
-        2.5,
-        "crawl",
-    ),
-    Bot(
-        "MJ12bot",
-        "seo",
-        ("Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)",),
-        ("136.243.228.", "144.76.71."),
-        1,
-        "crawl",
-    ),
-    Bot(
-        "DotBot",
-        "seo",
-        (
-            "Mozilla/5.0 (compatible; DotBot/1.2; +https://opensiteexplorer.org/dotbot; "
-            "help@moz.com)",
-        ),
-        ("216.244.66.",),
-        0.7,
-        "crawl",
-    ),
-    Bot(
-        "DataForSeoBot",
-        "seo",
-        ("Mozilla/5.0 (compatible; DataForSeoBot/1.0; +https://dataforseo.com/dataforseo-bot)",),
-        ("136.243.220.",),
-        0.5,
-        "crawl",
-    ),
-    # social / link previews
-    Bot(
-        "facebookexternalhit",
-        "social",
-        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",),
-        ("173.252.107.", "69.63.184.", "2a03:2880:f800::"),
-        1.5,
-        "preview",
-    ),
-    Bot("Twitterbot", "social", ("Twitterbot/1.0",), ("199.16.157.", "199.59.150."), 1, "preview"),
-    Bot(
-        "Slackbot",
-        "social",
-        ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",),
-        ("3.90.229.", "54.209.7."),
-        0.8,
-        "preview",
-    ),
-    Bot(
-        "LinkedInBot",
-        "social",
-        ("LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",),
-        ("108.174.2.",),
-        0.5,
-        "preview",
-    ),
-    Bot(
-        "Discordbot",
-        "social",
-        ("Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",),
-        ("35.227.62.",),
-        0.5,
-        "preview",
-    ),
-    Bot(
-        "TelegramBot",
-        "social",
-        ("TelegramBot (like TwitterBot)",),
-        ("149.154.161.",),
-        0.4,
-        "preview",
-    ),
-    Bot(
-        "WhatsApp",
-        "social",
-        ("WhatsApp/2.23.20.0",),
-        ("31.13.66.", "2a03:2880:f21a::"),
-        0.4,
-        "preview",
-    ),
-    # monitors
-    Bot(
-        "UptimeRobot",
-        "monitor",
-        ("Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",),
-        ("216.144.248.", "69.162.124."),
-        2,
-        "health",
-    ),
-    Bot("kube-probe", "monitor", ("kube-probe/1.30",), ("10.244.0.", "10.244.1."), 3, "health"),
-    Bot(
-        "Pingdom",
-        "monitor",
-        ("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)",),
-        ("5.172.196.", "178.255.152."),
-        0.8,
-        "health",
-    ),
-    Bot("ELB-HealthChecker", "monitor", ("ELB-HealthChecker/2.0",), ("172.31.12.",), 1, "health"),
-    Bot("Datadog", "monitor", ("Datadog/Synthetics",), ("3.233.144.",), 0.4, "health"),
-    # feeds
-    Bot(
-        "Feedly",
-        "feed",
-        (
-            "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 12 subscribers; like "
-            "FeedFetcher-Google)",
-        ),
-        ("52.90.183.",),
-        0.8,
-        "feed",
-    ),
-    Bot(
-        "Feedbin",
-        "feed",
-        ("Feedbin feed-id:2139832 - 4 subscribers",),
-        ("174.138.119.",),
-        0.4,
-        "feed",
-    ),
-    Bot(
-        "NewsBlur",
-        "feed",
-        (
-            "NewsBlur Feed Fetcher - 3 subscribers - https://www.newsblur.com/site/6192721/example "
-            "(Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36)",
-        ),
-        ("45.33.92.",),
-        0.3,
-        "feed",
-    ),
-    Bot(
-        "Inoreader",
-        "feed",
-        (
-            "Mozilla/5.0 (compatible; Inoreader/1.0; https://www.inoreader.com/feed-fetcher; 5 "
-            "subscribers; )",
-        ),
-        ("144.76.234.",),
-        0.3,
-        "feed",
-    ),
-    # libraries and command-line tools
-    Bot(
-        "curl",
-        "library",
-        ("curl/8.5.0", "curl/7.88.1", "curl/8.9.1"),
-        ("203.0.113.", "2001:db8:42::"),
-        1.5,
-        "api",
-    ),
-    Bot(
-        "python-requests",
-        "library",
-        ("python-requests/2.31.0", "python-requests/2.32.3"),
-        ("34.82.17.", "35.199.8."),
-        1.5,
-        "api",
-    ),
-    Bot(
-        "Go-http-client",
-        "library",
-        ("Go-http-client/1.1", "Go-http-client/2.0"),
-        ("167.94.138.", "198.51.100."),
-        1.2,
-        "api",
-    ),
-    Bot("Wget", "library", ("Wget/1.21.4",), ("91.121.80.",), 0.4, "page"),
-    Bot("okhttp", "library", ("okhttp/4.12.0",), ("100.24.50.",), 0.5, "api"),
-    Bot("axios", "library", ("axios/1.7.2",), ("18.204.11.",), 0.5, "api"),
-    Bot("python-urllib", "library", ("Python-urllib/3.11",), ("139.59.33.",), 0.3, "page"),
-    Bot("aiohttp", "library", ("Python/3.12 aiohttp/3.9.5",), ("165.22.40.",), 0.3, "api"),
+# fmt: off
+BOTS: tuple[Bot, ...] = tuple(Bot(*row) for row in (
+    # search engines
+    ("Googlebot", "search", 6, "crawl", ("66.249.66.", "66.249.68.", "66.249.79."), (
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, "
+        "like Gecko) Chrome/128.0.6613.119 Mobile Safari/537.36 (compatible; Googlebot/2.1; "
+        "+http://www.google.com/bot.html)",
+        "Googlebot-Image/1.0",
+    )),
+    ("bingbot", "search", 4, "crawl", ("157.55.39.", "207.46.13.", "40.77.167."), (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; "
+        "+http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
+    )),
+    ("YandexBot", "search", 1.5, "crawl", ("5.255.231.", "213.180.203."), (
+        "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+    )),
+    ("Baiduspider", "search", 1, "crawl", ("220.181.108.", "116.179.32."), (
+        "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
+    )),
+    ("DuckDuckBot", "search", 0.5, "crawl", ("20.191.45.", "40.88.21."), (
+        "DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)",
+    )),
+    ("Applebot", "search", 0.8, "crawl", ("17.241.219.", "17.22.237."), (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
+    )),
+    ("Sogou", "search", 0.4, "crawl", ("123.126.113.",), (
+        "Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)",
+    )),
+    # AI crawlers and assistants
+    ("GPTBot", "ai", 3, "crawl", ("20.171.207.", "52.230.152."), (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; "
+        "+https://openai.com/gptbot)",
+    )),
+    ("ChatGPT-User", "ai", 0.8, "page", ("23.98.142.", "40.84.180."), (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; "
+        "+https://openai.com/bot",
+    )),
+    ("OAI-SearchBot", "ai", 0.5, "crawl", ("20.42.10.",), (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; "
+        "+https://openai.com/searchbot",
+    )),
+    ("ClaudeBot", "ai", 3, "crawl", ("216.73.216.", "3.84.221."), (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; "
+        "+claudebot@anthropic.com)",
+    )),
+    ("CCBot", "ai", 1.5, "crawl", ("18.97.14.", "18.97.9."), (
+        "CCBot/2.0 (https://commoncrawl.org/faq/)",
+    )),
+    ("PerplexityBot", "ai", 1, "crawl", ("44.221.181.", "3.224.62."), (
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; "
+        "+https://perplexity.ai/perplexitybot)",
+    )),
+    ("Bytespider", "ai", 1.5, "crawl", ("47.128.33.", "110.249.201."), (
+        "Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile "
+        "Safari/537.36 (compatible; Bytespider; spider-feedback@bytedance.com)",
+    )),
+    ("Amazonbot", "ai", 1, "crawl", ("52.70.240.", "3.224.220."), (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like "
+        "Gecko) Chrome/119.0.0.0 Safari/537.36 (Amazonbot/0.1; +https://developer.amazon.com/support/amazonbot)",
+    )),
+    ("meta-externalagent", "ai", 1, "crawl", ("57.141.0.", "2a03:2880:f806::"), (
+        "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)",
+    )),
+    # SEO tools
+    ("AhrefsBot", "seo", 3, "crawl", ("54.36.148.", "5.39.1.", "51.222.253."), (
+        "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+    )),
+    ("SemrushBot", "seo", 2.5, "crawl", ("185.191.171.", "85.208.96."), (
+        "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+    )),
+    ("MJ12bot", "seo", 1, "crawl", ("136.243.228.", "144.76.71."), (
+        "Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)",
+    )),
+    ("DotBot", "seo", 0.7, "crawl", ("216.244.66.",), (
+        "Mozilla/5.0 (compatible; DotBot/1.2; +https://opensiteexplorer.org/dotbot; help@moz.com)",
+    )),
+    ("DataForSeoBot", "seo", 0.5, "crawl", ("136.243.220.",), (
+        "Mozilla/5.0 (compatible; DataForSeoBot/1.0; +https://dataforseo.com/dataforseo-bot)",
+    )),
+    # link previews
+    ("facebookexternalhit", "social", 1.5, "preview", ("173.252.107.", "69.63.184.", "2a03:2880:f800::"), (
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    )),
+    ("Twitterbot", "social", 1, "preview", ("199.16.157.", "199.59.150."), ("Twitterbot/1.0",)),
+    ("Slackbot", "social", 0.8, "preview", ("3.90.229.", "54.209.7."), (
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    )),
+    ("LinkedInBot", "social", 0.5, "preview", ("108.174.2.",), (
+        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    )),
+    ("Discordbot", "social", 0.5, "preview", ("35.227.62.",), (
+        "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    )),
+    ("TelegramBot", "social", 0.4, "preview", ("149.154.161.",), (
+        "TelegramBot (like TwitterBot)",
+    )),
+    ("WhatsApp", "social", 0.4, "preview", ("31.13.66.", "2a03:2880:f21a::"), (
+        "WhatsApp/2.23.20.0",
+    )),
+    # uptime monitors and health checks
+    ("UptimeRobot", "monitor", 2, "health", ("216.144.248.", "69.162.124."), (
+        "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
+    )),
+    ("kube-probe", "monitor", 3, "health", ("10.244.0.", "10.244.1."), ("kube-probe/1.30",)),
+    ("Pingdom", "monitor", 0.8, "health", ("5.172.196.", "178.255.152."), (
+        "Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)",
+    )),
+    ("ELB-HealthChecker", "monitor", 1, "health", ("172.31.12.",), ("ELB-HealthChecker/2.0",)),
+    ("Datadog", "monitor", 0.4, "health", ("3.233.144.",), ("Datadog/Synthetics",)),
+    # feed readers
+    ("Feedly", "feed", 0.8, "feed", ("52.90.183.",), (
+        "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 12 subscribers; like FeedFetcher-Google)",
+    )),
+    ("Feedbin", "feed", 0.4, "feed", ("174.138.119.",), (
+        "Feedbin feed-id:2139832 - 4 subscribers",
+    )),
+    ("NewsBlur", "feed", 0.3, "feed", ("45.33.92.",), (
+        "NewsBlur Feed Fetcher - 3 subscribers - "
+        "https://www.newsblur.com/site/6192721/example (Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36)",
+    )),
+    ("Inoreader", "feed", 0.3, "feed", ("144.76.234.",), (
+        "Mozilla/5.0 (compatible; Inoreader/1.0; https://www.inoreader.com/feed-fetcher; 5 "
+        "subscribers; )",
+    )),
+    # HTTP libraries and command-line tools
+    ("curl", "library", 1.5, "api", ("203.0.113.", "2001:db8:42::"), (
+        "curl/8.5.0",
+        "curl/7.88.1",
+        "curl/8.9.1",
+    )),
+    ("python-requests", "library", 1.5, "api", ("34.82.17.", "35.199.8."), (
+        "python-requests/2.31.0",
+        "python-requests/2.32.3",
+    )),
+    ("Go-http-client", "library", 1.2, "api", ("167.94.138.", "198.51.100."), (
+        "Go-http-client/1.1",
+        "Go-http-client/2.0",
+    )),
+    ("Wget", "library", 0.4, "page", ("91.121.80.",), ("Wget/1.21.4",)),
+    ("okhttp", "library", 0.5, "api", ("100.24.50.",), ("okhttp/4.12.0",)),
+    ("axios", "library", 0.5, "api", ("18.204.11.",), ("axios/1.7.2",)),
+    ("python-urllib", "library", 0.3, "page", ("139.59.33.",), ("Python-urllib/3.11",)),
+    ("aiohttp", "library", 0.3, "api", ("165.22.40.",), ("Python/3.12 aiohttp/3.9.5",)),
     # other automated clients
-    Bot(
-        "other",
-        "other",
-        (
-            "Mozilla/5.0 (compatible; Barkrowler/0.9; +https://babbar.tech/crawler)",
-            "Mozilla/5.0 (compatible; InternetMeasurement/1.0; +https://internet-measurement.com/)",
-            "-",
-        ),
-        ("62.210.99.", "185.224.128."),
-        1,
-        "page",
-    ),
-)
+    ("other", "other", 1, "page", ("62.210.99.", "185.224.128."), (
+        "Mozilla/5.0 (compatible; Barkrowler/0.9; +https://babbar.tech/crawler)",
+        "Mozilla/5.0 (compatible; InternetMeasurement/1.0; +https://internet-measurement.com/)",
+        "-",
+    )),
+))
+# fmt: on
 
 SCANNER_AGENTS: tuple[str, ...] = (
     "Mozilla/5.0 zgrab/0.x",
