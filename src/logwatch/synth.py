@@ -464,11 +464,13 @@ _CAMPAIGNS = (
 class _Site:
     """The pages, assets and API endpoints of one imaginary website."""
 
-    def __init__(self, rng: random.Random, host: str, distinct_paths: int | None) -> None:
+    def __init__(
+        self, rng: random.Random, host: str, distinct_paths: int | None, n_pages: int
+    ) -> None:
         self.host = host
         self.slot = distinct_paths is not None
         pages = ["/", "/about", "/pricing", "/contact", "/blog/", "/docs/", "/careers", "/signup"]
-        for _ in range(120):
+        for _ in range(n_pages):
             sect = rng.choice(_SECTIONS[:6])
             slug = "-".join(rng.sample(_WORDS, rng.randint(1, 3)))
             pages.append(f"/{sect}/{slug}" + ("/" if rng.random() < 0.2 else ""))
@@ -605,10 +607,22 @@ def _entry_referrer(rng: random.Random) -> tuple[str, str]:
     return ref, ""
 
 
+_CHROME_FULL = re.compile(r"Chrome/(\d+)\.0\.(\d+)\.(\d+)")
+
+
+def _vary_agent(rng: random.Random, agent: str) -> str:
+    """Real traffic has thousands of agent strings: browsers differ in their patch version."""
+    if rng.random() < 0.3 or "Chrome/" not in agent:
+        return agent
+    return _CHROME_FULL.sub(
+        lambda m: f"Chrome/{m[1]}.0.{m[2]}.{rng.randint(0, 250)}", agent, count=1
+    )
+
+
 def _human_session(
     rng: random.Random, site: _Site, errors: bool = False
 ) -> list[tuple[float, Req]]:
-    agent = rng.choice(BROWSER_AGENTS)
+    agent = _vary_agent(rng, rng.choice(BROWSER_AGENTS))
     returning = rng.random() < 0.35
     ref, query = _entry_referrer(rng)
     proto = "HTTP/2.0" if rng.random() < 0.6 else "HTTP/1.1"
@@ -1131,10 +1145,10 @@ class _Pools:
     def __init__(
         self, rng: random.Random, rend: _Renderer, host: str, distinct_paths: int | None, scale: int
     ) -> None:
-        site = _Site(rng, host, distinct_paths)
+        site = _Site(rng, host, distinct_paths, 15 * scale)
         self.human_ips = tuple(
             rend.addr(_rand_ipv6(rng) if rng.random() < 0.12 else _rand_ipv4(rng))
-            for _ in range(40 * scale)
+            for _ in range(200 * scale)
         )
         self.scanner_ips = tuple(
             rend.addr(_net_addr(rng, rng.choice(SCANNER_NETS))) for _ in range(4 * scale)
@@ -1225,7 +1239,7 @@ def _realistic(
     rng = random.Random(seed)
     rend = _renderer(fmt, apache)
     # Small outputs build fast; big ones get bigger pools so visits repeat less.
-    scale = 8 if n <= 20_000 else 24 if n <= 2_000_000 else 64
+    scale = min(120, max(8, n // 12_500))  # 1M lines: ~1k agents, ~15k clients, ~1k paths
     pools = _Pools(rng, rend, host, distinct_paths, scale)
     lines = itertools.islice(_stream(rng, pools, rend.make_line(), start, rate, spikes), n)
     if distinct_paths is None:
