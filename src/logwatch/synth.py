@@ -747,8 +747,8 @@ def _bot_visit(rng: random.Random, site: _Site, bot: Bot) -> list[tuple[float, R
     return out
 
 
-def _probe_req(rng: random.Random, agent: str, host: str) -> Req:
-    method, uri, status = rng.choice(PROBES)
+def _probe_req(rng: random.Random, agent: str, host: str, which: int | None = None) -> Req:
+    method, uri, status = rng.choice(PROBES) if which is None else PROBES[which % len(PROBES)]
     if uri == "/wp-login.php" and rng.random() < 0.1:
         status = 200  # some hosts run WordPress; the probe flag must not depend on a 404 here
     r = _page_req(rng, uri, agent, "-", host, 200)
@@ -758,8 +758,12 @@ def _probe_req(rng: random.Random, agent: str, host: str) -> Req:
     return r
 
 
-def _garbage_req(rng: random.Random, host: str) -> Req:
-    raw = rng.choice(GARBAGE_REQUESTS)
+def _garbage_req(rng: random.Random, host: str, which: int | None = None) -> Req:
+    raw = (
+        rng.choice(GARBAGE_REQUESTS)
+        if which is None
+        else GARBAGE_REQUESTS[which % len(GARBAGE_REQUESTS)]
+    )
     return Req(
         None,
         raw,
@@ -774,17 +778,22 @@ def _garbage_req(rng: random.Random, host: str) -> Req:
     )
 
 
-def _probe_burst(rng: random.Random, site: _Site, burst: bool) -> list[tuple[float, Req]]:
+def _probe_burst(
+    rng: random.Random, site: _Site, burst: bool, cursor: list[int]
+) -> list[tuple[float, Req]]:
+    """Scanner requests; single probes walk PROBES in turn (`cursor`), so even a small pool has all."""
     agent = rng.choice(SCANNER_AGENTS)
     n = rng.randint(8, 60) if burst else rng.choice((1, 1, 2, 3))
     out: list[tuple[float, Req]] = []
     t = 0.0
     for _ in range(n):
-        r = (
-            _garbage_req(rng, site.host)
-            if rng.random() < 0.06
-            else _probe_req(rng, agent, site.host)
-        )
+        if rng.random() < 0.06:
+            r = _garbage_req(rng, site.host)
+        elif burst:
+            r = _probe_req(rng, agent, site.host)
+        else:
+            r = _probe_req(rng, agent, site.host, cursor[0])
+            cursor[0] += 1
         out.append((t, r))
         t += rng.uniform(0.01, 0.6 if burst else 4.0)
     return out
@@ -1174,12 +1183,17 @@ class _Pools:
                     rend.addr(_net_addr(rng, rng.choice(bot.nets))) for _ in range(6)
                 )
             self.bots.append((ip_cache[bot.name], build(_bot_visit(rng, site, bot))))
+        cursor = [0]
         # JSON servers never log a handshake, so a visit may render to nothing: drop those.
         self.probes = [
-            v for v in (build(_probe_burst(rng, site, False)) for _ in range(4 * scale)) if v
+            v
+            for v in (build(_probe_burst(rng, site, False, cursor)) for _ in range(4 * scale))
+            if v
         ]
-        self.bursts = [v for v in (build(_probe_burst(rng, site, True)) for _ in range(scale)) if v]
-        garbage = [[(0.0, _garbage_req(rng, host))] for _ in range(scale)]
+        self.bursts = [
+            v for v in (build(_probe_burst(rng, site, True, cursor)) for _ in range(scale)) if v
+        ]
+        garbage = [[(0.0, _garbage_req(rng, host, i))] for i in range(scale)]
         self.garbage = [g for g in (build(v) for v in garbage) if g] or self.probes
         # Mean lines per visit, weighted by the mix, turns a line rate into a visit rate.
         self.mean_lines = (
