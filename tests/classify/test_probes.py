@@ -27,6 +27,9 @@ def families(**kw: object) -> tuple[str, ...]:
         ({"path": "/.aws/credentials"}, "secret-file"),
         ({"path": "/.htpasswd", "status": 403}, "secret-file"),
         ({"path": "/.DS_Store"}, "secret-file"),
+        ({"path": "/.rhosts"}, "secret-file"),
+        ({"path": "/.subversion/auth"}, "secret-file"),
+        ({"path": "/deploy/.terraformrc"}, "secret-file"),
         ({"path": "/id_rsa"}, "secret-file"),
         ({"path": "/wp-config.php.bak"}, "secret-file"),
         ({"path": "/index.php~"}, "secret-file"),
@@ -159,6 +162,8 @@ def test_probe_families_fire(kw: dict[str, object], family: str) -> None:
     [
         {"path": "/.well-known/acme-challenge/abc123"},
         {"path": "/.well-known/security.txt"},
+        {"path": "/.netlify/functions/signup", "method": "POST"},
+        {"path": "/search", "query": "q=a%3Cb+and+c"},
         {"path": "/blog/2024/05/how-to-use-git"},
         {"path": "/wp-login.php", "status": 200},
         {"path": "/admin/", "status": 302},
