@@ -321,6 +321,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         classify=config.classify,
         alerts=AlertEngine.from_config(config),
         exporters=exporters,
+        anonymize=_mask_levels(args),
     )
 
 

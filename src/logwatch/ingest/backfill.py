@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.formats import LogFormat
-from logwatch.ingest.reader import read_batches, split_ranges
+from logwatch.ingest.reader import read_batches
 from logwatch.model import Record
 from logwatch.stats.aggregator import Aggregator, StatsConfig
 
@@ -102,21 +102,46 @@ def read_parallel(
     classify: ClassifyConfig,
     anonymize: tuple[int, int] | None = None,
     source: str | None = None,
+    start: int = 0,
+    end: int | None = None,
+    pieces: int | None = None,
+    in_process: bool = True,
+    progress: Callable[[int], None] | None = None,
+    start_method: str = "fork",
 ) -> Aggregator:
-    """The aggregate of a whole plain file, read by `jobs` processes."""
-    ranges = split_ranges(path, jobs)
+    """The aggregate of the lines that begin in [start, end) of a plain file, read by `jobs`
+    processes over `pieces` byte ranges (default: one per job).
+
+    `in_process` lets this process read the first range itself (right for `logwatch report`);
+    the dashboard's engine passes False so its thread stays free, and "spawn" because forking a
+    process that runs threads is unsafe. `progress(bytes_done)` is called as ranges finish."""
+    if end is None:
+        end = os.path.getsize(path)
+    parts = max(1, pieces or jobs)
+    step = max(1, (end - start) // parts)
+    edges = [start + i * step for i in range(parts)] + [end]
+    label = source if source is not None else path
     work = [
-        RangeJob(
-            path, a, b, source if source is not None else path, fmt, stats, classify, anonymize
-        )
-        for a, b in ranges
+        RangeJob(path, a, b, label, fmt, stats, classify, anonymize)
+        for a, b in zip(edges, edges[1:], strict=False)
+        if b > a
     ]
-    if len(work) == 1:
+    if len(work) == 1 and in_process:
         return read_range(work[0])
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=len(work) - 1, mp_context=context) as pool:
-        futures = [pool.submit(read_range, job) for job in work[1:]]
-        total = read_range(work[0])  # this process reads the first range meanwhile
-        for future in futures:
+    context = multiprocessing.get_context(start_method)
+    workers = max(1, min(len(work) - (1 if in_process else 0), jobs))
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        queued = work[1:] if in_process else work
+        futures = [pool.submit(read_range, job) for job in queued]
+        total = read_range(work[0]) if in_process else Aggregator(stats)
+        if in_process:
+            done += work[0].end - work[0].start
+            if progress is not None:
+                progress(done)
+        for job, future in zip(queued, futures, strict=True):
             total.merge(future.result())
+            done += job.end - job.start
+            if progress is not None:
+                progress(done)
     return total

@@ -42,7 +42,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +144,7 @@ class _Source:
         )
         self.history_start = 0
         self.history_total = 0
+        self.parallel_done: int | None = None  # bytes of history read by other processes
         self.behind_since: float | None = None
         self.last_time: float | None = None
         self.task: asyncio.Task[None] | None = None
@@ -155,6 +156,10 @@ class _Source:
     def set(self, state: str, message: str = "") -> None:
         self.state.state = state
         self.state.message = message
+
+
+# history_reader(path, start, end, progress) -> lines counted; progress(bytes_done) as it goes.
+HistoryReader = Callable[[str, int, int, Callable[[int], None]], Awaitable[int]]
 
 
 class Follower:
@@ -182,6 +187,8 @@ class Follower:
         include_rotated: bool = False,
         rotate_grace: float = 5.0,
         stdin: int | None = None,
+        history_reader: HistoryReader | None = None,
+        parallel_min_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         if not patterns:
             raise ValueError("no paths to follow")
@@ -198,6 +205,10 @@ class Follower:
         self.include_rotated = include_rotated
         self.rotate_grace = rotate_grace
         self._stdin_fd = stdin
+        # Reads a big stretch of history [start, end) elsewhere (every core) and returns how many
+        # lines it counted; the follower then carries on from `end`.
+        self.history_reader = history_reader
+        self.parallel_min_bytes = parallel_min_bytes
         # Notification is the fast path; the safety poll only catches what it might miss.
         self._safety_interval = max(2.0, poll_interval)
         self._sources: dict[str, _Source] = {}
@@ -268,6 +279,8 @@ class Follower:
                 done = 0
                 if src.cur is not None:
                     done = min(src.history_total, max(0, src.cur.offset - src.history_start))
+                elif src.parallel_done is not None:
+                    done = min(src.history_total, src.parallel_done)
                 extra["history_bytes_done"] = src.history_total if not src.history else done
                 extra["history_bytes_total"] = src.history_total
             if src.rotations:
@@ -594,6 +607,12 @@ class Follower:
                 os.close(fd)
                 return self._adopt(src, owner)
             offset, tail = await self._start_offset(src, fd, st.st_size, ident)
+            if (
+                src.history
+                and self.history_reader is not None
+                and st.st_size - offset >= self.parallel_min_bytes
+            ):
+                offset, tail = await self._read_history_elsewhere(src, fd, path, offset, st.st_size)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -611,6 +630,30 @@ class Follower:
             src.set("following")
         src.first_open = False
         return True
+
+    async def _read_history_elsewhere(
+        self, src: _Source, fd: int, path: str, offset: int, size: int
+    ) -> tuple[int, bytes]:
+        """Hand [offset, last complete line) to `history_reader`; return where to go on from."""
+        assert self.history_reader is not None
+        end = await asyncio.to_thread(_last_line_start, fd, size, self.max_line_bytes)
+        if end - offset < self.parallel_min_bytes:
+            return offset, await asyncio.to_thread(_read_tail, fd, offset) if offset else b""
+        src.history_start = offset
+        src.history_total = size - offset
+        src.parallel_done = 0
+        src.set("reading", "reading history with every core")
+
+        def progress(done: int) -> None:
+            src.parallel_done = done
+
+        try:
+            counted = await self.history_reader(path, offset, end, progress)
+        finally:
+            src.parallel_done = None
+        src.state.lines += counted
+        self.bytes_read += end - offset
+        return end, await asyncio.to_thread(_read_tail, fd, end)
 
     def _adopt(self, src: _Source, owner: _Handle) -> bool:
         """The file at our name is already open (being drained, or followed under another name)."""
