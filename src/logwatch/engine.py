@@ -58,6 +58,7 @@ class EngineOptions:
     # the client transform cannot be split across processes (keyed hashing).
     parallel_jobs: int = 0  # 0: one per core; 1: never
     anonymize: tuple[int, int] | None = None  # mask prefixes the workers apply
+    parallel_min_bytes: int = 32 * 1024 * 1024  # history at least this big goes to workers
 
 
 class LiveEngine:
@@ -92,6 +93,7 @@ class LiveEngine:
         self._lines_at_last_tick = 0
         self._last_tick = time.monotonic()
         self.ingest_rate = 0.0  # lines per second over the last tick
+        self.parallel_pieces = 0  # pieces of history read by worker processes
 
     # --- control (any thread) ------------------------------------------------------------
 
@@ -167,8 +169,8 @@ class LiveEngine:
     async def _follow(self) -> None:
         pumps = [asyncio.create_task(self._pump(s)) for s in self.sources]
         ticker = asyncio.create_task(self._ticker())
-        waiter = asyncio.create_task(self._stop.wait())
-        done_pumps: asyncio.Future[list[None]] = asyncio.gather(*pumps)
+        waiter: asyncio.Future[Any] = asyncio.ensure_future(self._stop.wait())
+        done_pumps: asyncio.Future[Any] = asyncio.gather(*pumps)
         await asyncio.wait([waiter, done_pumps], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         self._request_stop()
@@ -275,29 +277,23 @@ class LiveEngine:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from logwatch.ingest.backfill import RangeJob, default_jobs, read_range
+        from logwatch.ingest.backfill import RangeJob, default_jobs, plan_ranges, read_range
 
         fmt = self.pipeline.format
         if fmt is None:
             return 0
         jobs = self.options.parallel_jobs or default_jobs()
-        pieces = 4 * jobs  # finer pieces: a smoother progress bar and earlier counts
-        step = max(1, (end - start) // pieces)
-        edges = [start + i * step for i in range(pieces)] + [end]
-        work = [
-            RangeJob(
-                path,
-                a,
-                b,
-                path,
-                fmt,
-                self.pipeline.aggregator.config,
-                self.pipeline.classifier.config,
-                self.options.anonymize,
-            )
-            for a, b in zip(edges, edges[1:], strict=False)
-            if b > a
-        ]
+        whole = RangeJob(
+            path,
+            start,
+            end,
+            path,
+            fmt,
+            self.pipeline.aggregator.config,
+            self.pipeline.classifier.config,
+            self.options.anonymize,
+        )
+        work = plan_ranges(whole, 4 * jobs)  # finer pieces: smoother progress, earlier counts
         loop = asyncio.get_running_loop()
         counted = done = 0
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -306,6 +302,7 @@ class LiveEngine:
                 for job, future in zip(work, futures, strict=True):
                     part = await future
                     self.pipeline.aggregator.merge(part)
+                    self.parallel_pieces += 1
                     counted += part.lines
                     done += job.end - job.start
                     progress(done)
@@ -333,6 +330,7 @@ class LiveEngine:
                     poll_interval=opts.poll_interval,
                     max_line_bytes=sanitize.MAX_LINE_BYTES,
                     history_reader=self._read_history_in_parallel if self._can_split() else None,
+                    parallel_min_bytes=opts.parallel_min_bytes,
                 )
             )
         for url in opts.syslog:

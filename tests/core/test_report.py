@@ -120,8 +120,9 @@ def test_explicit_format_string(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert out["parsed"] == 10 and abs(out["latency"]["p50"] - 0.5) < 0.03
 
 
-def test_json_splits_requests_by_source(access_log: Path, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_splits_requests_by_source(
+    access_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = tmp_path / "other.log"
     other.write_text("\n".join(line(i, "/x", 404) for i in range(30)) + "\n")
     out = run_json(capsys, str(access_log), str(other))

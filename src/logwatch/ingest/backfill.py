@@ -12,11 +12,12 @@ of the previous range stays flagged: the behaviour context is reconciled across 
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
@@ -53,6 +54,13 @@ def should_split(path: str, jobs: int) -> bool:
     from logwatch.ingest.reader import is_seekable_plain
 
     return jobs > 1 and is_seekable_plain(path) and os.path.getsize(path) >= PARALLEL_MIN_BYTES
+
+
+def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
+    """Cut the byte range of `whole` into `pieces` jobs (the reader aligns them to lines)."""
+    step = max(1, (whole.end - whole.start) // max(1, pieces))
+    edges = [*range(whole.start, whole.end, step), whole.end]
+    return [replace(whole, start=a, end=b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def read_range(job: RangeJob) -> Aggregator:
@@ -117,15 +125,10 @@ def read_parallel(
     process that runs threads is unsafe. `progress(bytes_done)` is called as ranges finish."""
     if end is None:
         end = os.path.getsize(path)
-    parts = max(1, pieces or jobs)
-    step = max(1, (end - start) // parts)
-    edges = [start + i * step for i in range(parts)] + [end]
-    label = source if source is not None else path
-    work = [
-        RangeJob(path, a, b, label, fmt, stats, classify, anonymize)
-        for a, b in zip(edges, edges[1:], strict=False)
-        if b > a
-    ]
+    template = RangeJob(
+        path, start, end, source if source is not None else path, fmt, stats, classify, anonymize
+    )
+    work = plan_ranges(template, pieces or jobs)
     if len(work) == 1 and in_process:
         return read_range(work[0])
     context = multiprocessing.get_context(start_method)
