@@ -11,8 +11,9 @@ A markdown table goes to standard output and the full results to benchmarks/out/
 
 --real concatenates the given combined-format files (each shifted to start at the same moment, then
 all sorted by time), then repeats them, each copy shifted later by the span of the whole, until the
-target line count: the real mix of paths, agents and oddities at benchmark size. The files are read,
-never copied into the project.
+target line count: the real mix of paths, agents and oddities at benchmark size. Small real logs are
+sparse (a line every few minutes); --real-rate 20 squeezes their time to 20 lines/s, like a busy
+server's. The files are read, never copied into the project.
 
 Data sets are written to benchmarks/data/ (git-ignored) and reused while their name matches.
 logwatch runs as `python -m logwatch report FILE --json` with PYTHONPATH=src, so it needs no
@@ -86,10 +87,14 @@ def _clf_stamp(epoch: int, zone: bytes) -> bytes:
     return b"[" + synth._clf_time(epoch + offset)[:-5] + zone + b"]"
 
 
-def real(files: list[Path], n: int, data_dir: Path) -> Path:
-    """Concatenate real logs, sort by time, repeat shifted in time until `n` lines."""
+def real(files: list[Path], n: int, data_dir: Path, rate: float = 0.0) -> Path:
+    """Concatenate real logs, sort by time, repeat shifted in time until `n` lines.
+
+    rate > 0 squeezes (or stretches) time so the lines arrive at `rate` per second on average,
+    keeping their order and relative spacing: a month of a small site's log read as one busy day.
+    """
     tag = "_".join(f"{p.parent.name}-{p.stem}"[:24] for p in files)[:120]
-    path = data_dir / f"real_{tag}_{n}.log"
+    path = data_dir / f"real_{tag}_{n}{f'_r{rate:g}' if rate > 0 else ''}.log"
     if path.exists():
         return path
     timed: list[tuple[int, bytes, bytes, bytes]] = []
@@ -113,6 +118,10 @@ def real(files: list[Path], n: int, data_dir: Path) -> Path:
         raise SystemExit("--real: no line with a [dd/Mon/yyyy:hh:mm:ss +zone] timestamp")
     timed.sort(key=lambda x: x[0])
     first, last = timed[0][0], timed[-1][0]
+    if rate > 0 and last > first:
+        k = len(timed) / rate / (last - first)
+        timed = [(first + int((e - first) * k), b, z, a) for e, b, z, a in timed]
+        last = timed[-1][0]
     span = last - first + 60
     base = len(timed) + len(untimed)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -244,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--lines", type=count, nargs="+", default=[1_000_000], help="1M 5M 10M ...")
     p.add_argument("--real", type=Path, nargs="+", help="combined logs to repeat instead of synth")
+    p.add_argument(
+        "--real-rate",
+        type=float,
+        default=0.0,
+        help="squeeze --real logs' time to this many lines/s (0: keep their own spacing)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--runs", type=int, default=1, help="runs per tool and data set")
     p.add_argument("--no-goaccess", action="store_true")
@@ -265,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             if missing:
                 print(f"--real: not a file: {missing[0]}", file=sys.stderr)
                 return 2
-            path, dataset = real(args.real, n, args.data_dir), f"real x{n:,}"
+            path = real(args.real, n, args.data_dir, args.real_rate)
+            dataset = f"real {n:,}" + (f" at {args.real_rate:g}/s" if args.real_rate > 0 else "")
         else:
             path, dataset = synthetic(n, "combined", args.seed, args.data_dir), f"synth {n:,}"
         file_lines = _count_lines(path)
