@@ -26,6 +26,7 @@ import re
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,56 +75,70 @@ def fuzz(n_lines: int, *, seed: int = 1, rate: float = 1.0, snapshot_every: int 
     results: dict[str, Any] = {"formats": {}, "lines_in": 0, "bytes_in": 0}
     for i, (synth_fmt, parser) in enumerate(FORMATS.items()):
         n = per_format + (n_lines - per_format * len(FORMATS) if i == 0 else 0)
-        pipeline = Pipeline(get_format(parser))
-        expected = 0
-        batch: list[bytes] = []
-        too_long = [0]
-        fed = 0
-
-        def flush(pipeline: Pipeline = pipeline) -> None:
-            pipeline.feed(batch, synth_fmt, too_long[0])
-            too_long[0] = 0
-            a = pipeline.aggregator
-            assert a.lines == a.parsed + a.malformed, (synth_fmt, a.lines, a.parsed, a.malformed)
-            assert a.lines == expected, f"{synth_fmt}: counted {a.lines}, fed {expected} lines"
-            batch.clear()
-
-        for line in synth.generate(n, fmt=synth_fmt, seed=seed + i):
-            if rng.random() < rate:
-                line = synth.mutate(line, rng)
-            # Framing as a source does it: split on newlines, drop the newline.
-            for raw in line.rstrip(b"\n").split(b"\n"):
-                results["bytes_in"] += len(raw) + 1
-                results["lines_in"] += 1
-                if len(raw) > MAX_LINE_BYTES:
-                    # A source never hands such a line over: it cuts it and counts it.
-                    too_long[0] += 1
-                    expected += 1
-                    continue
-                if _counted(raw):
-                    expected += 1
-                batch.append(raw)
-            fed += 1
-            if len(batch) >= BATCH:
-                flush()
-            if fed % snapshot_every == 0:
-                flush()
-                snap = pipeline.snapshot()
-                render_text(snap, out=io.StringIO())
-                render_json(snap, out=io.StringIO())
-        flush()
-        snap = pipeline.snapshot()
-        json.dumps(snap.to_json())
-        results["formats"][synth_fmt] = {
-            "lines": snap.lines,
-            "parsed": snap.parsed,
-            "malformed": snap.malformed,
-            "reasons": dict(sorted(snap.malformed_reasons.items(), key=lambda kv: -kv[1])),
-        }
+        lines = synth.generate(n, fmt=synth_fmt, seed=seed + i)
+        results["formats"][synth_fmt] = _fuzz_one(
+            lines, synth_fmt, parser, rng, rate, snapshot_every, results
+        )
     results["seconds"] = time.perf_counter() - t0
     results["counted"] = sum(f["lines"] for f in results["formats"].values())
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
+
+
+def _fuzz_one(
+    lines: Iterator[bytes],
+    source: str,
+    parser: str,
+    rng: random.Random,
+    rate: float,
+    snapshot_every: int,
+    results: dict[str, Any],
+) -> dict[str, Any]:
+    pipeline = Pipeline(get_format(parser))
+    agg = pipeline.aggregator
+    expected = too_long = fed = 0
+    batch: list[bytes] = []
+
+    def flush() -> None:
+        nonlocal too_long
+        pipeline.feed(batch, source, too_long)
+        too_long = 0
+        batch.clear()
+        assert agg.lines == agg.parsed + agg.malformed, (source, agg.lines, agg.parsed)
+        assert agg.lines == expected, f"{source}: counted {agg.lines}, fed {expected} lines"
+
+    for line in lines:
+        if rng.random() < rate:
+            line = synth.mutate(line, rng)
+        # Framing as a source does it: split on newlines, drop the newline.
+        for raw in line.rstrip(b"\n").split(b"\n"):
+            results["bytes_in"] += len(raw) + 1
+            results["lines_in"] += 1
+            if len(raw) > MAX_LINE_BYTES:
+                # A source never hands such a line over: it cuts it and counts it.
+                too_long += 1
+                expected += 1
+                continue
+            if _counted(raw):
+                expected += 1
+            batch.append(raw)
+        fed += 1
+        if len(batch) >= BATCH:
+            flush()
+        if fed % snapshot_every == 0:
+            flush()
+            snap = pipeline.snapshot()
+            render_text(snap, out=io.StringIO())
+            render_json(snap, out=io.StringIO())
+    flush()
+    snap = pipeline.snapshot()
+    json.dumps(snap.to_json())
+    return {
+        "lines": snap.lines,
+        "parsed": snap.parsed,
+        "malformed": snap.malformed,
+        "reasons": dict(sorted(snap.malformed_reasons.items(), key=lambda kv: -kv[1])),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
