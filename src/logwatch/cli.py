@@ -7,6 +7,8 @@ import textual. Exit status: 0 success, 2 unusable arguments or input (one-line 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -167,6 +169,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`logwatch report | head`): not an error worth a traceback.
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        # Output that cannot be written (stdout on a full disk, an I/O error): one line, no
+        # traceback, and no second failure when Python flushes stdout at exit.
+        drop_stdout()
+        print(
+            f"logwatch: {exc.filename or 'writing output'}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 1
+
+
+def drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of what is still buffered cannot
+    fail (again) after the failure was reported."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _load_format(spec: str | None) -> LogFormat | None:
@@ -372,6 +391,7 @@ def _report(args: argparse.Namespace) -> int:
         render_json(snap, top=args.top)
     else:
         render_text(snap, top=args.top)
+    sys.stdout.flush()  # a write error (a full disk) surfaces here, where main reports it
     return 0
 
 
