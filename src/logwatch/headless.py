@@ -2,7 +2,8 @@
 
 Each object is the summary contract of the report plus per-window figures, the state of every
 source, and the alert events since the previous object. SIGINT, SIGTERM and SIGHUP print a final
-object and exit 0; a closed stdout (the reader went away) ends quietly.
+object and exit 0; a closed stdout (the reader went away) ends quietly, an unwritable one (a full
+disk) ends with a one-line message and exit 1.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from logwatch.engine import EngineOptions, LiveEngine
@@ -30,6 +32,8 @@ class HeadlessPrinter:
         self._events: list[dict[str, Any]] = []
         self.alerts: Any = None
         self.closed = False
+        self.error: str | None = None  # why output failed (None when the reader just went away)
+        self.on_closed: Callable[[], None] | None = None
 
     def on_events(self, events: list[Any]) -> None:
         for event in events:
@@ -54,8 +58,17 @@ class HeadlessPrinter:
         try:
             self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
             self.out.flush()
-        except (BrokenPipeError, ValueError, OSError):
+        except (BrokenPipeError, ValueError, OSError) as exc:
+            # Nobody can read us any more (reader gone, disk full): stop rather than run on blind.
             self.closed = True
+            if not isinstance(exc, BrokenPipeError):
+                self.error = getattr(exc, "strerror", None) or str(exc)
+            if self.out is sys.stdout:
+                from logwatch.cli import drop_stdout
+
+                drop_stdout()
+            if self.on_closed is not None:
+                self.on_closed()
 
     def _active(self) -> list[Any]:
         if self.alerts is None:
@@ -70,6 +83,7 @@ async def run_headless(options: EngineOptions, interval: float, out: IO[str] | N
     printer = HeadlessPrinter(interval, out)
     printer.alerts = options.alerts
     engine = LiveEngine(options, on_snapshot=printer.on_snapshot, on_events=printer.on_events)
+    printer.on_closed = engine.stop
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -80,6 +94,9 @@ async def run_headless(options: EngineOptions, interval: float, out: IO[str] | N
         return 2
     if engine.latest is not None:
         printer.emit(engine.latest, final=True)
+    if printer.error is not None:
+        print(f"logwatch: writing output: {printer.error}", file=sys.stderr)
+        return 1
     return 0
 
 
