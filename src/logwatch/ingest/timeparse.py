@@ -36,33 +36,44 @@ def parse_clf(text: str) -> tuple[float, int] | None:
     return value
 
 
+_day_cache: dict[tuple[str, str], tuple[float, int] | None] = {}
+
+
 def _parse_clf(text: str) -> tuple[float, int] | None:
     try:
         if len(text) < 20 or text[2] != "/" or text[6] != "/" or text[11] != ":":
             return None
-        day = int(text[0:2])
-        month = _MONTHS[text[3:6]]
-        year = int(text[7:11])
         hour, minute = int(text[12:14]), int(text[15:17])
-        rest = text[18:]
-        sec_text, _, zone = rest.partition(" ")
+        sec_text, _, zone = text[18:].partition(" ")
         seconds = float(sec_text)
-        offset = _zone_minutes(zone) if zone else 0
-        if offset is None or not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= seconds < 61):
+        if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= seconds < 61):
             return None
-        epoch = calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0)) + seconds
-        epoch -= offset * 60
-        return (epoch, offset) if 0 <= epoch < _MAX_EPOCH else None
+        # Midnight of the day in UTC, per (date, zone): one calendar computation per day.
+        day_key = (text[:11], zone)
+        if day_key in _day_cache:
+            midnight = _day_cache[day_key]
+        else:
+            midnight = _midnight(text[:11], zone)
+            if len(_day_cache) >= _CACHE_MAX:
+                _day_cache.clear()
+            _day_cache[day_key] = midnight
+        if midnight is None:
+            return None
+        epoch = midnight[0] + hour * 3600 + minute * 60 + seconds
+        return (epoch, midnight[1]) if 0 <= epoch < _MAX_EPOCH else None
     except (ValueError, KeyError, IndexError, OverflowError):
         return None
 
 
 def _midnight(date: str, zone: str) -> tuple[float, int] | None:
-    day, month, year = int(date[0:2]), _MONTHS[date[3:6]], int(date[7:11])
-    offset = _zone_minutes(zone) if zone else 0
-    if offset is None or not 1 <= day <= 31:
+    try:
+        day, month, year = int(date[0:2]), _MONTHS[date[3:6]], int(date[7:11])
+        offset = _zone_minutes(zone) if zone else 0
+        if offset is None or not 1 <= day <= 31:
+            return None
+        return calendar.timegm((year, month, day, 0, 0, 0, 0, 0, 0)) - offset * 60, offset
+    except (ValueError, KeyError, OverflowError):
         return None
-    return calendar.timegm((year, month, day, 0, 0, 0, 0, 0, 0)) - offset * 60, offset
 
 
 def _zone_minutes(zone: str) -> int | None:
