@@ -104,13 +104,18 @@ class Slot:
         self.probe_rules: dict[str, int] = {}
 
     def merge(self, other: Slot) -> None:
-        self.paths.merge(other.paths)
-        self.path_lat.merge(other.path_lat)
-        self.clients.merge(other.clients)
-        self.bots.merge(other.bots)
-        self.referrers.merge(other.referrers)
-        self.campaigns.merge(other.campaigns)
-        self.probe_clients.merge(other.probe_clients)
+        # Most slots of a quiet log hold one or two keys: skip the empty dimensions.
+        for mine, theirs in (
+            (self.paths, other.paths),
+            (self.path_lat, other.path_lat),
+            (self.clients, other.clients),
+            (self.bots, other.bots),
+            (self.referrers, other.referrers),
+            (self.campaigns, other.campaigns),
+            (self.probe_clients, other.probe_clients),
+        ):
+            if theirs.data:
+                mine.merge(theirs)  # type: ignore[arg-type]
         for k, n in other.probe_rules.items():
             self.probe_rules[k] = self.probe_rules.get(k, 0) + n
 
