@@ -14,7 +14,7 @@ from logwatch.tui.screens.drill import DrillScreen
 from logwatch.tui.screens.help import HelpScreen
 from logwatch.tui.screens.main import MainScreen
 from logwatch.tui.widgets.header import AlertBanner, HistoryProgress, StatusLine
-from logwatch.tui.widgets.panels import Panel
+from logwatch.tui.widgets.panels import Panel, StreamPanel
 
 SIZE = (140, 45)
 
@@ -40,7 +40,7 @@ async def test_panels_show_the_window(snap):
         assert sorted(int(c) for c in cells(codes)) == sorted(set(w.codes) | set(w.codes_prev))
         assert cells(screen.query_one("#bots", Panel)) == [b.name for b in w.top_bots]
         assert cells(screen.query_one("#probes", Panel)) == [p.client for p in w.probes]
-        assert screen.query_one("#stream", Panel).row_count == 200
+        assert screen.query_one("#stream", Panel).row_count == StreamPanel.LIMIT
         assert "5m" in status_text(app) and "LIVE" in status_text(app)
 
 
@@ -322,7 +322,7 @@ async def test_filter_narrows_the_stream_and_errors_are_reported(snap):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.filter_text == ""
-        assert stream.row_count == 200
+        assert stream.row_count == StreamPanel.LIMIT
 
 
 async def test_refresh_keeps_cursor_on_its_row_without_clearing(snap):
@@ -391,7 +391,10 @@ async def test_history_progress_bar(snap):
 
     src = (
         SourceState(
-            "big.log", state="reading", lines=10, extra={"history_done": 400, "history_total": 1000}
+            "big.log",
+            state="reading",
+            lines=10,
+            extra={"history_bytes_done": 400, "history_bytes_total": 1000},
         ),
     )
     app = make_app(replace(snap, sources=src))
@@ -408,7 +411,7 @@ async def test_history_progress_bar(snap):
                         "big.log",
                         state="following",
                         lines=1000,
-                        extra={"history_done": 1000, "history_total": 1000},
+                        extra={"history_bytes_done": 1000, "history_bytes_total": 1000},
                     ),
                 ),
             )

@@ -60,6 +60,7 @@ def _add_columns(table: KeyedTable) -> None:
     # Rows already shown get the new (empty) cells in their signatures, so the next sync
     # fills them with update_cell instead of re-adding rows (the cursor stays where it is).
     cells = table._cells
-    for key, sig in cells.items():
-        cells[key] = (*sig, *((("", ""),) * len(COLUMNS)))
+    empty = (("", ""),) * len(COLUMNS)
+    for key, (shown, sig) in cells.items():
+        cells[key] = (shown, (*sig, *empty))
     table._fit_columns()

@@ -34,6 +34,7 @@ def source_progress(s: SourceState) -> float | None:
     for done_key, total_key in (
         ("history_done", "history_total"),
         ("bytes_read", "bytes_total"),
+        ("history_bytes_done", "history_bytes_total"),  # ingest/tail.py
         ("history_bytes_read", "history_bytes_total"),
     ):
         done, total = extra.get(done_key), extra.get(total_key)

@@ -267,7 +267,7 @@ class StreamPanel(Panel):
     TITLE = "Requests"
     DRILL = "client"
     STICKY_TOP = True
-    LIMIT: ClassVar[int] = 200
+    LIMIT: ClassVar[int] = 120
     COLUMNS: ClassVar = (
         Col("time", "Time", 8),
         Col("client", "Client", 15),
@@ -282,6 +282,7 @@ class StreamPanel(Panel):
     def __init__(self, **kw: object) -> None:
         super().__init__(**kw)  # type: ignore[arg-type]
         self.keys: dict[str, Record] = {}
+        self._cell_cache: dict[str, tuple[Text, ...]] = {}
 
     def title_extra(self, vs: ViewState) -> str:
         bits = []
@@ -299,12 +300,18 @@ class StreamPanel(Panel):
         seen: Counter[str] = Counter()
         out: list[Row] = []
         self.keys = {}
+        # A request's cells never change: build them once, while the request is on screen.
+        cache, self._cell_cache = self._cell_cache, {}
         for r, v in recent:
             base = f"{r.ts!r}|{r.client}|{r.method}|{r.status}|{r.path}"
             seen[base] += 1
             key = f"{base}|{seen[base]}"
             self.keys[key] = r
-            out.append(Row(key, stream_cells(r, v, vs)))
+            cells = cache.get(key)
+            if cells is None:
+                cells = stream_cells(r, v, vs)
+            self._cell_cache[key] = cells
+            out.append(Row(key, cells))
         out.reverse()  # newest first
         return out
 

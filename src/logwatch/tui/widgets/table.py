@@ -63,7 +63,9 @@ class KeyedTable(DataTable[Text]):
             id=id, classes=classes, cursor_type="row", zebra_stripes=False, show_cursor=True
         )
         self.sort_mode = 0
-        self._cells: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._titles: tuple[str, str] = ("", "")
+        # key -> (the cells last shown, their signature); an unchanged row costs one `is`.
+        self._cells: dict[str, tuple[tuple[Text, ...], tuple[tuple[str, str], ...]]] = {}
         self._order: list[str] = []
         self._rows: list[Row] = []
         self.border_title = self.TITLE
@@ -117,11 +119,12 @@ class KeyedTable(DataTable[Text]):
 
     def _update_title(self, extra: str = "") -> None:
         title = self.TITLE + (f" · {extra}" if extra else "")
-        self.border_title = title
-        if self.SORTS and self.sort_mode:
-            self.border_subtitle = f"by {self.sort_label}"
-        else:
-            self.border_subtitle = ""
+        subtitle = f"by {self.sort_label}" if self.SORTS and self.sort_mode else ""
+        # Setting a border title repaints the widget: only when it changed.
+        if self._titles != (title, subtitle):
+            self._titles = (title, subtitle)
+            self.border_title = title
+            self.border_subtitle = subtitle
 
     def _sorted(self, rows: Sequence[Row]) -> list[Row]:
         if not self.SORTS or self.sort_mode == 0:
@@ -162,14 +165,18 @@ class KeyedTable(DataTable[Text]):
             col_keys = [c.key for c in self.COLUMNS]
             for row in ordered:
                 old = self._cells.get(row.key)
+                if old is not None and old[0] is row.cells:
+                    continue
                 sig = tuple(_sig(c) for c in row.cells)
                 if old is None:
                     self.add_row(*row.cells, key=row.key)
-                elif old != sig:
-                    for ck, before, after, cell in zip(col_keys, old, sig, row.cells, strict=False):
+                elif old[1] != sig:
+                    for ck, before, after, cell in zip(
+                        col_keys, old[1], sig, row.cells, strict=False
+                    ):
                         if before != after:
                             self.update_cell(row.key, ck, cell)
-                self._cells[row.key] = sig
+                self._cells[row.key] = (row.cells, sig)
             order = [r.key for r in ordered]
             current = [rk.value for rk in self.ordered_row_keys()]
             if current != order:
