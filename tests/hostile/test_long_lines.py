@@ -71,7 +71,11 @@ def test_reader_counts_a_10mb_line_and_reads_on(tmp_path: Path) -> None:
     assert max(len(x) for x in lines) <= MAX_LINE_BYTES
 
 
-@pytest.mark.parametrize("fmt", [[], ["--format", "combined"]], ids=["detect", "given"])
+@pytest.mark.parametrize(
+    "fmt",
+    [[], pytest.param(["--format", "combined"], marks=pytest.mark.slow)],
+    ids=["detect", "given"],
+)
 def test_report_on_an_endless_line_stays_bounded(tmp_path: Path, fmt: list[str]) -> None:
     """Detecting, the head has no whole line (sequential read); given the format, a big file is
     read by parallel workers whose byte ranges start inside the endless line."""

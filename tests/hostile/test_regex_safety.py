@@ -80,6 +80,6 @@ def test_the_guard_catches_a_backtracking_pattern() -> None:
         subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True,
-            timeout=2,
+            timeout=1,
             env={"PYTHONPATH": f"{SRC}:{HERE}", "PATH": "/usr/bin:/bin"},
         )

@@ -153,8 +153,8 @@ async def test_every_panel_shows_hostile_cells_literally_and_clicks_run_nothing(
     "kind,key",
     [
         ("path", f"/p0/{CLICK}"),
-        ("client", f"203.0.113.66{CLICK}"),
-        ("path", f"/.env{CLICK}"),
+        pytest.param("client", f"203.0.113.66{CLICK}", marks=pytest.mark.slow),
+        pytest.param("path", f"/.env{CLICK}", marks=pytest.mark.slow),
     ],
 )
 async def test_drill_downs_of_hostile_keys(kind: str, key: str) -> None:
