@@ -429,3 +429,22 @@ def test_parallel_backfill_workers_scrub_malformed_lines(tmp_path: Path) -> None
     text = repr(agg.malformed_examples) + json.dumps(agg.snapshot().to_json())
     assert not FULL.search(text)
     assert "junk from 81.2.69.0 via 2001:db8:85a3:: here" in text
+
+
+def test_following_the_ring_matches_a_fresh_count(lookup: GeoLookup) -> None:
+    """Fed snapshot after snapshot while the ring overflows, the enricher's per-ring figures are
+    exactly those of a new enricher that sees only the last snapshot."""
+    p = Pipeline(get_format("combined"), stats=StatsConfig(recent=12))
+    follower = GeoEnricher(lookup)
+    rows = traffic_lines() * 4
+    out = None
+    for k in range(0, len(rows), 5):
+        p.feed([ln.encode() for ln in rows[k : k + 5]])
+        out = follower(p.snapshot())
+        fresh = GeoEnricher(lookup)(p.snapshot())
+        for key in ("geo", "bot_claims", "bot_origins"):
+            assert out.extra.get(key) == fresh.extra.get(key), (k, key)
+    assert out is not None and out.extra["bot_origins"]
+    # A snapshot of another pipeline (not the same ring) is counted afresh, not mixed in.
+    other = fed([clf("2001:db8::9", 1)]).snapshot()
+    assert set(follower(other).extra["geo"]) == {"2001:db8::9"}

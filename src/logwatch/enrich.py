@@ -29,16 +29,17 @@ given its ``get`` as the resolver.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable
 from typing import Any
 
 from logwatch.geo import UNVERIFIED, GeoInfo, GeoLookup, verify_claim
+from logwatch.model import Record, Verdict
 from logwatch.privacy import Anonymizer
 from logwatch.stats.snapshot import Snapshot
 
 TOP = 10  # rows of top_countries / top_networks
-MAX_CLAIMS = 100  # bot_claims entries per snapshot, newest first
+MAX_CLAIMS = 100  # bot_claims entries per snapshot (the most recently added)
 MAX_BOTS = 50  # bot_origins entries
 DEFAULT_CACHE = 65536  # clients whose answer is remembered (>= the default recent ring)
 
@@ -96,7 +97,13 @@ class IngestGeo:
 
 
 class GeoEnricher:
-    """``enricher(snapshot) -> snapshot`` with geo, top countries/networks and bot claims."""
+    """``enricher(snapshot) -> snapshot`` with geo, top countries/networks and bot claims.
+
+    The recent-request ring is followed incrementally: snapshots share the request objects of
+    the aggregator's ring, so each call looks only at the requests that arrived since the last
+    one and takes back those that left the ring (anything unexpected: start over). Per-client
+    answers are cached, so a call costs about the new requests plus the top lists.
+    """
 
     def __init__(
         self,
@@ -111,6 +118,16 @@ class GeoEnricher:
         self._info = _LRU(cache_size)  # client -> (as_dict(), GeoInfo) or None
         self._claims = _LRU(cache_size)  # (client, bot name) -> verify_claim answer
         self.top = top
+        self._reset()
+
+    def _reset(self) -> None:
+        # One entry per request of the ring: (pair, client, bot name or None, unverified,
+        # country, network), and the counts they make.
+        self._ring: deque[tuple[Any, str, str | None, bool, str, str]] = deque()
+        self._in_ring: dict[str, int] = {}  # client -> requests in the ring
+        self._geo: dict[str, dict[str, Any]] = {}  # located clients of the ring
+        self._unverified: dict[str, int] = {}  # client -> unverified requests in the ring
+        self._bots: dict[str, list[Any]] = {}  # name -> [n, unverified, Counter, Counter]
 
     def _entry(self, client: str) -> tuple[dict[str, Any], GeoInfo] | None:
         found = self._info.get(client)
@@ -120,59 +137,94 @@ class GeoEnricher:
             self._info.put(client, found)
         return found
 
-    def __call__(self, snap: Snapshot) -> Snapshot:
-        geo: dict[str, dict[str, Any]] = {}
-        entry = self._entry
+    def _add(self, pair: tuple[Record, Verdict]) -> None:
+        rec, v = pair
+        client = rec.client
+        found = self._entry(client)
+        n = self._in_ring.get(client, 0)
+        self._in_ring[client] = n + 1
+        if n == 0 and found is not None:
+            self._geo[client] = found[0]
+        name: str | None = None
+        unverified = False
+        country = network = ""
+        if v.cls == "bot":
+            name = v.bot_name or v.bot_category or "other"  # as the aggregator names bots
+            if found is not None:
+                info = found[1]
+                country = info.country or info.country_name or ""
+                network = info.network or ""
+            if v.bot_name:
+                key = (client, v.bot_name)
+                answer = self._claims.get(key)
+                if answer is _MISSING:
+                    answer = verify_claim(v.bot_name, found[1] if found else None)
+                    self._claims.put(key, answer)
+                unverified = answer == UNVERIFIED
+            row = self._bots.get(name)
+            if row is None:
+                row = self._bots[name] = [0, 0, Counter(), Counter()]
+            row[0] += 1
+            row[2][country] += 1
+            row[3][network] += 1
+            if unverified:
+                row[1] += 1
+                self._unverified[client] = self._unverified.get(client, 0) + 1
+        self._ring.append((pair, client, name, unverified, country, network))
 
-        def note(clients: Iterable[str]) -> None:
-            for client in clients:
+    def _drop_oldest(self) -> None:
+        _pair, client, name, unverified, country, network = self._ring.popleft()
+        n = self._in_ring[client] - 1
+        if n:
+            self._in_ring[client] = n
+        else:
+            del self._in_ring[client]
+            self._geo.pop(client, None)
+        if name is not None:
+            row = self._bots[name]
+            row[0] -= 1
+            _decrement(row[2], country)
+            _decrement(row[3], network)
+            if unverified:
+                row[1] -= 1
+                _decrement(self._unverified, client)
+            if not row[0]:
+                del self._bots[name]
+
+    def _follow(self, recent: tuple[tuple[Record, Verdict], ...]) -> None:
+        """Bring the ring state to `recent`: add what is new, drop what left."""
+        ring = self._ring
+        start = 0
+        if ring:
+            last = ring[-1][0]
+            i = len(recent) - 1
+            while i >= 0 and recent[i] is not last:
+                i -= 1
+            if i < 0:
+                self._reset()
+                ring = self._ring
+            else:
+                start = i + 1
+        for k in range(start, len(recent)):
+            self._add(recent[k])
+        while len(ring) > len(recent):
+            self._drop_oldest()
+        if len(ring) != len(recent) or (ring and ring[0][0] is not recent[0]):
+            self._reset()  # not the same ring (another pipeline, a merge): count afresh
+            for pair in recent:
+                self._add(pair)
+
+    def __call__(self, snap: Snapshot) -> Snapshot:
+        self._follow(snap.recent)
+        geo = dict(self._geo)
+        entry = self._entry
+        for view in (snap.totals, *snap.windows.values()):
+            for client in [c.client for c in view.top_clients] + [p.client for p in view.probes]:
                 if client not in geo:
                     found = entry(client)
                     if found is not None:
                         geo[client] = found[0]
-
-        views = (snap.totals, *snap.windows.values())
-        for view in views:
-            note(c.client for c in view.top_clients)
-            note(p.client for p in view.probes)
-        claims: dict[str, str] = {}
-        seen: set[str] = set()
-        # name -> [requests, unverified, Counter(country), Counter(network)]
-        bots: dict[str, list[Any]] = {}
-        # Newest first, so the claims kept under MAX_CLAIMS are the latest ones.
-        for rec, v in reversed(snap.recent):
-            client = rec.client
-            if client in seen:
-                if v.cls != "bot":
-                    continue
-                found = entry(client)
-            else:
-                seen.add(client)
-                found = entry(client)
-                if found is not None:
-                    geo[client] = found[0]
-                if v.cls != "bot":
-                    continue
-            name = v.bot_name or v.bot_category or "other"  # as the aggregator names bots
-            row = bots.get(name)
-            if row is None:
-                row = bots[name] = [0, 0, Counter(), Counter()]
-            row[0] += 1
-            if found is not None:
-                info = found[1]
-                row[2][info.country or info.country_name or ""] += 1
-                row[3][info.network or ""] += 1
-            if not v.bot_name:
-                continue
-            key = (client, v.bot_name)
-            answer = self._claims.get(key)
-            if answer is _MISSING:
-                answer = verify_claim(v.bot_name, found[1] if found else None)
-                self._claims.put(key, answer)
-            if answer == UNVERIFIED:
-                row[1] += 1
-                if len(claims) < MAX_CLAIMS:
-                    claims[client] = UNVERIFIED
+        claims = dict.fromkeys(list(self._unverified)[-MAX_CLAIMS:], UNVERIFIED)
         if not geo and not claims:
             return snap
         extra = dict(snap.extra)
@@ -181,8 +233,8 @@ class GeoEnricher:
             extra.update(self._tops(snap))
         if claims:
             extra["bot_claims"] = claims
-        if bots:
-            extra["bot_origins"] = _origins(bots)
+        if self._bots:
+            extra["bot_origins"] = _origins(self._bots)
         return dataclasses.replace(snap, extra=extra)
 
     def _tops(self, snap: Snapshot) -> dict[str, Any]:
@@ -215,16 +267,28 @@ class GeoEnricher:
         }
 
 
+def _decrement(counts: dict[str, int], key: str) -> None:
+    n = counts[key] - 1
+    if n:
+        counts[key] = n
+    else:
+        del counts[key]
+
+
+def _commonest(counts: Counter[str]) -> str | None:
+    """The most frequent known value ("" is unknown), ties to the smallest."""
+    best = min(((-n, k) for k, n in counts.items() if k), default=None)
+    return best[1] if best else None
+
+
 def _origins(bots: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, (n, unverified, countries, networks) in sorted(
         bots.items(), key=lambda kv: (-kv[1][0], kv[0])
     )[:MAX_BOTS]:
-        countries.pop("", None)
-        networks.pop("", None)
         out[name] = {
-            "country": countries.most_common(1)[0][0] if countries else None,
-            "network": networks.most_common(1)[0][0] if networks else None,
+            "country": _commonest(countries),
+            "network": _commonest(networks),
             "requests": n,
             "unverified": unverified,
         }
