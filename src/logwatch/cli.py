@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -146,8 +147,23 @@ def build_report_parser() -> argparse.ArgumentParser:
     return p
 
 
+_LEVEL = re.compile(r"\d{1,3}(?:[/,]\d{1,3})?")
+
+
+def _bind_anonymize_level(args: list[str]) -> list[str]:
+    """`--anonymize-ip` takes an optional level; keep it from swallowing a following path
+    (`logwatch --anonymize-ip access.log`): only a level-shaped word is taken as the level."""
+    out = []
+    for i, word in enumerate(args):
+        following = args[i + 1] if i + 1 < len(args) else ""
+        if word == "--anonymize-ip" and not _LEVEL.fullmatch(following):
+            word = "--anonymize-ip=24,48"
+        out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _bind_anonymize_level(list(sys.argv[1:] if argv is None else argv))
     try:
         if args and args[0] in COMMANDS:
             command, rest = args[0], args[1:]

@@ -130,3 +130,12 @@ def test_json_splits_requests_by_source(
     assert split[str(other)]["requests"] == 30 and split[str(other)]["status"] == {"4xx": 30}
     assert split[str(access_log)]["requests"] == 201
     assert sum(s["requests"] for s in split.values()) == out["parsed"]
+
+
+def test_anonymize_flag_does_not_swallow_the_path(access_log: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, "--anonymize-ip", str(access_log))
+    assert out["parsed"] == 201
+    assert all(c["client"].endswith(".0") for c in out["top_clients"])
+    out = run_json(capsys, "--anonymize-ip", "16", str(access_log))
+    assert all(c["client"].endswith(".0.0") for c in out["top_clients"])
