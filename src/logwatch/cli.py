@@ -228,7 +228,7 @@ def _anonymizer(args: argparse.Namespace) -> Anonymizer | None:
     return privacy.Anonymizer("hash" if args.hash_clients else "mask", v4_prefix=v4, v6_prefix=v6)
 
 
-def _client_transform(args: argparse.Namespace) -> Callable[[str], str] | None:
+def _client_transform(args: argparse.Namespace) -> Callable[[str, float], str] | None:
     """The privacy transform applied to every client address at ingestion, if asked for."""
     anonymizer = _anonymizer(args)
     return anonymizer.apply if anonymizer is not None else None
@@ -248,7 +248,7 @@ def _open_geoip(paths: Sequence[str]) -> GeoLookup | None:
 def ingest_privacy(
     args: argparse.Namespace,
 ) -> tuple[
-    Callable[[str], str] | None,
+    Callable[[str, float], str] | None,
     Callable[[str], str] | None,
     Callable[[Snapshot], Snapshot] | None,
 ]:

@@ -46,7 +46,7 @@ class EngineOptions:
     tick: float = 1.0  # seconds between snapshots
     stats: StatsConfig = field(default_factory=StatsConfig)
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
-    client_transform: Callable[[str], str] | None = None
+    client_transform: Callable[[str, float], str] | None = None
     scrub: Callable[[str], str] | None = None  # Anonymizer.scrub for malformed lines
     syslog: Sequence[str] = ()
     force_polling: bool = False

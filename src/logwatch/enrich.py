@@ -85,8 +85,8 @@ class IngestGeo:
         self.lookup = lookup
         self._known = _LRU(size)
 
-    def transform(self, ip: str) -> str:
-        out = self.anonymizer.apply(ip)
+    def transform(self, ip: str, now: float | None = None) -> str:
+        out = self.anonymizer.apply(ip, now)
         if self._known.get(out) is _MISSING:
             self._known.put(out, self.lookup.lookup(self.anonymizer.geo_key(ip)))
         return out

@@ -36,7 +36,7 @@ class Pipeline:
         classifier: Classifier | None = None,
         stats: StatsConfig | None = None,
         aggregator: Aggregator | None = None,
-        client_transform: Callable[[str], str] | None = None,
+        client_transform: Callable[[str, float], str] | None = None,
         scrub: Callable[[str], str] | None = None,
         observers: Iterable[Observer] = (),
     ) -> None:
@@ -131,7 +131,7 @@ class Pipeline:
             assert isinstance(rec, Record)
             rec.source = source
             if transform is not None:
-                rec.client = transform(rec.client)
+                rec.client = transform(rec.client, rec.ts)
                 rec.forwarded_for = None
             verdict = classify(rec)
             append((rec, verdict))

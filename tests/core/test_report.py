@@ -132,10 +132,29 @@ def test_json_splits_requests_by_source(
     assert sum(s["requests"] for s in split.values()) == out["parsed"]
 
 
-def test_anonymize_flag_does_not_swallow_the_path(access_log: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_anonymize_flag_does_not_swallow_the_path(
+    access_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = run_json(capsys, "--anonymize-ip", str(access_log))
     assert out["parsed"] == 201
     assert all(c["client"].endswith(".0") for c in out["top_clients"])
     out = run_json(capsys, "--anonymize-ip", "16", str(access_log))
     assert all(c["client"].endswith(".0.0") for c in out["top_clients"])
+
+
+def test_hashed_clients_follow_the_day_of_each_line() -> None:
+    """The keyed hash rotates daily: history lines are hashed with their own day's key."""
+    from logwatch.pipeline import Pipeline
+    from logwatch.privacy import Anonymizer
+
+    def at(day: int, hour: int) -> bytes:
+        return (
+            f'192.0.2.7 - - [{day:02d}/Oct/2026:{hour:02d}:00:00 +0000] "GET / HTTP/1.1" 200 1'
+            f' "-" "{UA}"'
+        ).encode()
+
+    pipeline = Pipeline(client_transform=Anonymizer("hash").apply)
+    pipeline.feed([at(10, 1), at(10, 23), at(11, 1)] * 30)
+    pipeline.flush()
+    clients = {c.client: c.hits for c in pipeline.snapshot().totals.top_clients}
+    assert sorted(clients.values()) == [30, 60] and all(c.startswith("h:") for c in clients)

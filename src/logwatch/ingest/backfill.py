@@ -67,7 +67,7 @@ def read_range(job: RangeJob) -> Aggregator:
     """Parse, classify and count the lines that begin in [job.start, job.end)."""
     from logwatch.pipeline import Pipeline
 
-    transform: Callable[[str], str] | None = None
+    transform: Callable[[str, float], str] | None = None
     scrub: Callable[[str], str] | None = None
     if job.anonymize is not None:
         from logwatch.privacy import Anonymizer
@@ -87,7 +87,7 @@ def read_range(job: RangeJob) -> Aggregator:
 
 
 def _warm(
-    classifier: Classifier, job: RangeJob, f: object, transform: Callable[[str], str] | None
+    classifier: Classifier, job: RangeJob, f: object, transform: Callable[[str, float], str] | None
 ) -> None:
     """Replay the bytes before the range through the classifier only (nothing is counted)."""
     parse = job.format.parse
@@ -97,7 +97,7 @@ def _warm(
             rec = parse(line) if line else None
             if isinstance(rec, Record):
                 if transform is not None:
-                    rec.client = transform(rec.client)
+                    rec.client = transform(rec.client, rec.ts)
                 classifier.classify(rec)
 
 
