@@ -450,3 +450,31 @@ async def test_engine_fake_is_protocol_shaped():
 
     for name in ("start", "stop", "set_mark", "alerts"):
         assert hasattr(EngineLink, name) and hasattr(FakeEngine(), name)
+
+
+async def test_real_alert_events_show_in_banner_and_screen(snap, engine):
+    from logwatch.alerts.engine import AlertEvent
+
+    firing = AlertEvent(
+        rule="errors_5xx", metric="5xx_rate", window="1m", state="firing", value=0.12,
+        condition="above", threshold=0.05, at=snap.now - 30, requests=400,
+        since=snap.now - 30, context={"top": ["/[@click=app.quit]"]},
+    )  # fmt: skip
+    engine.alerts._active = [firing]
+    engine.alerts._history = [firing]
+    app = make_app(snap, engine, bell=True)
+    rang = []
+    app.bell = lambda: rang.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        app.receive_snapshot(snap)
+        await pilot.pause()
+        banner = str(app.screen.query_one(AlertBanner).render())
+        assert "FIRING errors_5xx" in banner and "click=app.quit]" in banner  # text, inert
+        assert rang == [1]  # --bell rings once when an alert starts
+        app.receive_snapshot(snap)
+        assert rang == [1]
+        await pilot.press("a")
+        await pilot.pause()
+        history = app.screen.query_one("#alerts-history")
+        assert history.get_row_at(0)[1].plain == "firing"
+        assert app.is_running

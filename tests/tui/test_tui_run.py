@@ -1,0 +1,52 @@
+"""run_dashboard: the CLI's arguments become an app on a live engine link (without a terminal)."""
+
+from __future__ import annotations
+
+import pytest
+
+from logwatch import cli
+from logwatch.tui import app as app_module
+from logwatch.tui.link import EngineLink
+
+
+def test_run_dashboard_wires_engine_theme_and_notice(tmp_path, monkeypatch):
+    log = tmp_path / "access.log"
+    log.write_text('192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"\n')
+    monkeypatch.chdir(tmp_path)  # no ./logwatch.toml of a developer's
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    seen = {}
+
+    def fake_run(self):
+        seen["app"] = self
+
+    monkeypatch.setattr(app_module.LogwatchApp, "run", fake_run)
+    args = cli.build_main_parser().parse_args([str(log), "--theme", "light", "--bell"])
+    assert app_module.run_dashboard(args) == 0
+    app = seen["app"]
+    assert isinstance(app.engine, EngineLink)
+    assert list(app.engine.options.paths) == [str(log)]
+    assert app.theme == "logwatch-light"
+    assert app.bell_on_alert
+    assert app.engine.alerts is not None  # the default alert rules are on
+
+
+def test_run_dashboard_without_logs_says_what_to_pass(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setattr("logwatch.discover.find_default_logs", lambda *a, **k: [])
+    args = cli.build_main_parser().parse_args([])
+    with pytest.raises(cli.UsageError) as err:
+        app_module.run_dashboard(args)
+    assert "logwatch demo" in str(err.value)
+
+
+def test_run_dashboard_reports_what_it_found(monkeypatch, tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text('192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setattr("logwatch.discover.find_default_logs", lambda *a, **k: [str(log)])
+    seen = {}
+    monkeypatch.setattr(app_module.LogwatchApp, "run", lambda self: seen.setdefault("app", self))
+    assert app_module.run_dashboard(cli.build_main_parser().parse_args([])) == 0
+    assert str(log) in seen["app"].notice
