@@ -199,3 +199,26 @@ def test_detection_picks_the_most_specific_format(lines: list[str], expected: st
 
 def test_detection_fails_on_non_logs() -> None:
     assert detect_format(["just some text", "more text"]) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        COMBINED,
+        COMBINED + " 0.123 0.120",
+        COMBINED + " 0.123 -",
+        COMBINED + ' 0.010 0.009 "198.51.100.9, 10.0.0.1"',
+        COMBINED.replace('"GET /a/b?x=1 HTTP/1.1"', '"GET /a\\"b HTTP/1.1"'),  # Apache escaping
+        COMBINED.replace("203.0.113.7", "10.0.0.2, 10.0.0.1"),
+        '192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.0" 404 -',
+        COMBINED.replace(" 200 ", " - "),
+    ],
+)
+def test_split_fast_path_agrees_with_the_regex(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from logwatch.ingest import formats
+
+    fmt = get_format("combined")
+    fast = fmt.parse(decode(line.encode()))
+    monkeypatch.setattr(formats, "_split_clf", lambda _line: None)
+    slow = fmt.parse(decode(line.encode()))
+    assert fast == slow

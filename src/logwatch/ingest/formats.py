@@ -179,10 +179,15 @@ class ClfFormat(LogFormat):
             if len(vhost) > MAX_FIELD:
                 vhost = cap(vhost, MAX_FIELD)
             line = line[head.end() :]
-        m = _CLF.match(line)
         forwarded = None
         rt_text = ut_text = None
-        if m is None:
+        fast = _split_clf(line)
+        m = _CLF.match(line) if fast is None else None
+        if fast is not None:
+            client, time_text, request, status, size, referrer, agent, rt_text, ut_text, tail = fast
+            if "," in client:
+                forwarded, client = _split_head(client)
+        elif m is None:
             m = _CLF_XFF.match(line)
             if m is None:
                 return f"does not match {self.name}"
@@ -254,6 +259,64 @@ class ClfFormat(LogFormat):
             return None
         when = parse_clf(raw[start + 1 : end].decode("ascii", "replace"))
         return when[0] if when else None
+
+
+def _is_decimal(text: str) -> bool:
+    return "." in text and len(text) < 20 and text.replace(".", "", 1).isdigit()
+
+
+def _split_clf(line: str) -> tuple[str, ...] | None:
+    """The common shapes of combined/common lines by `str.split` alone (about twice as fast as
+    the regex); None sends anything unusual (escaped quotes, forwarded-for lists, odd fields) to
+    the regex, which stays the definition of the format."""
+    parts = line.split('"')
+    n = len(parts)
+    if n != 7 and n != 3:
+        return None
+    head = parts[0]
+    lb = head.find(" [")
+    if lb < 0 or head[-2:] != "] " or len(head) - lb > 68:
+        return None
+    who = head[:lb].split(" ")
+    if len(who) != 3 or not who[0]:
+        return None
+    mid = parts[2].split(" ")
+    if n == 7:
+        if len(mid) != 4 or mid[0] or mid[3] or parts[4] != " ":
+            return None
+        referrer, agent, tail = parts[3], parts[5], parts[6]
+    else:
+        if len(mid) != 3 or mid[0]:
+            return None
+        referrer = agent = None  # type: ignore[assignment]
+        tail = ""
+    status, size = mid[1], mid[2]
+    if not ((status.isdigit() and len(status) <= 3) or status == "-"):
+        return None
+    if not ((size.isdigit() and len(size) <= 20) or size == "-"):
+        return None
+    rt_text = ut_text = None
+    if tail:
+        words = tail.split(" ")
+        if len(words) in (2, 3) and not words[0] and _is_decimal(words[1]):
+            rt_text = words[1]
+            if len(words) == 3:
+                if not (_is_decimal(words[2]) or words[2] == "-"):
+                    return None
+                ut_text = words[2]
+            tail = ""
+    return (
+        who[0],
+        head[lb + 2 : -2],
+        parts[1],
+        status,
+        size,
+        referrer,
+        agent,
+        rt_text,
+        ut_text,
+        tail,
+    )
 
 
 def _split_head(head: str) -> tuple[str, str]:
