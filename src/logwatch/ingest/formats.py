@@ -213,7 +213,7 @@ class ClfFormat(LogFormat):
         if when is None:
             return "bad timestamp"
         method, path, query, protocol = split_request(request)
-        if referrer is None:
+        if referrer is None or agent is None:
             referrer = agent = ""
         else:
             if referrer == "-":
@@ -261,11 +261,15 @@ class ClfFormat(LogFormat):
         return when[0] if when else None
 
 
+# client, time, request, status, size, referrer, agent, request time, upstream time, tail
+_ClfFields = tuple[str, str, str, str, str, str | None, str | None, str | None, str | None, str]
+
+
 def _is_decimal(text: str) -> bool:
     return "." in text and len(text) < 20 and text.replace(".", "", 1).isdigit()
 
 
-def _split_clf(line: str) -> tuple[str, ...] | None:
+def _split_clf(line: str) -> _ClfFields | None:
     """The common shapes of combined/common lines by `str.split` alone (about twice as fast as
     the regex); None sends anything unusual (escaped quotes, forwarded-for lists, odd fields) to
     the regex, which stays the definition of the format."""
@@ -284,11 +288,13 @@ def _split_clf(line: str) -> tuple[str, ...] | None:
     if n == 7:
         if len(mid) != 4 or mid[0] or mid[3] or parts[4] != " ":
             return None
-        referrer, agent, tail = parts[3], parts[5], parts[6]
+        referrer: str | None = parts[3]
+        agent: str | None = parts[5]
+        tail = parts[6]
     else:
         if len(mid) != 3 or mid[0]:
             return None
-        referrer = agent = None  # type: ignore[assignment]
+        referrer = agent = None
         tail = ""
     status, size = mid[1], mid[2]
     if not ((status.isdigit() and len(status) <= 3) or status == "-"):
