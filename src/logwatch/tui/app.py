@@ -402,5 +402,22 @@ def run_dashboard(options: Any) -> int:
         bell=bool(getattr(options, "bell", False) or getattr(config, "bell", False)),
         notice=notice,
     )
+    _quit_on_signals(app)
     app.run()
     return app.return_code or 0
+
+
+def _quit_on_signals(app: LogwatchApp) -> None:
+    """SIGTERM (`kill`) and SIGHUP (the terminal closed) quit like `q`: the engine stops and the
+    terminal is restored, instead of dying mid-frame in raw mode with mouse reporting on."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        loop = app._loop
+        if loop is None or loop.is_closed():
+            raise SystemExit(128 + signum)
+        loop.call_soon_threadsafe(app.exit)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread / no such signal
+            signal.signal(sig, handler)
