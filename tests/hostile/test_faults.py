@@ -426,3 +426,66 @@ def test_report_interrupted_exits_without_a_traceback(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 130
     assert b"Traceback" not in err
+
+
+# --- the dashboard in a terminal ------------------------------------------------------------
+
+
+def _dashboard_in_a_pty(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """The real dashboard on a pseudo-terminal it controls; its screen output (Textual writes to
+    stderr) goes to a file we can read."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    log = write_log(tmp_path / "a.log", 20, t=time.time() - 30)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    screen = tmp_path / "screen.out"
+    with screen.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "logwatch", "--since", "all", str(log)],
+            stdin=slave,
+            stdout=slave,
+            stderr=out,
+            env={**env(tmp_path), "TERM": "xterm-256color"},
+            cwd=tmp_path,
+            start_new_session=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+    os.close(slave)
+    deadline = time.monotonic() + 60
+    while b"p95" not in screen.read_bytes():  # the summary strip has been drawn
+        assert proc.poll() is None and time.monotonic() < deadline, screen.read_bytes()[-300:]
+        time.sleep(0.1)
+    return proc, master, screen
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "terminal-closed",
+        pytest.param("SIGTERM", marks=pytest.mark.slow),
+        pytest.param("SIGHUP", marks=pytest.mark.slow),
+        pytest.param("SIGINT", marks=pytest.mark.slow),
+    ],
+)
+def test_dashboard_exits_cleanly_and_restores_the_terminal(tmp_path: Path, how: str) -> None:
+    proc, master, screen = _dashboard_in_a_pty(tmp_path)
+    try:
+        if how == "terminal-closed":
+            os.close(master)  # the kernel hangs up the session: SIGHUP, then EIO on the tty
+        else:
+            proc.send_signal(getattr(signal, how))
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if how != "terminal-closed":
+            os.close(master)
+    out = screen.read_bytes()
+    assert code == 0, out[-500:]
+    assert b"Traceback" not in out
+    # Textual's shutdown ran: alternate screen left, mouse reporting off, cursor shown.
+    assert b"\x1b[?1049l" in out[-400:] and b"\x1b[?1000l" in out[-400:]
