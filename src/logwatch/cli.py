@@ -437,16 +437,35 @@ def _demo(rest: list[str]) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     if args.headless:
-        try:
-            from logwatch import headless
-        except ImportError:
-            raise UsageError("headless mode is not available in this build") from None
+        from logwatch import headless
+
         return int(headless.run(args))
-    try:
-        from logwatch.tui import app
-    except ImportError:
-        raise UsageError("the dashboard is not available in this build") from None
+    if not args.paths and not args.syslog and _nothing_to_watch():
+        return _demo_instead(args)
+    from logwatch.tui import app
+
     return int(app.run_dashboard(args))
+
+
+def _nothing_to_watch() -> bool:
+    from logwatch import discover
+
+    return not discover.find_default_logs()
+
+
+def _demo_instead(args: argparse.Namespace) -> int:
+    """No path given and no log in the usual places: say what to pass; in a terminal, show the
+    bundled demo traffic (the quick start's first command lands here on a fresh machine)."""
+    from logwatch import demo, discover
+
+    print(discover.describe_search([]), file=sys.stderr)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return 2
+    print("Starting the demo (bundled sample traffic)…", file=sys.stderr)
+    argv = ["--theme", args.theme] if args.theme else []
+    if args.config:
+        argv += ["--config", args.config]
+    return int(demo.main(argv))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,31 @@
+"""`logwatch` with no path: what it says, and the demo it falls back to in a terminal."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from logwatch import cli, demo, discover
+
+
+def test_no_logs_found_and_no_terminal_says_what_to_pass(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(discover, "find_default_logs", lambda *a, **k: [])
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert "logwatch /path/to/access.log" in err and "logwatch demo" in err
+
+
+def test_no_logs_found_in_a_terminal_starts_the_demo(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(discover, "find_default_logs", lambda *a, **k: [])
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(demo, "main", lambda argv: started.append(argv) or 0)
+    assert cli.main(["--theme", "light"]) == 0
+    assert started == [["--theme", "light"]]
+    assert "Starting the demo" in capsys.readouterr().err
