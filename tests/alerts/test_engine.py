@@ -348,3 +348,41 @@ def test_run_hooks_false_records_events_without_hooks(tmp_path: object) -> None:
     assert eng.hooks is None
     ev = eng.evaluate(rate(T0, 0.5))
     assert states(ev) == ["firing"] and ev[0].hooks == []
+
+
+def test_spike_baseline_ignores_an_earlier_incident() -> None:
+    r = AlertRule(
+        "surge", "requests_per_s", "1m", spike=3.0, min_requests=0, clear_for=0.0, cooldown=0.0
+    )
+    eng = AlertEngine([r])
+    t = T0
+    for minute in range(40):
+        value = 100.0 if 20 <= minute < 23 else 10.0  # a three-minute incident earlier on
+        for _ in range(6):
+            t += 10
+            eng.evaluate(rps(t, value))
+    assert eng.status()[0].state == "ok"
+    # A plain mean (16.75) would set the bar at 50; without the incident it is 30.
+    ev = eng.evaluate(rps(t + 10, 35.0))
+    assert [e.state for e in ev] == ["firing"]
+    assert ev[0].baseline == pytest.approx(10.0, rel=0.05)
+
+
+def probes_at(now: float, hits: int) -> object:
+    return snap(now, view(requests=100, bot=hits, probe_hits=hits))
+
+
+def test_spike_baseline_of_a_sparse_metric_is_not_zero() -> None:
+    # Probes in one minute of five: a median baseline would be 0, and any probe a "spike".
+    r = AlertRule("probe surge", "probe_hits", "1m", spike=5.0, min_requests=0)
+    eng = AlertEngine([r])
+    t = T0
+    for minute in range(60):
+        for _ in range(6):
+            t += 10
+            eng.evaluate(probes_at(t, 5 if minute % 5 == 0 else 0))
+    eng.evaluate(probes_at(t + 60, 0))
+    baseline = eng._baseline(r, eng._states[0], t + 120)
+    assert baseline is not None and 0.3 < baseline < 1.0
+    assert eng.evaluate(probes_at(t + 120, 2)) == []
+    assert [e.state for e in eng.evaluate(probes_at(t + 130, 8))] == ["firing"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import statistics
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -483,9 +482,11 @@ class AlertEngine:
         return ev
 
     def _baseline(self, rule: AlertRule, st: _State, now: float) -> float | None:
-        """Median of the per-minute means over the previous `baseline` seconds (the current minute
-        excluded), or None until there are MIN_BASELINE_SAMPLES minutes of history. The median
-        keeps an earlier incident in the hour from raising the bar for the next one."""
+        """The per-minute values over the previous `baseline` seconds (the current minute
+        excluded), averaged after dropping the highest tenth; None until there are
+        MIN_BASELINE_SAMPLES minutes of history. Dropping the top keeps an earlier incident in the
+        hour from raising the bar for the next one; a mean (not a median) keeps sparse metrics
+        such as probe hits from having a baseline of zero whenever most minutes are quiet."""
         if st.samples is None:
             return None
         minute = int(now // 60)
@@ -493,7 +494,9 @@ class AlertEngine:
         vals = [s / n for m, s, n in st.samples if oldest <= m < minute and n]
         if len(vals) < MIN_BASELINE_SAMPLES:
             return None
-        return statistics.median(vals)
+        vals.sort()
+        kept = vals[: len(vals) - len(vals) // 10]
+        return sum(kept) / len(kept)
 
     def _event(
         self,

@@ -36,7 +36,7 @@ class AlertRule:
     """One `[[alerts]]` table.
 
     Exactly one condition: `above`/`below` a threshold, or `spike` = N times the metric's own
-    baseline (median of per-minute values over the previous `baseline` seconds). A spike rule may
+    baseline (per-minute values over the previous `baseline` seconds, top tenth dropped, averaged). A spike rule may
     also carry `above` as an absolute floor ("3x the baseline, and at least 2%").
 
     Guards: `min_requests` (requests in the window, within the scope), `for_` (seconds the condition
