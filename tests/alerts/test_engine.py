@@ -107,6 +107,19 @@ def test_resolves_after_clear_for() -> None:
     assert eng.active() == []
     assert states(eng.history()) == ["firing", "resolved"]
     assert "RESOLVED" in ev[0].text() and "after 40s" in ev[0].text()
+    assert ev[0].reason == "cleared" and ev[0].to_json()["reason"] == "cleared"
+
+
+def test_resolve_says_when_traffic_fell_below_min_requests() -> None:
+    eng = AlertEngine([rule()])
+    eng.evaluate(rate(T0, 0.5))
+    ev = eng.evaluate(rate(T0 + 10, 1.0, requests=3))  # still all errors, but only three
+    assert states(ev) == ["resolved"] and ev[0].reason == "few requests"
+    assert ev[0].text().endswith("(few requests)")
+    eng2 = AlertEngine([rule()])
+    eng2.evaluate(rate(T0, 0.5))
+    ev = eng2.evaluate(rate(T0 + 10, 0.5, name="5m"))  # the 1m window is gone
+    assert states(ev) == ["resolved"] and ev[0].reason == "no data"
 
 
 def test_clearing_interrupted_by_a_new_breach_keeps_firing() -> None:

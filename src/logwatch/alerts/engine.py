@@ -66,6 +66,9 @@ class AlertEvent:
     scope: dict[str, str] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     builtin: bool = False
+    # Why a resolve happened: "cleared" (back past the threshold), "few requests" (fewer than
+    # min_requests in the window) or "no data" (the window or the figure went away).
+    reason: str = ""
     id: int = field(default_factory=lambda: next(_ids))
     hooks: list[HookResult] = field(default_factory=list)
 
@@ -92,6 +95,8 @@ class AlertEvent:
             out["scope"] = dict(self.scope)
         out["context"] = self.context
         out["builtin"] = self.builtin
+        if self.reason:
+            out["reason"] = self.reason
         if self.hooks:
             out["hooks"] = [h.to_json() for h in list(self.hooks)]
         return out
@@ -113,6 +118,8 @@ class AlertEvent:
         line = f"{head}{scope} = {value} ({cond}; {self.requests} requests)"
         if self.state == RESOLVED and self.since is not None:
             line += f" after {_span(self.at - self.since)}"
+            if self.reason and self.reason != "cleared":
+                line += f" ({self.reason})"
         top = self.context.get("top")
         if top and self.state == FIRING:
             line += " - top: " + ", ".join(_defuse(str(t)) for t in top[:3])
@@ -478,6 +485,13 @@ class AlertEngine:
         if now - st.clear_since < rule.clear_for:
             return None
         ev = self._event(rule, RESOLVED, value, threshold, requests, now, st.fired_at, st, view)
+        ev.reason = (
+            "no data"
+            if value is None
+            else "few requests"
+            if requests < rule.min_requests
+            else "cleared"
+        )
         st.state, st.since, st.clear_since, st.event, st.baseline = "ok", None, None, None, None
         return ev
 
