@@ -7,7 +7,6 @@ by the Follower in headless mode, including lines appended while following.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -36,22 +35,36 @@ def endless_file(path: Path, size: int = ENDLESS, after: list[str] | None = None
             f.write(("\n" + "\n".join(after) + "\n").encode())
 
 
+# The child records its own high-water RSS (VmHWM) at exit. Not ru_maxrss from wait4: that counts
+# the parent's memory copied at fork, before exec, so a big test runner would inflate it.
+_MEASURED = """\
+import atexit, os, sys
+def _hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            with open(os.environ["LW_HWM_OUT"], "w") as f:
+                f.write(line.split()[1])
+atexit.register(_hwm)
+from logwatch.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def popen_measured(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "logwatch", *args],
+        [sys.executable, "-c", _MEASURED, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env(tmp_path),
+        env={**env(tmp_path), "LW_HWM_OUT": str(tmp_path / "hwm")},
         cwd=tmp_path,
     )
 
 
-def reap(proc: subprocess.Popen[str]) -> tuple[int, int]:
-    """Wait for the child ourselves, to get its resource usage: (exit code, peak RSS KiB)."""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss
+def reap(proc: subprocess.Popen[str], tmp_path: Path) -> tuple[int, int]:
+    """Wait for the child: (exit code, its peak RSS in KiB)."""
+    code = proc.wait()
+    return code, int((tmp_path / "hwm").read_text())
 
 
 def test_reader_counts_a_10mb_line_and_reads_on(tmp_path: Path) -> None:
@@ -85,7 +98,7 @@ def test_report_on_an_endless_line_stays_bounded(tmp_path: Path, fmt: list[str])
     proc = popen_measured(["report", "--json", *fmt, str(log)], tmp_path)
     out = proc.stdout.read()  # type: ignore[union-attr]
     err = proc.stderr.read()  # type: ignore[union-attr]
-    code, rss = reap(proc)
+    code, rss = reap(proc, tmp_path)
     assert code == 0, err
     report = json.loads(out)
     assert report["malformed"]["reasons"] == {LINE_TOO_LONG: 1}
@@ -158,7 +171,7 @@ def test_headless_counts_the_endless_line_and_follows_appends(tmp_path: Path) ->
         proc.send_signal(signal.SIGTERM)
         err = proc.stderr.read()  # type: ignore[union-attr]
         rest = proc.stdout.read()
-        code, rss = reap(proc)
+        code, rss = reap(proc, tmp_path)
     finally:
         if proc.returncode is None:
             proc.kill()
