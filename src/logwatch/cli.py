@@ -298,13 +298,18 @@ def load_settings(args: argparse.Namespace) -> Config:
     return config
 
 
-def stats_config(config: Config) -> StatsConfig:
+# A report shows no request stream; it keeps only enough recent requests for GeoIP's
+# claimed-bot check, which also keeps worker results small when they travel between processes.
+REPORT_RECENT = 2000
+
+
+def stats_config(config: Config, recent: int | None = None) -> StatsConfig:
     from logwatch.stats.aggregator import StatsConfig, parse_window
 
     return StatsConfig(
         windows=tuple((w, parse_window(w)) for w in config.windows),
         top_k=config.top_k,
-        recent=config.recent,
+        recent=config.recent if recent is None else min(recent, config.recent),
     )
 
 
@@ -384,7 +389,7 @@ def _report(args: argparse.Namespace) -> int:
     pipeline = Pipeline(
         _load_format(args.format),
         classifier=Classifier(config.classify),
-        stats=stats_config(config),
+        stats=stats_config(config, recent=REPORT_RECENT),
         client_transform=transform,
         scrub=scrub,
     )
