@@ -12,6 +12,7 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -94,6 +95,7 @@ class LiveEngine:
         self._last_tick = time.monotonic()
         self.ingest_rate = 0.0  # lines per second over the last tick
         self.parallel_pieces = 0  # pieces of history read by worker processes
+        self.worker_error: str | None = None
 
     # --- control (any thread) ------------------------------------------------------------
 
@@ -268,12 +270,13 @@ class LiveEngine:
 
     async def _read_history_in_parallel(
         self, path: str, start: int, end: int, progress: Callable[[int], None]
-    ) -> int:
+    ) -> tuple[int, int]:
         """Read [start, end) of `path` in worker processes, merging each piece as it lands.
 
         The engine's thread only waits and merges (on its own loop, so the aggregator is never
         touched by two threads); the dashboard's keys stay quick and the counts grow piece by
-        piece. "spawn", because forking a process that runs threads is unsafe."""
+        piece. Pieces merge in file order, so if workers fail, the offset reached so far is
+        exact and the follower reads the rest itself. Returns (offset reached, lines)."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -281,7 +284,7 @@ class LiveEngine:
 
         fmt = self.pipeline.format
         if fmt is None:
-            return 0
+            return start, 0
         jobs = self.options.parallel_jobs or default_jobs()
         whole = RangeJob(
             path,
@@ -295,21 +298,27 @@ class LiveEngine:
         )
         work = plan_ranges(whole, 4 * jobs)  # finer pieces: smoother progress, earlier counts
         loop = asyncio.get_running_loop()
-        counted = done = 0
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [loop.run_in_executor(pool, read_range, job) for job in work]
-            try:
-                for job, future in zip(work, futures, strict=True):
-                    part = await future
-                    self.pipeline.aggregator.merge(part)
-                    self.parallel_pieces += 1
-                    counted += part.lines
-                    done += job.end - job.start
-                    progress(done)
-            finally:
-                for future in futures:
-                    future.cancel()
-        return counted
+        reached, counted = start, 0
+        try:
+            prepare_worker_processes()
+            # "spawn": forking a process that runs threads is unsafe.
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+                futures = [loop.run_in_executor(pool, read_range, job) for job in work]
+                try:
+                    for job, future in zip(work, futures, strict=True):
+                        part = await future
+                        self.pipeline.aggregator.merge(part)
+                        self.parallel_pieces += 1
+                        counted += part.lines
+                        reached = job.end
+                        progress(reached - start)
+                finally:
+                    for future in futures:
+                        future.cancel()
+        except (OSError, ValueError, RuntimeError, BrokenProcessPool) as exc:
+            self.worker_error = f"worker processes failed ({exc}); reading here instead"
+        return reached, counted
 
     def _make_sources(self) -> list[LineSource]:
         from logwatch.ingest.tail import Follower
@@ -340,3 +349,22 @@ class LiveEngine:
         if not out:
             raise ValueError("nothing to read: give a log path, - for stdin, or --syslog")
         return out
+
+
+def prepare_worker_processes() -> None:
+    """Start multiprocessing's resource tracker while standard error is the real one.
+
+    Spawning workers starts the tracker on first use and hands it `sys.stderr.fileno()`; inside
+    the dashboard, Textual has replaced `sys.stderr` with an object whose descriptor is not a
+    real one, and the spawn fails ("bad value(s) in fds_to_keep"). Calling this first (the
+    dashboard does, before it starts) makes later spawns independent of `sys.stderr`."""
+    import sys
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        if sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved

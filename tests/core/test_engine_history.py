@@ -7,6 +7,8 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
+
 from logwatch.engine import EngineOptions, LiveEngine
 
 
@@ -53,3 +55,31 @@ async def test_big_history_goes_to_workers_then_following_goes_on(tmp_path: Path
     assert engine.parallel_pieces == 8  # 4 pieces per worker
     # The history arrived in pieces (several snapshots saw partial counts), not in one lump.
     assert any(0 < n < 20_000 for n in seen)
+
+
+async def test_failing_workers_leave_the_rest_to_the_follower(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers that cannot start (as inside a terminal UI whose stderr is not a real file):
+    the follower reads the history itself, every line once."""
+    from logwatch.ingest import backfill
+
+    def broken(job: backfill.RangeJob) -> None:
+        raise ValueError("bad value(s) in fds_to_keep")
+
+    monkeypatch.setattr("logwatch.engine.prepare_worker_processes", lambda: broken(None))  # type: ignore[arg-type]
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(i, now - 600 + i / 100) for i in range(5_000)))
+    options = EngineOptions(
+        paths=[str(log)],
+        since=None,
+        parallel_jobs=2,
+        parallel_min_bytes=50_000,
+        tick=0.2,
+        follow=False,
+    )
+    engine = LiveEngine(options)
+    await asyncio.wait_for(engine.run(), 60)
+    assert engine.error is None and engine.worker_error is not None
+    assert engine.latest is not None and engine.latest.lines == engine.latest.parsed == 5_000

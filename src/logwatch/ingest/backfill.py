@@ -57,10 +57,16 @@ def should_split(path: str, jobs: int) -> bool:
 
 
 def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
-    """Cut the byte range of `whole` into `pieces` jobs (the reader aligns them to lines)."""
+    """Cut the byte range of `whole` into `pieces` jobs (the reader aligns them to lines).
+
+    Only the last piece keeps a ring of recent requests: the others' would be dropped by the
+    merge anyway, and results cross between processes as pickles, whose loading holds the
+    interpreter lock (the dashboard's keys wait on it)."""
     step = max(1, (whole.end - whole.start) // max(1, pieces))
     edges = [*range(whole.start, whole.end, step), whole.end]
-    return [replace(whole, start=a, end=b) for a, b in itertools.pairwise(edges) if b > a]
+    jobs = [replace(whole, start=a, end=b) for a, b in itertools.pairwise(edges) if b > a]
+    quiet = replace(whole.stats, recent=0)
+    return [*(replace(job, stats=quiet) for job in jobs[:-1]), *jobs[-1:]]
 
 
 def read_range(job: RangeJob) -> Aggregator:

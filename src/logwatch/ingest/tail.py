@@ -158,8 +158,10 @@ class _Source:
         self.state.message = message
 
 
-# history_reader(path, start, end, progress) -> lines counted; progress(bytes_done) as it goes.
-HistoryReader = Callable[[str, int, int, Callable[[int], None]], Awaitable[int]]
+# history_reader(path, start, end, progress) -> (offset reached, lines counted); it calls
+# progress(bytes_done) as it goes. Stopping short (a failure) is fine: the follower reads on
+# from the offset reached, so no line is lost or counted twice.
+HistoryReader = Callable[[str, int, int, Callable[[int], None]], Awaitable[tuple[int, int]]]
 
 
 class Follower:
@@ -648,12 +650,15 @@ class Follower:
             src.parallel_done = done
 
         try:
-            counted = await self.history_reader(path, offset, end, progress)
+            reached, counted = await self.history_reader(path, offset, end, progress)
         finally:
             src.parallel_done = None
+        reached = min(max(reached, offset), end)
         src.state.lines += counted
-        self.bytes_read += end - offset
-        return end, await asyncio.to_thread(_read_tail, fd, end)
+        self.bytes_read += reached - offset
+        if reached < end:
+            src.set("reading", "reading the rest of the history here")
+        return reached, await asyncio.to_thread(_read_tail, fd, reached) if reached else b""
 
     def _adopt(self, src: _Source, owner: _Handle) -> bool:
         """The file at our name is already open (being drained, or followed under another name)."""

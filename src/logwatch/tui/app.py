@@ -403,6 +403,9 @@ def run_dashboard(options: Any) -> int:
         notice=notice,
     )
     _quit_on_signals(app)
+    from logwatch.engine import prepare_worker_processes
+
+    prepare_worker_processes()  # before Textual takes over stderr: see its docstring
     app.run()
     return app.return_code or 0
 
