@@ -105,7 +105,11 @@ def run(args: Any) -> int:
     from logwatch.cli import engine_options
 
     options = engine_options(args)
+    interval = max(args.interval, 0.1)
+    # Snapshots at least as often as objects are asked for (and never rarer than once a second,
+    # which alert rules rely on).
+    options.tick = min(options.tick, interval)
     try:
-        return asyncio.run(run_headless(options, max(args.interval, 0.1)))
+        return asyncio.run(run_headless(options, interval))
     except KeyboardInterrupt:
         return 0
