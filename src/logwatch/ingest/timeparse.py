@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Callable
 from datetime import datetime
 
 _MONTHS = {
@@ -23,17 +24,26 @@ _clf_cache: dict[str, tuple[float, int]] = {}
 _iso_cache: dict[str, tuple[float, int]] = {}
 
 
-def parse_clf(text: str) -> tuple[float, int] | None:
-    """`10/Oct/2000:13:55:36 -0700` (also with fractional seconds) → (epoch, offset minutes)."""
-    hit = _clf_cache.get(text)
+def _cached(
+    cache: dict[str, tuple[float, int]],
+    parse: Callable[[str], tuple[float, int] | None],
+    text: str,
+) -> tuple[float, int] | None:
+    """One bounded cache per timestamp style: a busy log repeats each second many times."""
+    hit = cache.get(text)
     if hit is not None:
         return hit
-    value = _parse_clf(text)
+    value = parse(text)
     if value is not None:
-        if len(_clf_cache) >= _CACHE_MAX:
-            _clf_cache.clear()
-        _clf_cache[text] = value
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[text] = value
     return value
+
+
+def parse_clf(text: str) -> tuple[float, int] | None:
+    """`10/Oct/2000:13:55:36 -0700` (also with fractional seconds) → (epoch, offset minutes)."""
+    return _cached(_clf_cache, _parse_clf, text)
 
 
 _day_cache: dict[tuple[str, str], tuple[float, int] | None] = {}
@@ -90,15 +100,7 @@ def _zone_minutes(zone: str) -> int | None:
 
 def parse_iso(text: str) -> tuple[float, int] | None:
     """ISO 8601 / RFC 3339 (`2026-10-10T13:55:36.123+02:00`, `...Z`, nanoseconds) → epoch, offset."""
-    hit = _iso_cache.get(text)
-    if hit is not None:
-        return hit
-    value = _parse_iso(text)
-    if value is not None:
-        if len(_iso_cache) >= _CACHE_MAX:
-            _iso_cache.clear()
-        _iso_cache[text] = value
-    return value
+    return _cached(_iso_cache, _parse_iso, text)
 
 
 def _parse_iso(text: str) -> tuple[float, int] | None:
