@@ -401,7 +401,7 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     for path, message in errors:
         print(f"logwatch: {path}: {message}", file=sys.stderr)
-    if errors and len(errors) == len(args.paths):
+    if errors and len(errors) == len(args.paths) and pipeline.aggregator.lines == 0:
         return 2
     if pipeline.format is None:
         raise UsageError("no lines to read")

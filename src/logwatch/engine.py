@@ -303,19 +303,21 @@ class LiveEngine:
             prepare_worker_processes()
             # "spawn": forking a process that runs threads is unsafe.
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-                futures = [loop.run_in_executor(pool, read_range, job) for job in work]
-                try:
-                    for job, future in zip(work, futures, strict=True):
-                        part = await future
-                        self.pipeline.aggregator.merge(part)
-                        self.parallel_pieces += 1
-                        counted += part.lines
-                        reached = job.end
-                        progress(reached - start)
-                finally:
-                    for future in futures:
-                        future.cancel()
+            pool = ProcessPoolExecutor(jobs, mp_context=context)
+            futures = [loop.run_in_executor(pool, read_range, job) for job in work]
+            try:
+                for job, future in zip(work, futures, strict=True):
+                    part = await future
+                    self.pipeline.aggregator.merge(part)
+                    self.parallel_pieces += 1
+                    counted += part.lines
+                    reached = job.end
+                    progress(reached - start)
+            finally:
+                for future in futures:
+                    future.cancel()
+                # Not waiting: a stop (q) must not wait for pieces still being read.
+                pool.shutdown(wait=False, cancel_futures=True)
         except (OSError, ValueError, RuntimeError, BrokenProcessPool) as exc:
             self.worker_error = f"worker processes failed ({exc}); reading here instead"
         return reached, counted

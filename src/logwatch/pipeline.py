@@ -79,6 +79,8 @@ class Pipeline:
         self.detection = detection
         self.format = detection.format
         self.aggregator.format = detection.format.name
+        # Lines buffered before (e.g. a small file read ahead of a big one) must not be lost.
+        self._drain_pending()
 
     def flush(self) -> None:
         """Choose the format from what is buffered, if not chosen yet, and process the buffer.
@@ -98,6 +100,10 @@ class Pipeline:
         self.detection = detection
         self.format = detection.format
         self.aggregator.format = detection.format.name
+        self._drain_pending()
+
+    def _drain_pending(self) -> None:
+        """Process the lines buffered while the format was unknown, in their sources' order."""
         pending, self._pending = self._pending, []
         by_source: dict[str, list[bytes]] = {}
         for line, source in pending:

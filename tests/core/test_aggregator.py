@@ -175,3 +175,16 @@ def test_live_clock_far_ahead_of_log_time_loses_nothing() -> None:
         snap = agg.snapshot(now=live_now + i)
         assert snap.totals.requests == snap.parsed
     assert snap.parsed == 900 and snap.windows["1h"].requests == 0
+
+
+def test_a_line_dated_far_ahead_does_not_blank_the_live_windows() -> None:
+    agg = Aggregator()
+    now = T0 + 1000
+    agg.add_many([(rec(now - 30 + i / 10), HUMAN) for i in range(100)])
+    agg.snapshot(now=now)
+    agg.add(rec(253_000_000_000.0), BOT)  # year 9999, from a forged line or a broken clock
+    agg.add_many([(rec(now + 1 + i / 100), HUMAN) for i in range(50)])
+    snap = agg.snapshot(now=now + 2)
+    assert snap.windows["1m"].requests == 150
+    assert snap.totals.requests == snap.parsed == 151
+    assert len(agg.fine) <= 8  # no slot was opened far in the future

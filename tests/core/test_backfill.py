@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
+
+import pytest
 
 from logwatch.classify import ClassifyConfig
 from logwatch.ingest import backfill
@@ -53,3 +56,38 @@ def test_small_files_are_not_split(tmp_path: Path) -> None:
     log = tmp_path / "small.log"
     make_log(log, 100)
     assert not backfill.should_split(str(log), 2)
+
+
+def test_lines_of_a_small_file_before_a_big_one_are_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from logwatch.report import read_into
+
+    monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 100_000)
+    small, big = tmp_path / "small.log", tmp_path / "big.log"
+    make_log(small, 10)
+    make_log(big, 5_000)
+    pipeline = Pipeline()
+    assert read_into(pipeline, [str(small), str(big)], jobs=2) == []
+    snap = pipeline.snapshot()
+    assert snap.lines == snap.parsed == 5_010
+
+
+def test_plan_ranges_makes_exactly_the_pieces_asked_and_keeps_recent_at_the_end(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "big.log"
+    make_log(log, 3_000)
+    size = log.stat().st_size
+    whole = backfill.RangeJob(
+        str(log), 0, size, "s", get_format("combined"), StatsConfig(), ClassifyConfig()
+    )
+    for pieces in (2, 3, 8):
+        jobs = backfill.plan_ranges(whole, pieces)
+        assert len(jobs) == pieces and jobs[0].start == 0 and jobs[-1].end == size
+        assert all(a.end == b.start for a, b in itertools.pairwise(jobs))
+        assert [j.stats.recent for j in jobs] == [0] * (pieces - 1) + [StatsConfig().recent]
+    agg = backfill.read_parallel(
+        str(log), get_format("combined"), jobs=2, stats=StatsConfig(), classify=ClassifyConfig()
+    )
+    assert len(agg.recent) > 0  # the last piece's recent requests survive the merge

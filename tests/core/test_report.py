@@ -158,3 +158,19 @@ def test_hashed_clients_follow_the_day_of_each_line() -> None:
     pipeline.flush()
     clients = {c.client: c.hits for c in pipeline.snapshot().totals.top_clients}
     assert sorted(clients.values()) == [30, 60] and all(c.startswith("h:") for c in clients)
+
+
+def test_truncated_and_corrupt_gzip_keep_what_was_read(
+    access_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = gzip.compress(("\n".join(line(i) for i in range(3000)) + "\n").encode())
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    corrupt = tmp_path / "corrupt.log.gz"
+    corrupt.write_bytes(whole[:20] + b"\xff" * 200 + whole[220:])
+    assert main(["report", "--json", str(cut)]) == 0
+    out = capsys.readouterr()
+    assert 0 < json.loads(out.out)["parsed"] < 3000 and "cut.log.gz" in out.err
+    assert main(["report", "--json", str(corrupt), str(access_log)]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["parsed"] >= 201 and "corrupt.log.gz" in out.err

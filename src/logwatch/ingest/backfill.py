@@ -62,8 +62,9 @@ def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
     Only the last piece keeps a ring of recent requests: the others' would be dropped by the
     merge anyway, and results cross between processes as pickles, whose loading holds the
     interpreter lock (the dashboard's keys wait on it)."""
-    step = max(1, (whole.end - whole.start) // max(1, pieces))
-    edges = [*range(whole.start, whole.end, step), whole.end]
+    pieces = max(1, min(pieces, whole.end - whole.start))
+    span = whole.end - whole.start
+    edges = [whole.start + i * span // pieces for i in range(pieces)] + [whole.end]
     jobs = [replace(whole, start=a, end=b) for a, b in itertools.pairwise(edges) if b > a]
     quiet = replace(whole.stats, recent=0)
     return [*(replace(job, stats=quiet) for job in jobs[:-1]), *jobs[-1:]]
@@ -136,15 +137,18 @@ def read_parallel(
     )
     work = plan_ranges(template, pieces or jobs)
     if len(work) == 1 and in_process:
-        return read_range(work[0])
+        return read_range(replace(work[0], stats=stats))
     context = multiprocessing.get_context(start_method)
     workers = max(1, min(len(work) - (1 if in_process else 0), jobs))
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         queued = work[1:] if in_process else work
         futures = [pool.submit(read_range, job) for job in queued]
-        total = read_range(work[0]) if in_process else Aggregator(stats)
+        # The total keeps the caller's full configuration (pieces but the last keep no recent
+        # requests), so merge even the in-process piece into a fresh aggregator.
+        total = Aggregator(stats)
         if in_process:
+            total.merge(read_range(work[0]))
             done += work[0].end - work[0].start
             if progress is not None:
                 progress(done)

@@ -12,6 +12,7 @@ import gzip
 import io
 import os
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -36,7 +37,8 @@ def open_input(path: str) -> BinaryIO:
         raise IsADirectoryError(f"{path} is a directory, not a log file")
     raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it
     if path.endswith(".gz") or raw.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        raw.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # owns and closes its file
     return raw
 
 
@@ -65,8 +67,16 @@ def read_batches(
     carry = b""
     skipping = False  # inside an overlong line: dropping bytes until its newline
     too_long = 0
+    # read1: at most one read below, so a compressed stream that ends early (truncated .gz)
+    # loses nothing already decoded; the error is raised after the lines before it.
+    read = getattr(stream, "read1", stream.read)
+    truncated: BaseException | None = None
     while end is None or pos < end:
-        data = stream.read(chunk if end is None else min(chunk, end - pos))
+        try:
+            data = read(chunk if end is None else min(chunk, end - pos))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            truncated = exc
+            break
         if not data:
             break
         pos += len(data)
@@ -109,6 +119,8 @@ def read_batches(
         carry = b""
     if carry or too_long:
         yield Batch([carry] if carry else [], too_long, pos)
+    if truncated is not None:
+        raise EOFError(f"compressed data ends early or is corrupt ({truncated})")
 
 
 def _skip_line(stream: BinaryIO, chunk: int) -> int:
@@ -154,7 +166,7 @@ def sample_lines(patterns: Sequence[str], limit: int = 256) -> list[str]:
             try:
                 with open_input(path) as f:
                     head = f.read(256 * 1024)
-            except (OSError, EOFError):
+            except (OSError, EOFError, zlib.error):
                 continue
             for raw in head.split(b"\n")[:-1]:
                 if raw.strip():

@@ -19,6 +19,7 @@ a line slightly out of order lands in the bucket of its own second.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -332,6 +333,10 @@ class Aggregator:
         if self.first_ts is None or ts < self.first_ts:
             self.first_ts = ts
         if sec > self._now_sec:
+            if sec > self._future_limit():
+                # A line dated far ahead (a bad clock, a forged line) must not drag every window
+                # into the future: it counts in the totals only.
+                return self.archive_second
             self._now_sec = sec
             if ts > self.now:
                 self.now = ts
@@ -352,7 +357,17 @@ class Aggregator:
             self._cur_bucket = bucket
         return bucket
 
+    def _future_limit(self) -> float:
+        """The latest time a line may carry and still move the clock: five minutes past the
+        live clock when there is one; reading history, a year past this machine's time (only
+        absurd dates are refused: a machine's clock may be off, and tests use fixed times)."""
+        if self._clock_sec >= 0:
+            return self._clock_sec + 300
+        return time.time() + 365 * 86400
+
     def _slot_for(self, sec: int) -> Slot:
+        if sec > self._now_sec:  # refused by _bucket_for as too far ahead
+            return self.archive
         index = sec // FINE
         slot = self.fine.get(index)
         if slot is None:
