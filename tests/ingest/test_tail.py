@@ -586,3 +586,28 @@ async def test_a_deleted_glob_match_is_dropped_and_refound(tmp_path):
     await c.wait_count(4)
     assert_exactly(numbers(c.lines), 0, 4)
     await c.close()
+
+
+async def test_history_reader_stopping_mid_line_leaves_no_line_counted_twice(tmp_path) -> None:
+    """A history reader that stops short at an offset inside a line (failed workers): the
+    follower goes on from the next line start, so every line arrives exactly once."""
+    from logwatch.ingest.tail import Follower
+
+    log = tmp_path / "access.log"
+    lines = [f"line {i:06d} " + "x" * (i % 50) for i in range(3000)]
+    log.write_text("\n".join(lines) + "\n")
+    data = log.read_bytes()
+    cut = len(data) // 2 + 7  # somewhere inside a line
+    counted = data[:cut].count(b"\n") + 1  # lines beginning before the cut, as a range reader does
+
+    async def reader(path, start, end, progress):  # type: ignore[no-untyped-def]
+        return cut, counted
+
+    follower = Follower(
+        [str(log)], from_start=True, follow=False, history_reader=reader, parallel_min_bytes=1000
+    )
+    seen: list[bytes] = []
+    async for batch in follower.batches():
+        seen.extend(batch.lines)
+    assert len(seen) + counted == 3000
+    assert seen[0] == lines[counted].encode()

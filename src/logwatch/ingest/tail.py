@@ -654,6 +654,10 @@ class Follower:
         finally:
             src.parallel_done = None
         reached = min(max(reached, offset), end)
+        if reached < end:
+            # Stopped short (workers failed): a range's last line may run past its end, so go
+            # on from the start of the next line, or the rest of that line would count again.
+            reached = await asyncio.to_thread(_next_line_start, fd, reached, end)
         src.state.lines += counted
         self.bytes_read += reached - offset
         if reached < end:
@@ -909,6 +913,21 @@ def _tail_matches(fd: int, offset: int, tail: bytes) -> bool:
 def _read_tail(fd: int, offset: int) -> bytes:
     start = max(0, offset - _TAIL_BYTES)
     return os.pread(fd, offset - start, start)
+
+
+def _next_line_start(fd: int, pos: int, end: int) -> int:
+    """The first line start at or after `pos` (pos itself when the byte before is a newline)."""
+    if pos == 0 or os.pread(fd, 1, pos - 1) == b"\n":
+        return pos
+    while pos < end:
+        chunk = os.pread(fd, min(65536, end - pos), pos)
+        if not chunk:
+            return end
+        nl = chunk.find(b"\n")
+        if nl >= 0:
+            return pos + nl + 1
+        pos += len(chunk)
+    return end
 
 
 def _last_line_start(fd: int, size: int, max_line: int) -> int:
