@@ -468,8 +468,9 @@ class Aggregator:
                 mine_d.last = max(mine_d.last, details.last)
         while len(self.probe_details) > self.config.probe_clients:
             self.probe_details.popitem(last=False)
-        combined = sorted([*self.recent, *other.recent], key=lambda rv: rv[0].ts)
-        self.recent = deque(combined[-self.config.recent :], maxlen=self.config.recent)
+        if other.recent:  # most history pieces carry none: skip re-sorting ours
+            combined = sorted([*self.recent, *other.recent], key=lambda rv: rv[0].ts)
+            self.recent = deque(combined[-self.config.recent :], maxlen=self.config.recent)
         newest = max(self._now_sec, other._now_sec)
         self.now = max(self.now, other.now)
         self._now_sec = newest
