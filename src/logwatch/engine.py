@@ -95,6 +95,7 @@ class LiveEngine:
         self._last_tick = time.monotonic()
         self.ingest_rate = 0.0  # lines per second over the last tick
         self.parallel_pieces = 0  # pieces of history read by worker processes
+        self.parallel_pieces_pending = 0  # pieces handed to workers and not merged yet
         self.worker_error: str | None = None
 
     # --- control (any thread) ------------------------------------------------------------
@@ -201,7 +202,10 @@ class LiveEngine:
 
     async def _ticker(self) -> None:
         while not self._stop.is_set():
-            await asyncio.sleep(self.options.tick)
+            # While worker processes read history, a snapshot every other tick is plenty (counts
+            # grow in pieces) and leaves the interpreter lock to the dashboard's keys.
+            reading_elsewhere = not self._history_done and self.parallel_pieces_pending
+            await asyncio.sleep(self.options.tick * (2 if reading_elsewhere else 1))
             if self._all_history_read():
                 self._history_done = True
             self._publish()
@@ -305,11 +309,13 @@ class LiveEngine:
             context = multiprocessing.get_context("spawn")
             pool = ProcessPoolExecutor(jobs, mp_context=context)
             futures = [loop.run_in_executor(pool, read_range, job) for job in work]
+            self.parallel_pieces_pending = len(work)
             try:
                 for job, future in zip(work, futures, strict=True):
                     part = await future
                     self.pipeline.aggregator.merge(part)
                     self.parallel_pieces += 1
+                    self.parallel_pieces_pending -= 1
                     counted += part.lines
                     reached = job.end
                     progress(reached - start)
@@ -318,6 +324,7 @@ class LiveEngine:
                     future.cancel()
                 # Not waiting: a stop (q) must not wait for pieces still being read.
                 pool.shutdown(wait=False, cancel_futures=True)
+                self.parallel_pieces_pending = 0
         except (OSError, ValueError, RuntimeError, BrokenProcessPool) as exc:
             self.worker_error = f"worker processes failed ({exc}); reading here instead"
         return reached, counted
