@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..model import SourceState
 from ..sanitize import MAX_LINE_BYTES, cap, decode
+from .loopcall import call_on_loop
 from .tail import LineBatch
 
 # Bytes of syslog header allowed on top of the longest line before a frame counts as oversized.
@@ -338,14 +339,7 @@ class SyslogServer:
         if loop is None:
             self._closed = True
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._shutdown()
-        elif not loop.is_closed():
-            loop.call_soon_threadsafe(self._shutdown)
+        call_on_loop(loop, self._shutdown)
 
     def states(self) -> list[SourceState]:
         """The listener's state, then one per sending host (label `syslog:<host>`)."""

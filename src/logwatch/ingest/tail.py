@@ -48,6 +48,7 @@ from typing import Any
 
 from ..model import SourceState
 from . import sources
+from .loopcall import call_on_loop
 from .since import find_start
 
 CHUNK_BYTES = 1 << 20
@@ -255,14 +256,7 @@ class Follower:
         if loop is None:
             self._stopping = True
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._shutdown()
-        elif not loop.is_closed():
-            loop.call_soon_threadsafe(self._shutdown)
+        call_on_loop(loop, self._shutdown)
 
     def states(self) -> list[SourceState]:
         """A copy of every source's state, for status bars and JSON reports."""
