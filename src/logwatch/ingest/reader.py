@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import gzip
-import io
 import os
 import sys
 import zlib
@@ -136,16 +135,6 @@ def _skip_line(stream: BinaryIO, chunk: int) -> int:
             return here
 
 
-def split_ranges(path: str, parts: int) -> list[tuple[int, int]]:
-    """Newline-aligned-by-reader byte ranges of a plain file, `parts` of them."""
-    size = os.path.getsize(path)
-    if parts <= 1 or size == 0:
-        return [(0, size)]
-    step = size // parts
-    edges = [i * step for i in range(parts)] + [size]
-    return [(edges[i], edges[i + 1]) for i in range(parts)]
-
-
 def is_seekable_plain(path: str) -> bool:
     if path == "-" or path.endswith(".gz") or not os.path.isfile(path):
         return False
@@ -186,4 +175,4 @@ def read_all(path: str) -> Iterator[Batch]:
             stream.close()
 
 
-__all__ = ["Batch", "io", "open_input", "read_all", "read_batches", "split_ranges"]
+__all__ = ["Batch", "open_input", "read_all", "read_batches", "sample_lines"]

@@ -479,12 +479,7 @@ class Aggregator:
         self._version += 1
         # Re-establish the ring invariants around the combined clock: whatever the other part
         # kept in its rings that is now too old folds into coarse slots or the archive.
-        self._fold_everything_older_than_rings(newest)
-
-    def _fold_everything_older_than_rings(self, sec: int) -> None:
-        self._advance(sec)
-        # Fine slots that arrived from the other part below the fine floor were folded above;
-        # coarse slots too. Nothing else to do: seconds older than the horizon went to archive.
+        self._advance(newest)
 
     # --- reading -----------------------------------------------------------------------------
 
