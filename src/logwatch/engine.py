@@ -91,6 +91,7 @@ class LiveEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._history_done = False
+        self._live_seen = False  # a line arrived after start (not history)
         self._lines_at_last_tick = 0
         self._last_tick = time.monotonic()
         self.ingest_rate = 0.0  # lines per second over the last tick
@@ -192,6 +193,7 @@ class LiveEngine:
         async for batch in source.batches():
             if not batch.history:
                 self._history_done = True
+                self._live_seen = True
             try:
                 feed(batch.lines, batch.source, batch.too_long)
             except FormatError as exc:
@@ -228,7 +230,10 @@ class LiveEngine:
         elapsed = max(now_mono - self._last_tick, 1e-6)
         self.ingest_rate = (lines - self._lines_at_last_tick) / elapsed
         self._lines_at_last_tick, self._last_tick = lines, now_mono
-        live = self._history_done and self.options.follow
+        # Windows follow the wall clock once lines arrive live; until then (history, or a log
+        # nobody writes to any more) they follow the log's own time, so an old log still shows
+        # its last hour instead of empty panels.
+        live = self._live_seen and self.options.follow
         states = [s for src in self.sources for s in src.states()]
         extra: dict[str, Any] = {
             "ingest_rate": round(self.ingest_rate, 1),

@@ -83,3 +83,36 @@ async def test_failing_workers_leave_the_rest_to_the_follower(
     await asyncio.wait_for(engine.run(), 60)
     assert engine.error is None and engine.worker_error is not None
     assert engine.latest is not None and engine.latest.lines == engine.latest.parsed == 5_000
+
+
+async def test_a_log_nobody_writes_to_shows_its_last_hour_until_live_lines_come(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "old.log"
+    long_ago = time.time() - 30 * 86400
+    log.write_text("".join(clf(i, long_ago + i) for i in range(300)))
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=0.1, force_polling=True, poll_interval=0.05
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        if engine.latest is not None and engine.latest.lines == 300 and engine.history_done:
+            break
+    await asyncio.sleep(0.3)
+    snap = engine.latest
+    assert snap is not None and snap.extra["live"] is False
+    assert snap.windows["5m"].requests == 300  # log time: the last five minutes of the log
+    with log.open("a") as f:
+        f.write(clf(1, time.time()))
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        if engine.latest is not None and engine.latest.lines == 301:
+            break
+    await asyncio.sleep(0.3)
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    snap = engine.latest
+    assert snap is not None and snap.extra["live"] is True
+    assert snap.windows["1m"].requests == 1  # now the wall clock: only the new line is recent

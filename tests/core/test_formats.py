@@ -222,3 +222,13 @@ def test_split_fast_path_agrees_with_the_regex(line: str, monkeypatch: pytest.Mo
     monkeypatch.setattr(formats, "_split_clf", lambda _line: None)
     slow = fmt.parse(decode(line.encode()))
     assert fast == slow
+
+
+@pytest.mark.parametrize("digits", ["²⁰⁰", "٢٠٠", "２００"])
+def test_unicode_digits_in_numeric_fields_are_malformed_not_a_crash(digits: str) -> None:
+    line = COMBINED.replace(" 200 2326 ", f" {digits} 2326 ")
+    assert isinstance(get_format("combined").parse(decode(line.encode())), str)
+    line = COMBINED.replace(" 200 2326 ", f" 200 {digits} ")
+    assert isinstance(get_format("combined").parse(decode(line.encode())), str)
+    obj = f'{{"status": "{digits}", "time_iso8601": "2026-10-10T13:55:36+00:00"}}'
+    assert get_format("nginx_json").parse(obj) == "bad status"

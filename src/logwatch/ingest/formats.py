@@ -43,7 +43,8 @@ _CLF = re.compile(
     + _QUOTED
     # nginx's `$request_time $upstream_response_time`, the most common extra fields, are
     # matched here so the slower generic tail parser rarely runs.
-    + r"(?: (\d{1,9}\.\d{1,9})(?: (\d{1,9}\.\d{1,9}|-)(?= |$))?)?)?(.*)"
+    + r"(?: (\d{1,9}\.\d{1,9})(?: (\d{1,9}\.\d{1,9}|-)(?= |$))?)?)?(.*)",
+    re.ASCII,  # digits are 0-9: no Unicode digit reaches int()
 )
 # Rarer heads: an X-Forwarded-For list before the address, quoted or not (seen in nginx logs of
 # proxies), or a missing ident/user pair.
@@ -55,7 +56,8 @@ _CLF_XFF = re.compile(
     + _QUOTED
     + " "
     + _QUOTED
-    + r")?(.*)"
+    + r")?(.*)",
+    re.ASCII,
 )
 _VHOST = re.compile(r"(\S+) (?=\S+ \S+ \S+ \[)")
 _TAIL_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
@@ -124,7 +126,7 @@ def _parse_tail(
     forwarded = None
     for quoted, bare in _TAIL_TOKEN.findall(tail):
         if bare:
-            if bare.endswith("ms") and bare[:-2].replace(".", "", 1).isdigit():
+            if bare.endswith("ms") and _ascii_digits(bare[:-2].replace(".", "", 1)):
                 request_time = float(bare[:-2]) / 1000.0
             elif "." in bare or bare == "-":
                 value = _float_or_none(bare)
@@ -265,8 +267,13 @@ class ClfFormat(LogFormat):
 _ClfFields = tuple[str, str, str, str, str, str | None, str | None, str | None, str | None, str]
 
 
+def _ascii_digits(text: str) -> bool:
+    """Digits `int()` accepts: str.isdigit alone also passes '²' and other Unicode digits."""
+    return text.isascii() and text.isdigit()
+
+
 def _is_decimal(text: str) -> bool:
-    return "." in text and len(text) < 20 and text.replace(".", "", 1).isdigit()
+    return "." in text and len(text) < 20 and _ascii_digits(text.replace(".", "", 1))
 
 
 def _split_clf(line: str) -> _ClfFields | None:
@@ -297,9 +304,9 @@ def _split_clf(line: str) -> _ClfFields | None:
         referrer = agent = None
         tail = ""
     status, size = mid[1], mid[2]
-    if not ((status.isdigit() and len(status) <= 3) or status == "-"):
+    if not ((_ascii_digits(status) and len(status) <= 3) or status == "-"):
         return None
-    if not ((size.isdigit() and len(size) <= 20) or size == "-"):
+    if not ((_ascii_digits(size) and len(size) <= 20) or size == "-"):
         return None
     rt_text = ut_text = None
     if tail:
@@ -387,7 +394,7 @@ def _status_of(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if 0 <= value < 1000 else None
-    if isinstance(value, str) and value.isdigit() and len(value) <= 3:
+    if isinstance(value, str) and _ascii_digits(value) and len(value) <= 3:
         return int(value)
     if value in (None, "-", ""):
         return 0
@@ -665,7 +672,7 @@ class CompiledFormat(LogFormat):
                 pattern.append(r"(\S*)")
             self._fields.append(field)
             previous = ""
-        self._regex = re.compile("".join(pattern) + r"\s*")
+        self._regex = re.compile("".join(pattern) + r"\s*", re.ASCII)
         self.has_agent = "agent" in self._fields
 
     def describe(self) -> str:

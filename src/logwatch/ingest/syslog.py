@@ -592,7 +592,7 @@ class StreamFramer:
                         return frames, oversized, True
                     break  # need more bytes for the count
                 digits = buf[pos:sp]
-                if not digits.isdigit():
+                if not (digits.isascii() and digits.isdigit()):
                     self.buf = b""
                     return frames, oversized, True
                 length = int(digits)
@@ -628,6 +628,6 @@ class StreamFramer:
         rest, self.buf = self.buf, b""
         if self.skip or self.skip_line or not rest.strip(b"\r\n\x00"):
             return b""
-        if rest[:1].isdigit():
+        if rest[:1].isascii() and rest[:1].isdigit():
             return b""  # an incomplete octet-counted frame
         return rest.rstrip(b"\r\n")

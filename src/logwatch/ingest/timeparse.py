@@ -92,7 +92,7 @@ def _zone_minutes(zone: str) -> int | None:
         return 0
     if len(zone) == 6 and zone[3] == ":":
         zone = zone[:3] + zone[4:]
-    if len(zone) != 5 or zone[0] not in "+-" or not zone[1:].isdigit():
+    if len(zone) != 5 or zone[0] not in "+-" or not (zone[1:].isascii() and zone[1:].isdigit()):
         return None
     minutes = int(zone[1:3]) * 60 + int(zone[3:5])
     return -minutes if zone[0] == "-" else minutes
