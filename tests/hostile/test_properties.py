@@ -12,8 +12,8 @@ line-shaped garbage and JSON-shaped garbage:
 from __future__ import annotations
 
 import json
-import os
 import math
+import os
 from datetime import UTC, datetime
 
 from hostile_util import ESCAPES, FORBIDDEN, MARKUP
