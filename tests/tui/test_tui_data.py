@@ -7,8 +7,8 @@ from collections import Counter
 from lw_fixtures import make_snapshot
 
 from logwatch.filters import parse_filter
+from logwatch.stats import filtered_view
 from logwatch.tui.drilldata import bot_drill, client_drill, path_drill, status_drill
-from logwatch.tui.filtering import filtered_view
 
 
 def test_path_drill_counts_match_recent():

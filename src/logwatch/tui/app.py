@@ -24,11 +24,10 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-import logwatch.stats as _stats
 from logwatch.filters import FilterError, parse_filter
 from logwatch.model import Record, Verdict
+from logwatch.stats import filtered_view
 from logwatch.stats.snapshot import Snapshot, WindowView
-from logwatch.tui.filtering import filtered_view as local_filtered_view
 from logwatch.tui.screens.alerts import AlertsScreen
 from logwatch.tui.screens.drill import DrillScreen
 from logwatch.tui.screens.help import HelpScreen
@@ -42,12 +41,6 @@ from logwatch.tui.themes import (
     load_themes,
 )
 from logwatch.tui.widgets.table import KeyedTable
-
-# Every panel is recomputed over the matching recent requests: by the aggregator's own
-# `stats.filtered_view` when it has one, else by the dashboard's (tui/filtering.py).
-_filtered_view: Callable[[Snapshot, Callable[[Record, Verdict], bool]], Snapshot] = getattr(
-    _stats, "filtered_view", local_filtered_view
-)
 
 Predicate = Callable[[Record, Verdict], bool]
 
@@ -256,7 +249,7 @@ class LogwatchApp(App[int]):
         predicate = vs.predicate
 
         def work() -> None:
-            snap = _filtered_view(vs.snapshot, predicate)
+            snap = filtered_view(vs.snapshot, predicate)
             self.call_from_thread(self._apply, self._with(vs, snapshot=snap), generation)
 
         self.run_worker(work, thread=True, group="filter", exclusive=True, name="filter")

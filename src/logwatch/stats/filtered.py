@@ -1,0 +1,34 @@
+"""The `/` filter of the dashboard: every window recomputed over the recent requests that match.
+
+The aggregator only keeps counts, so a filter can be applied after the fact only to what the
+snapshot still holds request by request: its ring of recent requests (bounded by configuration).
+A filtered view is therefore exact for windows the ring covers and the newest traffic for longer
+ones. The counting itself is the aggregator's own, run over the matching requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from logwatch.model import Record, Verdict
+from logwatch.stats.aggregator import Aggregator, StatsConfig
+from logwatch.stats.snapshot import Snapshot
+
+Predicate = Callable[[Record, Verdict], bool]
+
+
+def filtered_view(snapshot: Snapshot, predicate: Predicate) -> Snapshot:
+    """`snapshot` with every window and the totals recounted over the matching recent requests."""
+    rows = [(r, v) for r, v in snapshot.recent if predicate(r, v)]
+    windows = tuple((name, int(view.seconds)) for name, view in snapshot.windows.items())
+    aggregator = Aggregator(StatsConfig(windows=windows, recent=max(len(rows), 1)))
+    aggregator.add_many(rows)
+    counted = aggregator.snapshot(snapshot.now)
+    return replace(
+        snapshot,
+        windows=counted.windows,
+        totals=counted.totals,
+        recent=tuple(rows),
+        mark=None,
+    )
