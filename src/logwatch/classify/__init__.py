@@ -77,13 +77,13 @@ class ClassifyConfig:
 
 
 # What the classifier does with a request once no probe is involved, by agent.
-_TRACK = 0  # no bot signal: count it in the client table
-_BOT = 1  # a bot agent: its verdict stands
-_MARKABLE_BOT = 2  # a tool agent: a bot, but `scanner` when its client probed
-_TRUSTED = 3  # allow-listed (or behaviour off): asset or human by the path alone
+KIND_TRACK = 0  # no bot signal: count it in the client table
+KIND_BOT = 1  # a bot agent: its verdict stands
+KIND_MARKABLE = 2  # a tool agent: a bot, but `scanner` when its client probed
+KIND_TRUSTED = 3  # allow-listed (or behaviour off): asset or human by the path alone
 
 
-class _Agent(NamedTuple):
+class AgentEntry(NamedTuple):
     category: str | None
     name: str | None
     verdict: Verdict | None  # ready verdict for a bot agent without probes
@@ -94,7 +94,7 @@ class _Agent(NamedTuple):
     plain: bool  # no probe in the agent itself
 
 
-class _Path(NamedTuple):
+class PathEntry(NamedTuple):
     verdict: Verdict  # asset or human, when nothing else applies
     is_asset: bool
     hits: tuple[Hit, ...]
@@ -103,7 +103,7 @@ class _Path(NamedTuple):
     codes: frozenset[int]  # statuses that make a conditional rule count
 
 
-_NO_AGENT_LOGGED = _Agent(None, None, None, "", (), (), _TRACK, True)
+_NO_AGENT_LOGGED = AgentEntry(None, None, None, "", (), (), KIND_TRACK, True)
 
 
 def _put(cache: OrderedDict, key: str, value: object, cap: int) -> None:
@@ -130,8 +130,8 @@ class Classifier:
         # Set False for formats that log no agent (common): then "" says nothing about the client.
         self.agents_logged = True
         # OrderedDicts: popping the oldest key of a plain dict rescans deleted slots (quadratic).
-        self._agent_cache: OrderedDict[str, _Agent] = OrderedDict()
-        self._path_cache: OrderedDict[str, _Path] = OrderedDict()
+        self._agent_cache: OrderedDict[str, AgentEntry] = OrderedDict()
+        self._path_cache: OrderedDict[str, PathEntry] = OrderedDict()
         self._query_cache: OrderedDict[str, tuple[Hit, ...]] = OrderedDict()
         self._asset_verdicts: dict[str, Verdict] = {}
         self._flag_verdicts: dict[tuple[str, str], Verdict] = {}
@@ -148,7 +148,7 @@ class Classifier:
 
     # -- caches -------------------------------------------------------------------------------
 
-    def _agent_of(self, agent: str) -> _Agent:
+    def _agent_of(self, agent: str) -> AgentEntry:
         if not agent and not self.agents_logged:
             return _NO_AGENT_LOGGED
         info = self.agents.lookup(agent)
@@ -157,10 +157,10 @@ class Classifier:
         if info.category is not None:
             verdict = Verdict(BOT, info.category, info.name, reasons=(info.reason,))
             markable = info.category in _MARKABLE and self.config.behaviour
-            kind = _MARKABLE_BOT if markable else _BOT
+            kind = KIND_MARKABLE if markable else KIND_BOT
         else:
-            kind = _TRUSTED if allowed or not self.config.behaviour else _TRACK
-        entry = _Agent(
+            kind = KIND_TRUSTED if allowed or not self.config.behaviour else KIND_TRACK
+        entry = AgentEntry(
             info.category,
             info.name,
             verdict,
@@ -185,7 +185,7 @@ class Classifier:
             return "extension " + base[dot:]
         return None
 
-    def _path(self, path: str) -> _Path:
+    def _path(self, path: str) -> PathEntry:
         hits, conditional = self.rules.path_hits(path) if path else ((), ())
         what = self._asset_reason(path)
         verdict = _HUMAN
@@ -198,7 +198,7 @@ class Classifier:
             verdict = cached
         plain = not hits and path.startswith("/")
         codes = frozenset(c for statuses, _ in conditional for c in statuses)
-        entry = _Path(verdict, what is not None, hits, conditional, plain, codes)
+        entry = PathEntry(verdict, what is not None, hits, conditional, plain, codes)
         _put(self._path_cache, path, entry, self.config.path_cache_size)
         return entry
 
@@ -206,6 +206,35 @@ class Classifier:
         hits = self.rules.query_hits(query)
         _put(self._query_cache, query, hits, self.config.query_cache_size)
         return hits
+
+    # -- what the pipeline's fast lane reads (see logwatch.fastlane) ------------------------
+
+    def agent_entry(self, agent: str) -> AgentEntry:
+        """The cached judgement of a user agent."""
+        entry = self._agent_cache.get(agent)
+        return entry if entry is not None else self._agent_of(agent)
+
+    def plain_request_entry(
+        self, method: str, path: str, query: str, protocol: str
+    ) -> PathEntry | None:
+        """The cached judgement of a path when the request around it holds nothing a probe rule
+        looks at (an ordinary method and protocol, a plain path, a query without hits); None
+        otherwise. With a plain agent, a status outside `codes` and no `{` in the referrer, such a
+        request is judged by `classify`'s first branch alone: the agent's kind decides."""
+        if method not in self._normal_methods or protocol not in self._protocols:
+            return None
+        p = self._path_cache.get(path)
+        if p is None:
+            p = self._path(path)
+        if not p.plain:
+            return None
+        if query:
+            q = self._query_cache.get(query)
+            if q is None:
+                q = self._query(query)
+            if q:
+                return None
+        return p
 
     # -- the one call per line ------------------------------------------------------------------
 
@@ -234,17 +263,17 @@ class Classifier:
                 if q:
                     return self._slow(rec, agent, p)
             kind = agent.kind
-            if kind == _TRACK:
+            if kind == KIND_TRACK:
                 flagged = self._observe(rec.client, rec.ts, p.is_asset, rec.status, path)
-                return p.verdict if flagged is None else self._flag_verdict(flagged)
-            if kind == _BOT:
+                return p.verdict if flagged is None else self.flag_verdict(flagged)
+            if kind == KIND_BOT:
                 return agent.verdict  # type: ignore[return-value]
-            if kind == _MARKABLE_BOT:
-                return self._markable(rec, agent)
+            if kind == KIND_MARKABLE:
+                return self.markable_verdict(rec.client, rec.ts, agent)
             return p.verdict  # allow-listed, or behaviour off
         return self._slow(rec, agent, p)
 
-    def _slow(self, rec: Record, agent: _Agent, p: _Path) -> Verdict:
+    def _slow(self, rec: Record, agent: AgentEntry, p: PathEntry) -> Verdict:
         path = rec.path
         hits = p.hits
         if p.conditional:
@@ -279,25 +308,25 @@ class Classifier:
         if hits:
             return self._probe(rec, agent, hits)
         kind = agent.kind
-        if kind == _TRACK:
+        if kind == KIND_TRACK:
             flagged = self._observe(rec.client, rec.ts, p.is_asset, rec.status, path)
-            return p.verdict if flagged is None else self._flag_verdict(flagged)
-        if kind == _BOT:
+            return p.verdict if flagged is None else self.flag_verdict(flagged)
+        if kind == KIND_BOT:
             return agent.verdict  # type: ignore[return-value]
-        if kind == _MARKABLE_BOT:
-            return self._markable(rec, agent)
+        if kind == KIND_MARKABLE:
+            return self.markable_verdict(rec.client, rec.ts, agent)
         return p.verdict
 
-    def _markable(self, rec: Record, agent: _Agent) -> Verdict:
+    def markable_verdict(self, client: str, ts: float, agent: AgentEntry) -> Verdict:
         """A tool (curl, an empty agent) from a client that probed is that scanner again."""
-        mark = self.clients.flagged(rec.client, rec.ts)
+        mark = self.clients.flagged(client, ts)
         if mark is not None and mark[1] == "scanner":
             return Verdict(
                 BOT, "scanner", agent.name, False, (), (agent.reason, "client: " + mark[0])
             )
         return agent.verdict  # type: ignore[return-value]
 
-    def _flag_verdict(self, flagged: tuple[str, str]) -> Verdict:
+    def flag_verdict(self, flagged: tuple[str, str]) -> Verdict:
         verdict = self._flag_verdicts.get(flagged)
         if verdict is None:
             verdict = Verdict(BOT, flagged[1], None, reasons=("client: " + flagged[0],))
@@ -305,7 +334,7 @@ class Classifier:
                 self._flag_verdicts[flagged] = verdict
         return verdict
 
-    def _probe(self, rec: Record, agent: _Agent, hits: tuple[Hit, ...]) -> Verdict:
+    def _probe(self, rec: Record, agent: AgentEntry, hits: tuple[Hit, ...]) -> Verdict:
         # Probes come in floods (one client, one path, thousands of times): cache the verdict.
         key = (agent.category, agent.name, agent.reason, hits)
         cached = self._probe_cache.get(key)
@@ -313,12 +342,12 @@ class Classifier:
             cached = self._probe_verdict(agent, hits)
             _put(self._probe_cache, key, cached, 4096)  # type: ignore[arg-type]
         verdict, mark = cached
-        if mark is not None and self.config.behaviour and agent.kind != _TRUSTED:
+        if mark is not None and self.config.behaviour and agent.kind != KIND_TRUSTED:
             self.clients.flag(rec.client, rec.ts, mark, "scanner")
         return verdict
 
     @staticmethod
-    def _probe_verdict(agent: _Agent, hits: tuple[Hit, ...]) -> tuple[Verdict, str | None]:
+    def _probe_verdict(agent: AgentEntry, hits: tuple[Hit, ...]) -> tuple[Verdict, str | None]:
         if len(hits) > 1 and any(f == "admin-probe" for f, _ in hits):
             # "/boaform/admin/...", "/cgi-bin/x?ip=;wget": the stronger family says it all
             hits = tuple(h for h in hits if h[0] != "admin-probe") or hits

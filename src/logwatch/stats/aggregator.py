@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from heapq import nsmallest
 from typing import Any
 
 from logwatch.model import BOT_CATEGORIES, CLASSES, Record, SourceState, Verdict
@@ -149,6 +150,43 @@ class _ProbeClient:
 _MAX_PROBE_PATHS = 64
 
 
+def _drop(_item: object) -> None:
+    pass
+
+
+class BatchCounts:
+    """Requests of one batch counted in bulk, keyed by second or by 10-second slot index.
+
+    Filled by the pipeline's fast lane with `collections.Counter` over per-line keys (a C loop),
+    so a batch costs one dictionary update per distinct key in `Aggregator.add_counts`. Only
+    ordinary requests come this way: no probes, no future dates (`Aggregator.future_limit`)."""
+
+    __slots__ = (
+        "bots",
+        "campaigns",
+        "clients",
+        "latency",
+        "newest",
+        "oldest",
+        "path_latency",
+        "paths",
+        "referrers",
+        "seconds",
+    )
+
+    def __init__(self) -> None:
+        self.seconds: Mapping[tuple[int, str, int], int] = {}  # (second, class, status)
+        self.newest: dict[int, float] = {}  # second → its latest timestamp
+        self.oldest: float | None = None
+        self.latency: Mapping[tuple[int, int], int] = {}  # (second, latency bin)
+        self.paths: Mapping[tuple[int, str, str, int], int] = {}  # (slot, path, class, status)
+        self.clients: Mapping[tuple[int, str, str, int], int] = {}  # (slot, client, class, status)
+        self.path_latency: Mapping[tuple[int, str, int], int] = {}  # humans: (slot, path, bin)
+        self.referrers: Mapping[tuple[int, str], int] = {}  # humans: (slot, referrer)
+        self.campaigns: Mapping[tuple[int, str], int] = {}  # humans: (slot, query with utm_)
+        self.bots: Mapping[tuple[int, str, str], int] = {}  # (slot, name, category)
+
+
 class Aggregator:
     """Counts requests. Feed it with `add`/`add_malformed`; read it only through `snapshot`."""
 
@@ -203,9 +241,12 @@ class Aggregator:
     def add(self, rec: Record, v: Verdict) -> None:
         self.add_many(((rec, v),))
 
-    def add_many(self, items: Iterable[tuple[Record, Verdict]]) -> None:
-        """Count requests. The hot path: attribute lookups are hoisted into locals and the
-        bounded counters are updated inline (a prune runs only when one outgrows its limit)."""
+    def add_many(
+        self, items: Iterable[tuple[Record, Verdict]], *, keep_recent: bool = True
+    ) -> None:
+        """Count requests. Attribute lookups are hoisted into locals and the bounded counters
+        are updated inline (a prune runs only when one outgrows its limit). `keep_recent=False`
+        when the caller puts the requests in the ring itself (the fast lane, which keeps order)."""
         cur_sec = self._cur_sec
         bucket = self._cur_bucket
         cur_slot_index = self._cur_slot_index
@@ -220,7 +261,7 @@ class Aggregator:
         source = None
         source_counts = [0] * 24
         ref_hosts = self._ref_hosts
-        recent_append = self.recent.append
+        recent_append = self.recent.append if keep_recent else _drop
         count = 0
         for rec, v in items:
             count += 1
@@ -328,6 +369,76 @@ class Aggregator:
         details.rules.update(v.probe_rules)
         details.first = min(details.first, rec.ts)
         details.last = max(details.last, rec.ts)
+
+    def add_counts(self, batch: BatchCounts, source: str) -> None:
+        """Fold in requests counted in bulk (the pipeline's fast lane): the same figures `add`
+        would produce for each of them, one dictionary update per distinct key."""
+        # Seconds in order, as line-by-line feeding would visit them: the rings advance here.
+        buckets: dict[int, list[Any]] = {}
+        for sec in sorted(batch.newest):
+            buckets[sec] = self._bucket_for(sec, batch.newest[sec])
+        if batch.oldest is not None and (self.first_ts is None or batch.oldest < self.first_ts):
+            self.first_ts = batch.oldest
+        class_index = _CLASS_INDEX
+        per_source = [0] * 24
+        total = 0
+        for (sec, cls, status), n in batch.seconds.items():
+            bucket = buckets[sec]
+            ci = class_index[cls]
+            sidx = _SIDX[status] if 0 <= status < 1000 else _SO
+            bucket[ci] += n
+            bucket[sidx] += n
+            codes = bucket[_CODES]
+            codes[status] = codes.get(status, 0) + n
+            per_source[ci * 8 + sidx] += n
+            total += n
+        for (sec, lat_bin), n in batch.latency.items():
+            hist = buckets[sec][_HIST]
+            hist[lat_bin] = hist.get(lat_bin, 0) + n
+        slots: dict[int, Slot] = {}
+
+        def slot_of(index: int) -> Slot:
+            slot = slots.get(index)
+            if slot is None:
+                slot = slots[index] = self._slot_for(index * FINE)
+            return slot
+
+        for (index, path, cls, status), n in batch.paths.items():
+            sidx = _SIDX[status] if 0 <= status < 1000 else _SO
+            slot_of(index).paths.add((path, cls, sidx), n)
+        for (index, client, cls, status), n in batch.clients.items():
+            slot_of(index).clients.add((client, cls, 400 <= status < 600), n)
+        for (index, path, lat_bin), n in batch.path_latency.items():
+            slot_of(index).path_lat.add((path, lat_bin), n)
+        ref_hosts = self._ref_hosts
+        for (index, ref), n in batch.referrers.items():
+            host = ref_hosts.get(ref)
+            if host is None:
+                host = _referrer_host(ref)
+                if len(ref_hosts) > 4096:
+                    ref_hosts.clear()
+                ref_hosts[ref] = host
+            if host:
+                slot_of(index).referrers.add(host, n)
+        for (index, query), n in batch.campaigns.items():
+            campaign = _campaign(query)
+            if campaign:
+                slot_of(index).campaigns.add(campaign, n)
+        bots_by = self.bots_by
+        for (index, name, category), n in batch.bots.items():
+            slot_of(index).bots.add((name, category), n)
+            bots_by[category] = bots_by.get(category, 0) + n
+        self.lines += total
+        self.parsed += total
+        requests_by = self.requests_by
+        for i, n in enumerate(per_source):
+            if n:
+                rkey = (source, CLASSES[i // 8], _STATUS_NAMES[i % 8 - _S2])
+                requests_by[rkey] = requests_by.get(rkey, 0) + n
+
+    def future_limit(self) -> int:
+        """The last second a line may carry and move the clock (see `_future_limit`)."""
+        return int(self._future_limit())
 
     def _bucket_for(self, sec: int, ts: float) -> list[Any]:
         if self.first_ts is None or ts < self.first_ts:
@@ -686,7 +797,7 @@ def _with_keys(
         h[b] = h.get(b, 0) + n
     top_paths: dict[str, tuple[PathStat, ...]] = {}
     for cls_name, rows in per_class.items():
-        best = sorted(rows.items(), key=lambda kv: kv[1][0], reverse=True)[:_TOP]
+        best = nsmallest(_TOP, rows.items(), key=lambda kv: (-kv[1][0], kv[0]))
         top_paths[cls_name] = tuple(
             PathStat(
                 path,
@@ -710,7 +821,7 @@ def _with_keys(
             row[4] += n
     top_clients = tuple(
         ClientStat(c, r[0], r[1], r[2], r[3], r[4])
-        for c, r in sorted(clients.items(), key=lambda kv: kv[1][0], reverse=True)[:_TOP]
+        for c, r in nsmallest(_TOP, clients.items(), key=lambda kv: (-kv[1][0], kv[0]))
     )
     total = view.requests or 1
     bots_cat: dict[str, int] = dict.fromkeys(BOT_CATEGORIES, 0)

@@ -9,12 +9,14 @@ the long tail is forgotten. Memory depends on `capacity`, never on the number of
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from heapq import nlargest
-from operator import itemgetter
-from typing import Generic, TypeVar
+from heapq import nsmallest
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
-_by_count = itemgetter(1)
+
+
+def _by_count_then_key(item: tuple[Any, int]) -> tuple[int, Any]:
+    return -item[1], item[0]
 
 
 class BoundedCounter(Generic[K]):
@@ -75,7 +77,8 @@ class BoundedCounter(Generic[K]):
         data.update(kept)
 
     def top(self, n: int) -> list[tuple[K, int]]:
-        return nlargest(n, self.data.items(), key=_by_count)
+        # Equal counts in key order: the same figures always show the same way.
+        return nsmallest(n, self.data.items(), key=_by_count_then_key)
 
     def copy(self) -> BoundedCounter[K]:
         out: BoundedCounter[K] = BoundedCounter(self.capacity)

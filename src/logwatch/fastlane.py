@@ -1,0 +1,430 @@
+"""The pipeline's fast lane: plain combined lines, parsed and counted column by column.
+
+Most lines of a web server's log are alike: a plain `GET /page` from a browser or a known crawler,
+no probe, nothing odd. Building a Record and a Verdict for each and counting them one at a time
+costs three times what the work needs, most of it in the interpreter's per-line overhead. The
+fast lane works on a whole batch at once:
+
+- it cuts every line at its quotes and spaces with `map` (a C loop), giving columns: client,
+  "ident user [time] ", request, status, referrer, agent, trailing request times;
+- timestamps, requests, agents and statuses are judged once per distinct value (a busy log
+  repeats them endlessly) and looked up per line with `map(dict.__getitem__, …)`;
+- one short Python loop per line takes the classification decision: the agent's verdict for
+  known bots, the client table's word for agents that look human (it must see them in order);
+- `collections.Counter` over zipped columns counts keys in C, and `Aggregator.add_counts` folds
+  one update per distinct key.
+
+Anything out of the ordinary (a shape the split does not take, a path, query, method or status a
+probe rule looks at, a long line, a forwarded-for list, a date ahead of the clock) goes through
+the general path, parse → classify → add, in its place in the batch, so the classifier sees every
+line in order and both lanes give the same figures (tests run both on the same lines).
+Records are built only for the lines the ring of recent requests keeps: a batch's last ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from itertools import compress
+from operator import attrgetter, itemgetter, methodcaller
+
+from logwatch.classify import KIND_BOT, KIND_MARKABLE, KIND_TRACK, AgentEntry, Classifier
+from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
+from logwatch.ingest.timeparse import parse_clf
+from logwatch.model import BOT, HUMAN, Record, Verdict
+from logwatch.stats.aggregator import FINE, Aggregator, BatchCounts
+from logwatch.stats.quantiles import bin_of
+
+# Longer lines take the general path: below this no field reaches its cap (sanitize.MAX_*) except
+# the client's, which is checked on its own.
+_MAX_FAST_LINE = 1000
+_MAX_CLIENT = 256
+_CACHE = 16384  # distinct values kept per cache (cleared when full: hot values come straight back)
+
+_QUOTES = methodcaller("split", '"')
+_FIRST_SPACE = methodcaller("partition", " ")
+_STATUS = itemgetter(slice(1, 4))
+_CLS = attrgetter("cls")
+_TS, _SEC, _SLOT = itemgetter(0), itemgetter(2), itemgetter(3)
+_PATH, _CAMPAIGN = itemgetter(0), itemgetter(8)
+# " 200 5120 " between the request and the referrer: a 3-digit status and a size or "-".
+_MIDS = re.compile(r"(?: [0-9]{3} (?:[0-9]{1,20}|-) )*")
+_MID = re.compile(r" [0-9]{3} (?:[0-9]{1,20}|-) ")
+# A line the lane does not take, as columns: its empty time part sends it to the general path.
+_ODD = ("", "", " 000 - ", "", " ", "", "")
+
+# (ts, tz offset, second, 10-second slot); _NO_TIME for a head the lane does not take.
+_When = tuple[float, int, int, int]
+_NO_TIME: _When = (0.0, 0, -1, -1)
+# (path, statuses that make a probe rule count, is asset, verdict, method, query, protocol,
+# request, campaign query or ""); _NO_REQUEST for requests the general path must judge.
+_Request = tuple[str, frozenset[int], bool, Verdict, str, str, str, str, str]
+_NO_REQUEST: _Request = ("", frozenset(), False, Verdict(""), "", "", "", "", "")
+_SKIP = Verdict("")  # the verdict column's mark for lines counted by the general path
+
+
+class FastLane:
+    """Counts the plain lines of a batch in bulk; hands the others to `general` in order."""
+
+    def __init__(
+        self,
+        classifier: Classifier,
+        aggregator: Aggregator,
+        general: Callable[[str, str], tuple[Record, Verdict] | None],
+        client_transform: Callable[[str, float], str] | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.aggregator = aggregator
+        self.general = general  # (line, source) → the counted request, or None (malformed)
+        self.client_transform = client_transform
+        self._times: dict[str, _When] = {}
+        self._requests: dict[str, _Request] = {}
+        self._agents: dict[str, AgentEntry] = {}
+        self._statuses: dict[str, int] = {}
+
+    @staticmethod
+    def suits(fmt: LogFormat | None) -> bool:
+        """The lane reads combined lines (with or without nginx's request times at the end)."""
+        return type(fmt) is ClfFormat and not fmt.vhost and fmt.has_agent
+
+    # --- per distinct value ------------------------------------------------------------------
+
+    def _fill_times(self, rests: Iterable[str]) -> None:
+        """ "ident user [time] " → when. The same checks as `formats.split_clf` on a head."""
+        times = self._times
+        if len(times) >= _CACHE:
+            times.clear()
+        for rest in set(rests).difference(times):
+            lb = rest.find(" [")
+            value = _NO_TIME
+            if (
+                lb >= 0
+                and rest[:1] != "["
+                and rest[-2:] == "] "
+                and len(rest) - lb <= 68
+                and rest.count(" ", 0, lb) == 1
+            ):
+                when = parse_clf(rest[lb + 2 : -2])
+                if when is not None:
+                    value = (when[0], when[1], int(when[0]), int(when[0]) // FINE)
+            times[rest] = value
+
+    def _fill_requests(self, requests: Iterable[str]) -> None:
+        cache = self._requests
+        if len(cache) >= _CACHE:
+            cache.clear()
+        plain = self.classifier.plain_request_entry
+        for request in set(requests).difference(cache):
+            method, path, query, protocol = split_request(request)
+            entry = plain(method, path, query, protocol) if path else None
+            if entry is None:
+                cache[request] = _NO_REQUEST
+                continue
+            campaign = query if "utm_" in query else ""
+            cache[request] = (
+                path,
+                entry.codes,
+                entry.is_asset,
+                entry.verdict,
+                method,
+                query,
+                protocol,
+                request,
+                campaign,
+            )
+
+    def _fill_agents(self, agents: Iterable[str]) -> None:
+        cache = self._agents
+        if len(cache) >= _CACHE:
+            cache.clear()
+        entry = self.classifier.agent_entry
+        for agent in set(agents).difference(cache):
+            cache[agent] = entry(agent)
+
+    def _fill_statuses(self, texts: Iterable[str]) -> None:
+        cache = self._statuses
+        for text in set(texts).difference(cache):
+            # Odd lines' slices may be anything; those lines go the general way regardless.
+            cache[text] = int(text) if text.isascii() and text.isdigit() else -1
+
+    # --- one batch ---------------------------------------------------------------------------
+
+    def run(self, lines: list[str], source: str) -> None:
+        """Count `lines` (decoded, sanitised, without newlines) of one source."""
+        n = len(lines)
+        if not n:
+            return
+        parts = list(map(_QUOTES, lines))
+        if list(map(len, parts)).count(7) != n:
+            parts = [p if len(p) == 7 else _ODD for p in parts]
+        heads, requests, mids, refs, seps, agents, tails = map(list, zip(*parts, strict=True))
+        clients, _, rests = map(list, zip(*map(_FIRST_SPACE, heads), strict=True))
+        odd = self._odd_lines(lines, clients, mids, seps)
+        times: list[tuple[str, str | None] | None] = (
+            self._tails(tails, odd) if tails.count("") != n else []
+        )
+        for i in odd:
+            rests[i] = ""
+
+        self._fill_times(rests)
+        self._fill_requests(requests)
+        self._fill_agents(agents)
+        status_texts = list(map(_STATUS, mids))
+        self._fill_statuses(status_texts)
+        whens = list(map(self._times.__getitem__, rests))
+        rqs = list(map(self._requests.__getitem__, requests))
+        ags = list(map(self._agents.__getitem__, agents))
+        statuses = list(map(self._statuses.__getitem__, status_texts))
+
+        verdicts, counted, skipped = self._classify(
+            lines, source, whens, rqs, ags, clients, statuses, refs
+        )
+        recent = self._recent(source, verdicts, counted, whens, rqs, clients, statuses, mids,
+                              refs, agents, times)  # fmt: skip
+        if skipped:  # the lane's columns keep only its own lines
+            fast = [v is not _SKIP for v in verdicts]
+            verdicts = list(compress(verdicts, fast))
+            whens = list(compress(whens, fast))
+            rqs = list(compress(rqs, fast))
+            clients = list(compress(clients, fast))
+            statuses = list(compress(statuses, fast))
+            refs = list(compress(refs, fast))
+            if times:
+                times = list(compress(times, fast))
+        if counted:
+            self.aggregator.add_many(counted.values(), keep_recent=False)
+        if verdicts:
+            self.aggregator.add_counts(
+                _batch(verdicts, whens, rqs, clients, statuses, refs, times), source
+            )
+        if recent:
+            self.aggregator.recent.extend(recent)
+
+    def _recent(
+        self,
+        source: str,
+        verdicts: list[Verdict],
+        counted: dict[int, tuple[Record, Verdict]],
+        whens: list[_When],
+        rqs: list[_Request],
+        clients: list[str],
+        statuses: list[int],
+        mids: list[str],
+        refs: list[str],
+        agents: list[str],
+        times: list[tuple[str, str | None] | None],
+    ) -> list[tuple[Record, Verdict]]:
+        """The batch's last requests, as many as the ring keeps, oldest first."""
+        keep = self.aggregator.recent.maxlen or 0
+        recent: list[tuple[Record, Verdict]] = []
+        i = len(verdicts)
+        while len(recent) < keep and i > 0:
+            i -= 1
+            v = verdicts[i]
+            if v is _SKIP:
+                pair = counted.get(i)
+                if pair is not None:
+                    recent.append(pair)
+                continue
+            rt, ut = times[i] or (None, None) if times else (None, None)
+            record = _record(source, whens[i], rqs[i], clients[i], statuses[i], mids[i], refs[i],
+                             agents[i], rt, ut)  # fmt: skip
+            recent.append((record, v))
+        recent.reverse()
+        return recent
+
+    def _odd_lines(
+        self, lines: list[str], clients: list[str], mids: list[str], seps: list[str]
+    ) -> set[int]:
+        """Indexes of lines whose fields the lane cannot take as they are (each test is one C
+        pass over the batch; the per-line search runs only when the pass finds something)."""
+        odd: set[int] = set()
+        if max(map(len, lines)) > _MAX_FAST_LINE:
+            odd.update(i for i, line in enumerate(lines) if len(line) > _MAX_FAST_LINE)
+        if seps.count(" ") != len(seps):
+            odd.update(i for i, sep in enumerate(seps) if sep != " ")
+        if _MIDS.fullmatch("".join(mids)) is None:
+            odd.update(i for i, mid in enumerate(mids) if _MID.fullmatch(mid) is None)
+        if max(map(len, clients)) > _MAX_CLIENT or "," in "".join(clients) or "" in clients:
+            odd.update(
+                i for i, c in enumerate(clients) if not c or len(c) > _MAX_CLIENT or "," in c
+            )
+        return odd
+
+    @staticmethod
+    def _tails(tails: list[str], odd: set[int]) -> list[tuple[str, str | None] | None]:
+        """nginx's `$request_time $upstream_response_time` after the agent, as `split_clf`
+        takes them: (request time, upstream time) per line; other tails make odd lines."""
+        found: list[tuple[str, str | None] | None] = [None] * len(tails)
+        for i, tail in enumerate(tails):
+            if not tail:
+                continue
+            words = tail.split(" ")
+            if len(words) in (2, 3) and not words[0] and is_decimal(words[1]):
+                if len(words) == 2:
+                    found[i] = (words[1], None)
+                    continue
+                if is_decimal(words[2]) or words[2] == "-":
+                    found[i] = (words[1], words[2])
+                    continue
+            odd.add(i)
+        return found
+
+    def _classify(
+        self,
+        lines: list[str],
+        source: str,
+        whens: list[_When],
+        rqs: list[_Request],
+        ags: list[AgentEntry],
+        clients: list[str],
+        statuses: list[int],
+        refs: list[str],
+    ) -> tuple[list[Verdict], dict[int, tuple[Record, Verdict]], int]:
+        """The verdict of every line, in order (the client table must see them so); lines the
+        lane does not take are counted by the general path and marked `_SKIP`."""
+        classifier = self.classifier
+        observe = classifier.clients.observe
+        flag_verdict = classifier.flag_verdict
+        markable_verdict = classifier.markable_verdict
+        general = self.general
+        transform = self.client_transform
+        future = self.aggregator.future_limit()
+        braces = "{" in "".join(refs)
+        verdicts: list[Verdict] = []
+        append = verdicts.append
+        counted: dict[int, tuple[Record, Verdict]] = {}
+        skipped = 0
+        i = -1
+        for when, rq, a, client, status in zip(whens, rqs, ags, clients, statuses, strict=True):
+            i += 1
+            if (
+                when is _NO_TIME
+                or rq is _NO_REQUEST
+                or not a.plain
+                or status in rq[1]
+                or when[2] > future
+                or (braces and "{" in refs[i])
+            ):
+                pair = general(lines[i], source)
+                if pair is not None:
+                    counted[i] = pair
+                append(_SKIP)
+                skipped += 1
+                continue
+            if transform is not None:
+                client = clients[i] = transform(client, when[0])
+            kind = a.kind
+            if kind == KIND_TRACK:
+                flagged = observe(client, when[0], rq[2], status, rq[0])
+                append(rq[3] if flagged is None else flag_verdict(flagged))
+            elif kind == KIND_BOT:
+                append(a.verdict)  # type: ignore[arg-type]
+            elif kind == KIND_MARKABLE:
+                append(markable_verdict(client, when[0], a))
+            else:
+                append(rq[3])
+        return verdicts, counted, skipped
+
+
+def _record(
+    source: str,
+    when: _When,
+    rq: _Request,
+    client: str,
+    status: int,
+    mid: str,
+    ref: str,
+    agent: str,
+    rt: str | None,
+    ut: str | None,
+) -> Record:
+    """The Record `ClfFormat.parse` makes of a line the lane took (for the recent ring)."""
+    size = mid[5:-1]
+    return Record(
+        when[0],
+        client,
+        rq[4],
+        rq[0],
+        rq[5],
+        rq[6],
+        status,
+        int(size) if size != "-" else None,
+        ref if ref != "-" else "",
+        agent,
+        rq[7],
+        when[1],
+        None,
+        float(rt) if rt else None,
+        float(ut) if ut and ut != "-" else None,
+        None,
+        None,
+        source,
+    )
+
+
+def _batch(
+    verdicts: list[Verdict],
+    whens: list[_When],
+    rqs: list[_Request],
+    clients: list[str],
+    statuses: list[int],
+    refs: list[str],
+    times: list[tuple[str, str | None] | None],
+) -> BatchCounts:
+    """The lane's lines (columns of equal length) counted by their keys."""
+    batch = BatchCounts()
+    secs = list(map(_SEC, whens))
+    slots = list(map(_SLOT, whens))
+    classes = list(map(_CLS, verdicts))
+    ids = list(map(id, verdicts))
+    by_id = dict(zip(ids, verdicts, strict=True))  # the few distinct verdicts, by identity
+    for when in set(whens):
+        sec, ts = when[2], when[0]
+        if batch.newest.get(sec, -1.0) < ts:
+            batch.newest[sec] = ts
+        if batch.oldest is None or ts < batch.oldest:
+            batch.oldest = ts
+    seconds: dict[tuple[int, str, int], int] = {}
+    for (sec, vid, status), k in Counter(zip(secs, ids, statuses, strict=True)).items():
+        key = (sec, by_id[vid].cls, status)
+        seconds[key] = seconds.get(key, 0) + k
+    batch.seconds = seconds
+    batch.paths = Counter(zip(slots, map(_PATH, rqs), classes, statuses, strict=True))
+    batch.clients = Counter(zip(slots, clients, classes, statuses, strict=True))
+    bots: dict[tuple[int, str, str], int] = {}
+    for (slot, vid), k in Counter(zip(slots, ids, strict=True)).items():
+        v = by_id[vid]
+        if v.cls == BOT:
+            category = v.bot_category or "other"
+            bot = (slot, v.bot_name or category, category)
+            bots[bot] = bots.get(bot, 0) + k
+    batch.bots = bots
+    human = list(map(HUMAN.__eq__, classes))
+    if True in human:
+        batch.referrers = {
+            key: k
+            for key, k in Counter(compress(zip(slots, refs, strict=True), human)).items()
+            if key[1] and key[1] != "-"
+        }
+        campaigns = list(map(_CAMPAIGN, rqs))
+        if campaigns.count("") != len(campaigns):
+            batch.campaigns = {
+                key: k
+                for key, k in Counter(compress(zip(slots, campaigns, strict=True), human)).items()
+                if key[1]
+            }
+    if times:
+        latency: Counter[tuple[int, int]] = Counter()
+        path_latency: Counter[tuple[int, str, int]] = Counter()
+        for rt_ut, cls, sec, slot, rq in zip(times, classes, secs, slots, rqs, strict=True):
+            if rt_ut is None:
+                continue
+            lat_bin = bin_of(float(rt_ut[0]))
+            latency[(sec, lat_bin)] += 1
+            if cls == HUMAN:
+                path_latency[(slot, rq[0], lat_bin)] += 1
+        batch.latency = latency
+        batch.path_latency = path_latency
+    return batch

@@ -1,0 +1,220 @@
+"""The fast lane counts plain combined lines in bulk; the general path parses and classifies each
+line. Fed the same lines, the two must give the same figures, the same recent requests (Records
+and Verdicts) and the same classifier state, whatever the lines are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from logwatch import synth
+from logwatch.ingest.formats import get_format
+from logwatch.pipeline import Pipeline
+from logwatch.privacy import Anonymizer
+from logwatch.stats.aggregator import StatsConfig
+
+SETTINGS = settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=bool(os.environ.get("CI")),
+)
+# Small rings and tables, so that eviction and the recent-ring cut happen inside the tests.
+STATS = StatsConfig(recent=300, slot_top_k=5000, top_k=20000)
+
+
+def _pipelines(fmt: str = "combined", **kwargs: object) -> tuple[Pipeline, Pipeline]:
+    fast = Pipeline(get_format(fmt), stats=STATS, **kwargs)  # type: ignore[arg-type]
+    slow = Pipeline(get_format(fmt), stats=STATS, fast_lane=False, **kwargs)  # type: ignore[arg-type]
+    return fast, slow
+
+
+def _feed_both(
+    lines: list[bytes], batch_sizes: list[int], **kwargs: object
+) -> tuple[Pipeline, Pipeline]:
+    fast, slow = _pipelines(**kwargs)  # type: ignore[arg-type]
+    i = 0
+    k = 0
+    while i < len(lines):
+        size = batch_sizes[k % len(batch_sizes)]
+        k += 1
+        fast.feed(lines[i : i + size], "src")
+        slow.feed(lines[i : i + size], "src")
+        i += size
+    return fast, slow
+
+
+def _canon(value: object) -> object:
+    """Lists in a canonical order: entries with equal counts may come in either order."""
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return sorted((_canon(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def _assert_same(fast: Pipeline, slow: Pipeline) -> None:
+    a, b = fast.snapshot(), slow.snapshot()
+    assert _canon(a.to_json(top=10_000)) == _canon(b.to_json(top=10_000))
+    for name in a.windows:
+        assert _canon(a.windows[name].to_json(top=10_000)) == _canon(
+            b.windows[name].to_json(top=10_000)
+        )
+    assert a.counters == b.counters
+    assert len(a.recent) == len(b.recent)
+    for (ra, va), (rb, vb) in zip(a.recent, b.recent, strict=True):
+        assert ra == rb
+        assert va == vb
+    assert sorted(map(repr, a.totals.top_clients)) == sorted(map(repr, b.totals.top_clients))
+    assert sorted(map(repr, a.totals.probes)) == sorted(map(repr, b.totals.probes))
+    assert dict(fast.classifier.clients._table) == dict(slow.classifier.clients._table)
+
+
+def _lines(gen: object) -> list[bytes]:
+    return [line.rstrip(b"\n") for line in gen]  # type: ignore[attr-defined]
+
+
+def test_fast_lane_takes_the_plain_lines() -> None:
+    """The lane is really used: on a realistic log almost no line goes the general way."""
+    lines = _lines(synth.generate(3000, seed=3))
+    fast, _ = _pipelines()
+    general = fast._general
+    calls = []
+
+    def counting(line: str, source: str) -> object:
+        calls.append(line)
+        return general(line, source)
+
+    fast._general = counting  # type: ignore[method-assign]
+    fast.feed(lines[:100], "src")  # detection done, lane made
+    assert fast._fast is not None
+    fast._fast.general = counting  # type: ignore[assignment]
+    fast.feed(lines[100:], "src")
+    assert 0 < len(calls) < 0.1 * len(lines)
+
+
+def test_realistic_log_same_figures() -> None:
+    lines = _lines(
+        synth.generate(
+            20000,
+            seed=5,
+            rate=20.0,
+            spikes=(synth.Spike(300, 60, "errors"), synth.Spike(600, 30, "probes")),
+        )
+    )
+    _assert_same(*_feed_both(lines, [5000, 777, 1, 4096]))
+
+
+def test_request_times_same_figures() -> None:
+    lines = _lines(synth.generate(8000, fmt="combined_rt", seed=6, rate=10.0))
+    _assert_same(*_feed_both(lines, [3000, 11], fmt="combined_extra"))
+
+
+def test_hostile_and_mutated_lines_same_figures() -> None:
+    hostile = _lines(synth.hostile(1500, seed=7, long_line_bytes=5000))
+    mutated = list(synth.mutate_lines(_lines(synth.generate(6000, seed=8)), seed=9, rate=0.3))
+    _assert_same(*_feed_both(hostile + mutated, [1000, 333]))
+
+
+def test_anonymised_clients_same_figures() -> None:
+    lines = _lines(synth.generate(5000, seed=10, rate=20.0))
+    anonymizer = Anonymizer("mask", v4_prefix=24, v6_prefix=48)
+    fast, slow = _feed_both(
+        lines, [2000], client_transform=anonymizer.apply, scrub=anonymizer.scrub
+    )
+    _assert_same(fast, slow)
+    assert all(r.client.endswith(".0") or ":" in r.client for r, _ in fast.snapshot().recent)
+
+
+def test_order_inside_a_batch_is_kept() -> None:
+    """A probe marks its client; that client's curl requests later in the same batch are then
+    the scanner's, and its browser-agent pages bots: the lane must see the probe first."""
+    t = "10/Oct/2026:00:00:{:02d} +0000"
+    browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/129.0 Safari/537.36"
+    lines = [
+        f'9.9.9.9 - - [{t.format(1)}] "GET /index.html HTTP/1.1" 200 10 "-" "{browser}"',
+        f'9.9.9.9 - - [{t.format(2)}] "GET /.env HTTP/1.1" 404 10 "-" "{browser}"',
+        f'9.9.9.9 - - [{t.format(3)}] "GET / HTTP/1.1" 200 10 "-" "curl/8.0"',
+        f'9.9.9.9 - - [{t.format(4)}] "GET /about HTTP/1.1" 200 10 "-" "{browser}"',
+        f'8.8.8.8 - - [{t.format(5)}] "GET / HTTP/1.1" 200 10 "-" "curl/8.0"',
+    ]
+    fast, slow = _feed_both([s.encode() for s in lines], [len(lines)])
+    _assert_same(fast, slow)
+    verdicts = [v for _, v in fast.snapshot().recent]
+    assert [v.cls for v in verdicts] == ["human", "bot", "bot", "bot", "bot"]
+    assert verdicts[2].bot_category == "scanner"
+    assert verdicts[4].bot_category == "library"
+
+
+# --- any line: fields drawn from ordinary and nasty values ------------------------------------
+
+_text = st.one_of(
+    st.sampled_from(["-", "", "x", "a b", "{x}", "${jndi:ldap://x}", ",", "\t", '\\"', "[", "]"]),
+    st.text(alphabet=st.sampled_from('ab/.?=&_-[]{}," \t\\%é\u202e'), max_size=12),
+)
+_client = st.one_of(
+    st.sampled_from(["1.2.3.4", "2001:db8::1", "10.0.0.1, 1.2.3.4", "-", "x" * 300, ""]),
+    _text,
+)
+_time = st.one_of(
+    st.builds(
+        "{:02d}/Oct/2026:{:02d}:{:02d}:{:02d} {}".format,
+        st.integers(1, 28),
+        st.integers(0, 23),
+        st.integers(0, 59),
+        st.integers(0, 60),
+        st.sampled_from(["+0000", "-0700", "+0530", "+9999", "x"]),
+    ),
+    st.sampled_from(["10/Oct/2036:00:00:00 +0000", "10/Oct/2026:00:00:00.123 +0000", "junk"]),
+)
+_request = st.one_of(
+    st.builds(
+        "{} {} {}".format,
+        st.sampled_from(["GET", "POST", "HEAD", "PROPFIND", "get", "\\x16\\x03"]),
+        st.sampled_from(
+            ["/", "/a.css", "/.env", "/wp-login.php", "/admin", "/p?utm_source=x&utm_campaign=y",
+             "/q?id=1'or'1'='1", "/../../etc/passwd", "/x/y", "*", "http://h/"]
+        ),
+        st.sampled_from(["HTTP/1.1", "HTTP/2.0", "HTTP/9", "", "RTSP/1.0"]),
+    ),
+    _text,
+)  # fmt: skip
+_status = st.sampled_from(["200", "404", "403", "500", "301", "499", "-", "20", "2000", "0x1"])
+_size = st.sampled_from(["0", "512", "-", "99999999999999999999999", "1.5", ""])
+_agent = st.one_of(
+    st.sampled_from(
+        ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/129 Safari/537.36",
+         "Googlebot/2.1 (+http://www.google.com/bot.html)", "curl/8.0", "-", "",
+         "python-requests/2.31", "sqlmap/1.7", "Mozilla/5.0 ${jndi:ldap://x}"]
+    ),
+    _text,
+)  # fmt: skip
+_tail = st.sampled_from(["", " 0.123", " 0.123 0.120", " 0.1 -", " 12", " x", "  ", ' "1.2.3.4"'])
+
+
+@st.composite
+def _line(draw: st.DrawFn) -> bytes:
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.binary(max_size=80)).replace(b"\n", b" ")
+    line = (
+        f"{draw(_client)} {draw(st.sampled_from(['- -', '- bob', '-', 'a b c']))} "
+        f'[{draw(_time)}] "{draw(_request)}" {draw(_status)} {draw(_size)} '
+        f'"{draw(_text)}" "{draw(_agent)}"{draw(_tail)}'
+    )
+    return line.encode("utf-8", "surrogatepass")
+
+
+@SETTINGS
+@given(
+    st.lists(_line(), min_size=1, max_size=60),
+    st.lists(st.integers(1, 30), min_size=1, max_size=4),
+)
+def test_any_lines_same_figures(lines: list[bytes], batch_sizes: list[int]) -> None:
+    # Ordinary lines first, so that detection picks combined whatever the drawn lines are.
+    head = _lines(synth.generate(64, seed=random.Random(len(lines)).randrange(100)))
+    _assert_same(*_feed_both(head + lines, batch_sizes))
