@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import compress
-from operator import attrgetter, itemgetter, methodcaller
+from operator import attrgetter, itemgetter, methodcaller, not_
 
 from logwatch.classify import KIND_BOT, KIND_MARKABLE, KIND_TRACK, AgentEntry, Classifier
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
@@ -62,6 +62,8 @@ _NO_TIME: _When = (0.0, 0, -1, -1)
 _Request = tuple[str, frozenset[int], bool, Verdict, str, str, str, str, str]
 _NO_REQUEST: _Request = ("", frozenset(), False, Verdict(""), "", "", "", "", "")
 _SKIP = Verdict("")  # the verdict column's mark for lines counted by the general path
+_SKIP_ID, _NO_REQUEST_ID = id(_SKIP), id(_NO_REQUEST)
+_CODES = itemgetter(1)
 
 
 class FastLane:
@@ -81,6 +83,7 @@ class FastLane:
         self._times: dict[str, _When] = {}
         self._requests: dict[str, _Request] = {}
         self._agents: dict[str, AgentEntry] = {}
+        self._bot_verdicts: dict[str, Verdict | None] = {}
         self._statuses: dict[str, int] = {}
 
     @staticmethod
@@ -138,9 +141,13 @@ class FastLane:
         cache = self._agents
         if len(cache) >= _CACHE:
             cache.clear()
+            self._bot_verdicts.clear()
+        bots = self._bot_verdicts
         entry = self.classifier.agent_entry
         for agent in set(agents).difference(cache):
-            cache[agent] = entry(agent)
+            a = cache[agent] = entry(agent)
+            # A known bot's verdict stands whoever sends it; None: decided line by line.
+            bots[agent] = a.verdict if a.kind == KIND_BOT and a.plain else None
 
     def _fill_statuses(self, texts: Iterable[str]) -> None:
         cache = self._statuses
@@ -174,16 +181,17 @@ class FastLane:
         self._fill_statuses(status_texts)
         whens = list(map(self._times.__getitem__, rests))
         rqs = list(map(self._requests.__getitem__, requests))
-        ags = list(map(self._agents.__getitem__, agents))
         statuses = list(map(self._statuses.__getitem__, status_texts))
 
+        if self.client_transform is not None:
+            clients = list(map(self.client_transform, clients, map(_TS, whens)))
         verdicts, counted, skipped = self._classify(
-            lines, source, whens, rqs, ags, clients, statuses, refs
+            lines, source, whens, rqs, agents, clients, statuses, refs
         )
         recent = self._recent(source, verdicts, counted, whens, rqs, clients, statuses, mids,
                               refs, agents, times)  # fmt: skip
         if skipped:  # the lane's columns keep only its own lines
-            fast = [v is not _SKIP for v in verdicts]
+            fast = list(map(_SKIP_ID.__ne__, map(id, verdicts)))
             verdicts = list(compress(verdicts, fast))
             whens = list(compress(whens, fast))
             rqs = list(compress(rqs, fast))
@@ -277,55 +285,68 @@ class FastLane:
         source: str,
         whens: list[_When],
         rqs: list[_Request],
-        ags: list[AgentEntry],
+        agents: list[str],
         clients: list[str],
         statuses: list[int],
         refs: list[str],
     ) -> tuple[list[Verdict], dict[int, tuple[Record, Verdict]], int]:
-        """The verdict of every line, in order (the client table must see them so); lines the
-        lane does not take are counted by the general path and marked `_SKIP`."""
+        """The verdict of every line. A known bot's comes from its agent, whoever sends it;
+        the other lines are decided here, in order (the client table must see them so). Lines
+        the lane does not take are counted by the general path (`counted`, by index) and
+        marked `_SKIP`."""
+        verdicts: list[Verdict | None] = list(map(self._bot_verdicts.__getitem__, agents))
+        future = self.aggregator.future_limit()
+        # Lines a known bot's verdict cannot settle: each test is a C pass over the batch.
+        if whens.count(_NO_TIME) or max(map(_SEC, whens)) > future:
+            for i, when in enumerate(whens):
+                if when is _NO_TIME or when[2] > future:
+                    verdicts[i] = None
+        request_ids = list(map(id, rqs))
+        if request_ids.count(_NO_REQUEST_ID):
+            for i in compress(range(len(rqs)), map(_NO_REQUEST_ID.__eq__, request_ids)):
+                verdicts[i] = None
+        for i in compress(range(len(rqs)), map(_CODES, rqs)):
+            verdicts[i] = None  # a rule for some statuses of this path: see below
+        if "{" in "".join(refs):
+            for i, ref in enumerate(refs):
+                if "{" in ref:
+                    verdicts[i] = None
+
         classifier = self.classifier
+        agent_entry = self._agents.__getitem__
         observe = classifier.clients.observe
         flag_verdict = classifier.flag_verdict
         markable_verdict = classifier.markable_verdict
         general = self.general
-        transform = self.client_transform
-        future = self.aggregator.future_limit()
-        braces = "{" in "".join(refs)
-        verdicts: list[Verdict] = []
-        append = verdicts.append
         counted: dict[int, tuple[Record, Verdict]] = {}
         skipped = 0
-        i = -1
-        for when, rq, a, client, status in zip(whens, rqs, ags, clients, statuses, strict=True):
-            i += 1
+        for i in compress(range(len(verdicts)), map(not_, verdicts)):
+            when, rq, a, status = whens[i], rqs[i], agent_entry(agents[i]), statuses[i]
             if (
                 when is _NO_TIME
                 or rq is _NO_REQUEST
                 or not a.plain
                 or status in rq[1]
                 or when[2] > future
-                or (braces and "{" in refs[i])
+                or "{" in refs[i]
             ):
                 pair = general(lines[i], source)
                 if pair is not None:
                     counted[i] = pair
-                append(_SKIP)
+                verdicts[i] = _SKIP
                 skipped += 1
                 continue
-            if transform is not None:
-                client = clients[i] = transform(client, when[0])
             kind = a.kind
             if kind == KIND_TRACK:
-                flagged = observe(client, when[0], rq[2], status, rq[0])
-                append(rq[3] if flagged is None else flag_verdict(flagged))
+                flagged = observe(clients[i], when[0], rq[2], status, rq[0])
+                verdicts[i] = rq[3] if flagged is None else flag_verdict(flagged)
             elif kind == KIND_BOT:
-                append(a.verdict)  # type: ignore[arg-type]
+                verdicts[i] = a.verdict
             elif kind == KIND_MARKABLE:
-                append(markable_verdict(client, when[0], a))
+                verdicts[i] = markable_verdict(clients[i], when[0], a)
             else:
-                append(rq[3])
-        return verdicts, counted, skipped
+                verdicts[i] = rq[3]
+        return verdicts, counted, skipped  # type: ignore[return-value]
 
 
 def _record(
@@ -387,20 +408,19 @@ def _batch(
         if batch.oldest is None or ts < batch.oldest:
             batch.oldest = ts
     seconds: dict[tuple[int, str, int], int] = {}
-    for (sec, vid, status), k in Counter(zip(secs, ids, statuses, strict=True)).items():
-        key = (sec, by_id[vid].cls, status)
-        seconds[key] = seconds.get(key, 0) + k
-    batch.seconds = seconds
-    batch.paths = Counter(zip(slots, map(_PATH, rqs), classes, statuses, strict=True))
-    batch.clients = Counter(zip(slots, clients, classes, statuses, strict=True))
     bots: dict[tuple[int, str, str], int] = {}
-    for (slot, vid), k in Counter(zip(slots, ids, strict=True)).items():
+    for (sec, vid, status), k in Counter(zip(secs, ids, statuses, strict=True)).items():
         v = by_id[vid]
+        key = (sec, v.cls, status)
+        seconds[key] = seconds.get(key, 0) + k
         if v.cls == BOT:
             category = v.bot_category or "other"
-            bot = (slot, v.bot_name or category, category)
+            bot = (sec // FINE, v.bot_name or category, category)
             bots[bot] = bots.get(bot, 0) + k
+    batch.seconds = seconds
     batch.bots = bots
+    batch.paths = Counter(zip(slots, map(_PATH, rqs), classes, statuses, strict=True))
+    batch.clients = Counter(zip(slots, clients, classes, statuses, strict=True))
     human = list(map(HUMAN.__eq__, classes))
     if True in human:
         batch.referrers = {

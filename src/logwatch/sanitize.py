@@ -58,6 +58,10 @@ _UNSAFE_BUT_NEWLINE = re.compile(
 )
 
 
+# Every byte value but the C0 controls (tab and newline aside) and DEL.
+_NOT_C0_OR_DEL = bytes(b for b in range(256) if b in (0x09, 0x0A) or 0x20 <= b != 0x7F)
+
+
 def decode_lines(lines: list[bytes]) -> list[str]:
     """Many lines at once (the common case on the hot path): one decode and one scan for the
     whole batch; only a batch with something to escape falls back to line by line.
@@ -69,7 +73,11 @@ def decode_lines(lines: list[bytes]) -> list[str]:
         text = blob.decode("utf-8")
     except UnicodeDecodeError:
         return [decode(line) for line in lines]
-    if _UNSAFE_BUT_NEWLINE.search(text) is not None:
+    # C0 controls and DEL are bytes: deleting every other byte value (a C loop) leaves them.
+    # C1 controls and bidi overrides are not ASCII: pure-ASCII text cannot hold them.
+    if blob.translate(None, _NOT_C0_OR_DEL) or (
+        not text.isascii() and _UNSAFE_BUT_NEWLINE.search(text) is not None
+    ):
         return [clean(line) for line in text.split("\n")]
     return text.split("\n")
 
