@@ -290,6 +290,7 @@ class LiveEngine:
         from concurrent.futures import ProcessPoolExecutor
 
         from logwatch.ingest.backfill import RangeJob, default_jobs, plan_ranges, read_range
+        from logwatch.ingest.since import last_time
 
         fmt = self.pipeline.format
         if fmt is None:
@@ -304,6 +305,7 @@ class LiveEngine:
             self.pipeline.aggregator.config,
             self.pipeline.classifier.config,
             self.options.anonymize,
+            history_end=last_time(path),  # older lines skip the workers' rings
         )
         work = plan_ranges(whole, 4 * jobs)  # finer pieces: smoother progress, earlier counts
         loop = asyncio.get_running_loop()

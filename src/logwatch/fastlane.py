@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import compress
+from itertools import compress, filterfalse
 from operator import attrgetter, itemgetter, methodcaller, not_
 
 from logwatch.classify import KIND_BOT, KIND_MARKABLE, KIND_TRACK, AgentEntry, Classifier
@@ -98,7 +98,8 @@ class FastLane:
         times = self._times
         if len(times) >= _CACHE:
             times.clear()
-        for rest in set(rests).difference(times):
+        # filterfalse probes the cache as it goes: a value repeated in the batch is filled once.
+        for rest in filterfalse(times.__contains__, rests):
             lb = rest.find(" [")
             value = _NO_TIME
             if (
@@ -118,7 +119,7 @@ class FastLane:
         if len(cache) >= _CACHE:
             cache.clear()
         plain = self.classifier.plain_request_entry
-        for request in set(requests).difference(cache):
+        for request in filterfalse(cache.__contains__, requests):
             method, path, query, protocol = split_request(request)
             entry = plain(method, path, query, protocol) if path else None
             if entry is None:
@@ -144,14 +145,16 @@ class FastLane:
             self._bot_verdicts.clear()
         bots = self._bot_verdicts
         entry = self.classifier.agent_entry
-        for agent in set(agents).difference(cache):
+        for agent in filterfalse(cache.__contains__, agents):
             a = cache[agent] = entry(agent)
             # A known bot's verdict stands whoever sends it; None: decided line by line.
             bots[agent] = a.verdict if a.kind == KIND_BOT and a.plain else None
 
     def _fill_statuses(self, texts: Iterable[str]) -> None:
         cache = self._statuses
-        for text in set(texts).difference(cache):
+        if len(cache) >= _CACHE:
+            cache.clear()
+        for text in filterfalse(cache.__contains__, texts):
             # Odd lines' slices may be anything; those lines go the general way regardless.
             cache[text] = int(text) if text.isascii() and text.isdigit() else -1
 

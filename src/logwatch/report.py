@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from logwatch.ingest.reader import read_all, sample_lines
+from logwatch.ingest.since import last_time
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline
 from logwatch.stats.snapshot import Snapshot
@@ -28,6 +29,10 @@ def read_into(
 
     jobs = jobs or backfill.default_jobs()
     errors: list[tuple[str, str]] = []
+    # Where the history ends: lines older than every window before it skip the rings.
+    ends = [t for t in map(last_time, paths) if t is not None]
+    if ends:
+        pipeline.aggregator.expect_until(max(ends))
     for path in paths:
         try:
             split = backfill.should_split(path, jobs)
@@ -44,6 +49,7 @@ def read_into(
                         stats=pipeline.aggregator.config,
                         classify=pipeline.classifier.config,
                         anonymize=anonymize,
+                        history_end=max(ends) if ends else None,
                     )
                 )
                 continue

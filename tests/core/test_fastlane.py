@@ -218,3 +218,27 @@ def test_any_lines_same_figures(lines: list[bytes], batch_sizes: list[int]) -> N
     # Ordinary lines first, so that detection picks combined whatever the drawn lines are.
     head = _lines(synth.generate(64, seed=random.Random(len(lines)).randrange(100)))
     _assert_same(*_feed_both(head + lines, batch_sizes))
+
+
+def test_known_history_end_gives_the_same_figures_with_less_state() -> None:
+    """`expect_until` (the report knows where a file ends) sends lines older than every window
+    straight to the totals: the figures stay the same, and the rings never hold old time."""
+    lines = _lines(synth.generate(30000, seed=11, rate=2.0))  # ~4 hours
+    last = Pipeline(get_format("combined")).format.time_of(lines[-1])  # type: ignore[union-attr]
+    assert last is not None
+    hinted, plain = _pipelines()
+    hinted.aggregator.expect_until(last)
+    oldest_fine: list[int] = []
+    for i in range(0, len(lines), 2000):
+        hinted.feed(lines[i : i + 2000], "src")
+        plain.feed(lines[i : i + 2000], "src")
+        agg = hinted.aggregator
+        oldest_fine.extend(index * 10 for index in agg.fine)
+        assert all(sec > int(last) - 2 * 3600 for sec in agg.seconds)
+    a, b = hinted.snapshot(), plain.snapshot()
+    assert _canon(a.to_json(top=10_000)) == _canon(b.to_json(top=10_000))
+    for name in a.windows:
+        assert _canon(a.windows[name].to_json(top=10_000)) == _canon(
+            b.windows[name].to_json(top=10_000)
+        )
+    assert min(oldest_fine) >= int(last) - 400  # fine slots only for the last five minutes

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from logwatch.ingest.since import find_start, guess_time
+from logwatch.ingest.since import find_start, guess_time, last_time
 from logwatch.ingest.tail import Follower
 
 T0 = 1_700_000_000
@@ -135,3 +138,19 @@ def test_guess_time_reads_common_formats():
     assert guess_time(b'{"ts":"2000-10-10T20:55:36.5+00:00"}') == 971211336.5
     assert guess_time(b"[not a date] nothing") is None
     assert guess_time(b"") is None
+
+
+def test_last_time_reads_the_end_of_a_plain_file(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    line = '1.2.3.4 - - [10/Oct/2026:13:55:{:02d} +0000] "GET / HTTP/1.1" 200 5 "-" "x"\n'
+    log.write_text("".join(line.format(s) for s in range(30)) + "garbage without a time\n")
+    assert last_time(str(log)) == datetime(2026, 10, 10, 13, 55, 29, tzinfo=UTC).timestamp()
+    big = tmp_path / "big.log"
+    big.write_text("x" * 300_000 + "\n" + line.format(7))  # the tail read starts mid-line
+    assert last_time(str(big)) == datetime(2026, 10, 10, 13, 55, 7, tzinfo=UTC).timestamp()
+    packed = tmp_path / "access.log.gz"
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    assert last_time(str(packed)) is None
+    assert last_time(str(tmp_path / "missing.log")) is None
+    (tmp_path / "undated.log").write_text("no dates here\n")
+    assert last_time(str(tmp_path / "undated.log")) is None

@@ -41,6 +41,7 @@ class RangeJob:
     stats: StatsConfig
     classify: ClassifyConfig
     anonymize: tuple[int, int] | None = None  # mask prefixes; hashing is not split across processes
+    history_end: float | None = None  # the newest time of the history read (expect_until)
 
 
 def default_jobs() -> int:
@@ -85,6 +86,8 @@ def read_range(job: RangeJob) -> Aggregator:
     pipeline = Pipeline(
         job.format, classifier=classifier, stats=job.stats, client_transform=transform, scrub=scrub
     )
+    if job.history_end is not None:
+        pipeline.aggregator.expect_until(job.history_end)
     with open(job.path, "rb") as f:
         if job.start > 0:
             _warm(classifier, job, f, transform)
@@ -123,6 +126,7 @@ def read_parallel(
     in_process: bool = True,
     progress: Callable[[int], None] | None = None,
     start_method: str = "fork",
+    history_end: float | None = None,
 ) -> Aggregator:
     """The aggregate of the lines that begin in [start, end) of a plain file, read by `jobs`
     processes over `pieces` byte ranges (default: one per job).
@@ -133,7 +137,15 @@ def read_parallel(
     if end is None:
         end = os.path.getsize(path)
     template = RangeJob(
-        path, start, end, source if source is not None else path, fmt, stats, classify, anonymize
+        path,
+        start,
+        end,
+        source if source is not None else path,
+        fmt,
+        stats,
+        classify,
+        anonymize,
+        history_end,
     )
     work = plan_ranges(template, pieces or jobs)
     if len(work) == 1 and in_process:
@@ -147,6 +159,8 @@ def read_parallel(
         # The total keeps the caller's full configuration (pieces but the last keep no recent
         # requests), so merge even the in-process piece into a fresh aggregator.
         total = Aggregator(stats)
+        if history_end is not None:
+            total.expect_until(history_end)
         if in_process:
             total.merge(read_range(work[0]))
             done += work[0].end - work[0].start

@@ -177,3 +177,25 @@ def guess_time(line: bytes) -> float | None:
         if hit is not None:
             return hit[0]
     return None
+
+
+def last_time(
+    path: str, time_of: TimeOf = guess_time, tail_bytes: int = 256 * 1024
+) -> float | None:
+    """The time of the last dated line of a plain file (None for anything else): where a history
+    read from it ends, known before reading it (see `Aggregator.expect_until`)."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(2) == b"\x1f\x8b":
+                return None
+            size = f.seek(0, 2)
+            f.seek(max(0, size - tail_bytes))
+            tail = f.read(tail_bytes)
+    except OSError:
+        return None
+    for line in reversed(tail.split(b"\n")[1:] if size > tail_bytes else tail.split(b"\n")):
+        if line.strip():
+            when = _safe_time(time_of, line.rstrip(b"\r"))
+            if when is not None:
+                return when
+    return None

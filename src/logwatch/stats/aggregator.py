@@ -206,6 +206,7 @@ class Aggregator:
         self.now = 0.0  # the newest request time seen
         self._now_sec = -1
         self._clock_sec = -1  # the newest live clock a snapshot was taken at
+        self._history_end = -1  # where the history being read ends, when known (`expect_until`)
         self._horizon = 2 * cfg.longest  # seconds of one-second buckets kept
         fine_windows = [s for _, s in cfg.windows if s <= _FINE_MAX_WINDOW]
         self._fine_span = (max(fine_windows) if fine_windows else 0) + FINE
@@ -436,6 +437,22 @@ class Aggregator:
                 rkey = (source, CLASSES[i // 8], _STATUS_NAMES[i % 8 - _S2])
                 requests_by[rkey] = requests_by.get(rkey, 0) + n
 
+    def expect_until(self, ts: float) -> None:
+        """Say that the history about to be read ends at `ts` (its last line's time).
+
+        Lines older than every window then go straight to the since-start totals instead of
+        through the rings of seconds and slots, to be folded there later: the same figures for
+        less work (the bulk of a long log is older than the longest window)."""
+        sec = int(ts)
+        if sec <= max(self._now_sec, self._history_end):
+            return
+        self._history_end = sec
+        self._fine_floor = max(self._fine_floor, ((sec - self._fine_span) // FINE + 1) * FINE)
+        self._coarse_floor = max(
+            self._coarse_floor, ((sec - self.config.longest - COARSE) // COARSE + 1) * COARSE
+        )
+        self._cur_slot_index = -1
+
     def future_limit(self) -> int:
         """The last second a line may carry and move the clock (see `_future_limit`)."""
         return int(self._future_limit())
@@ -457,7 +474,7 @@ class Aggregator:
             self.now = ts
         bucket = self.seconds.get(sec)
         if bucket is None:
-            if sec <= max(self._now_sec, self._clock_sec) - self._horizon:
+            if sec <= max(self._now_sec, self._clock_sec, self._history_end) - self._horizon:
                 # Too old for any window: it only counts in the totals.
                 self._version += 1
                 return self.archive_second
@@ -510,8 +527,10 @@ class Aggregator:
             bucket = self.seconds.pop(order.popleft(), None)
             if bucket is not None:
                 _add_second(self.archive_second, bucket)
-        self._fine_floor = ((sec - self._fine_span) // FINE + 1) * FINE
-        self._coarse_floor = ((sec - self.config.longest - COARSE) // COARSE + 1) * COARSE
+        # History known to run on (`expect_until`) keeps the floors where its end puts them.
+        top = max(sec, self._history_end)
+        self._fine_floor = ((top - self._fine_span) // FINE + 1) * FINE
+        self._coarse_floor = ((top - self.config.longest - COARSE) // COARSE + 1) * COARSE
         changed = False
         for index in [i for i in self.fine if i * FINE < self._fine_floor]:
             slot = self.fine.pop(index)
@@ -582,6 +601,7 @@ class Aggregator:
         if other.recent:  # most history pieces carry none: skip re-sorting ours
             combined = sorted([*self.recent, *other.recent], key=lambda rv: rv[0].ts)
             self.recent = deque(combined[-self.config.recent :], maxlen=self.config.recent)
+        self._history_end = max(self._history_end, other._history_end)
         newest = max(self._now_sec, other._now_sec)
         self.now = max(self.now, other.now)
         self._now_sec = newest
