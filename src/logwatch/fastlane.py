@@ -64,6 +64,7 @@ _NO_REQUEST: _Request = ("", frozenset(), False, Verdict(""), "", "", "", "", ""
 _SKIP = Verdict("")  # the verdict column's mark for lines counted by the general path
 _SKIP_ID, _NO_REQUEST_ID = id(_SKIP), id(_NO_REQUEST)
 _CODES = itemgetter(1)
+_GENERAL = -1  # an agent a probe rule looks at: its lines go the general way
 
 
 class FastLane:
@@ -84,6 +85,7 @@ class FastLane:
         self._requests: dict[str, _Request] = {}
         self._agents: dict[str, AgentEntry] = {}
         self._bot_verdicts: dict[str, Verdict | None] = {}
+        self._lane_codes: dict[str, int] = {}  # the agent's kind, or _GENERAL
         self._statuses: dict[str, int] = {}
 
     @staticmethod
@@ -143,12 +145,15 @@ class FastLane:
         if len(cache) >= _CACHE:
             cache.clear()
             self._bot_verdicts.clear()
+            self._lane_codes.clear()
         bots = self._bot_verdicts
         entry = self.classifier.agent_entry
+        codes = self._lane_codes
         for agent in filterfalse(cache.__contains__, agents):
             a = cache[agent] = entry(agent)
             # A known bot's verdict stands whoever sends it; None: decided line by line.
             bots[agent] = a.verdict if a.kind == KIND_BOT and a.plain else None
+            codes[agent] = a.kind if a.plain else _GENERAL
 
     def _fill_statuses(self, texts: Iterable[str]) -> None:
         cache = self._statuses
@@ -297,56 +302,63 @@ class FastLane:
         the other lines are decided here, in order (the client table must see them so). Lines
         the lane does not take are counted by the general path (`counted`, by index) and
         marked `_SKIP`."""
+        n = len(lines)
         verdicts: list[Verdict | None] = list(map(self._bot_verdicts.__getitem__, agents))
         future = self.aggregator.future_limit()
-        # Lines a known bot's verdict cannot settle: each test is a C pass over the batch.
+        # Lines that may need the general path, found by C passes over the batch; the loop
+        # below looks at them closely.
+        special: set[int] = set()
         if whens.count(_NO_TIME) or max(map(_SEC, whens)) > future:
-            for i, when in enumerate(whens):
-                if when is _NO_TIME or when[2] > future:
-                    verdicts[i] = None
+            special.update(i for i, w in enumerate(whens) if w is _NO_TIME or w[2] > future)
         request_ids = list(map(id, rqs))
         if request_ids.count(_NO_REQUEST_ID):
-            for i in compress(range(len(rqs)), map(_NO_REQUEST_ID.__eq__, request_ids)):
-                verdicts[i] = None
-        for i in compress(range(len(rqs)), map(_CODES, rqs)):
-            verdicts[i] = None  # a rule for some statuses of this path: see below
+            special.update(compress(range(n), map(_NO_REQUEST_ID.__eq__, request_ids)))
+        special.update(compress(range(n), map(_CODES, rqs)))  # rules for some statuses
         if "{" in "".join(refs):
-            for i, ref in enumerate(refs):
-                if "{" in ref:
-                    verdicts[i] = None
+            special.update(i for i, ref in enumerate(refs) if "{" in ref)
+        for i in special:
+            verdicts[i] = None
 
-        classifier = self.classifier
+        observe = self.classifier.clients.observe
+        flag_verdict = self.classifier.flag_verdict
+        markable_verdict = self.classifier.markable_verdict
         agent_entry = self._agents.__getitem__
-        observe = classifier.clients.observe
-        flag_verdict = classifier.flag_verdict
-        markable_verdict = classifier.markable_verdict
         general = self.general
         counted: dict[int, tuple[Record, Verdict]] = {}
         skipped = 0
-        for i in compress(range(len(verdicts)), map(not_, verdicts)):
-            when, rq, a, status = whens[i], rqs[i], agent_entry(agents[i]), statuses[i]
-            if (
-                when is _NO_TIME
-                or rq is _NO_REQUEST
-                or not a.plain
-                or status in rq[1]
-                or when[2] > future
-                or "{" in refs[i]
+        todo = list(map(not_, verdicts))
+        codes = list(map(self._lane_codes.__getitem__, compress(agents, todo)))
+        for i, code, when, rq, client, status in zip(
+            compress(range(n), todo),
+            codes,
+            compress(whens, todo),
+            compress(rqs, todo),
+            compress(clients, todo),
+            compress(statuses, todo),
+            strict=True,
+        ):
+            if code == _GENERAL or (
+                i in special
+                and (
+                    when is _NO_TIME
+                    or rq is _NO_REQUEST
+                    or status in rq[1]
+                    or when[2] > future
+                    or "{" in refs[i]
+                )
             ):
                 pair = general(lines[i], source)
                 if pair is not None:
                     counted[i] = pair
                 verdicts[i] = _SKIP
                 skipped += 1
-                continue
-            kind = a.kind
-            if kind == KIND_TRACK:
-                flagged = observe(clients[i], when[0], rq[2], status, rq[0])
+            elif code == KIND_TRACK:
+                flagged = observe(client, when[0], rq[2], status, rq[0])
                 verdicts[i] = rq[3] if flagged is None else flag_verdict(flagged)
-            elif kind == KIND_BOT:
-                verdicts[i] = a.verdict
-            elif kind == KIND_MARKABLE:
-                verdicts[i] = markable_verdict(clients[i], when[0], a)
+            elif code == KIND_BOT:
+                verdicts[i] = agent_entry(agents[i]).verdict
+            elif code == KIND_MARKABLE:
+                verdicts[i] = markable_verdict(client, when[0], agent_entry(agents[i]))
             else:
                 verdicts[i] = rq[3]
         return verdicts, counted, skipped  # type: ignore[return-value]

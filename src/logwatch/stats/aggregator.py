@@ -404,11 +404,37 @@ class Aggregator:
                 slot = slots[index] = self._slot_for(index * FINE)
             return slot
 
+        # Paths and clients have a key per line or so: their counters are updated inline, the
+        # slot looked up again only when the index changes (keys come in time order).
+        sidx_of = _SIDX
+        index_now = -1
+        counter: BoundedCounter[Any] = self.archive.paths
+        data: dict[Any, int] = counter.data
         for (index, path, cls, status), n in batch.paths.items():
-            sidx = _SIDX[status] if 0 <= status < 1000 else _SO
-            slot_of(index).paths.add((path, cls, sidx), n)
+            if index != index_now:
+                index_now, counter = index, slot_of(index).paths
+                data = counter.data
+            key = (path, cls, sidx_of[status] if 0 <= status < 1000 else _SO)
+            old = data.get(key)
+            if old is None:
+                data[key] = n
+                if len(data) > counter.limit:
+                    counter.prune()
+            else:
+                data[key] = old + n
+        index_now = -1
         for (index, client, cls, status), n in batch.clients.items():
-            slot_of(index).clients.add((client, cls, 400 <= status < 600), n)
+            if index != index_now:
+                index_now, counter = index, slot_of(index).clients
+                data = counter.data
+            key = (client, cls, 400 <= status < 600)
+            old = data.get(key)
+            if old is None:
+                data[key] = n
+                if len(data) > counter.limit:
+                    counter.prune()
+            else:
+                data[key] = old + n
         for (index, path, lat_bin), n in batch.path_latency.items():
             slot_of(index).path_lat.add((path, lat_bin), n)
         ref_hosts = self._ref_hosts
