@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import compress, filterfalse
 from operator import attrgetter, itemgetter, methodcaller, not_
+from typing import Any
 
 from logwatch.classify import KIND_BOT, KIND_MARKABLE, KIND_TRACK, AgentEntry, Classifier
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
@@ -87,6 +88,7 @@ class FastLane:
         self._bot_verdicts: dict[str, Verdict | None] = {}
         self._lane_codes: dict[str, int] = {}  # the agent's kind, or _GENERAL
         self._statuses: dict[str, int] = {}
+        self._pending: tuple[Any, ...] | None = None  # the last batch's columns (_defer_recent)
 
     @staticmethod
     def suits(fmt: LogFormat | None) -> bool:
@@ -196,8 +198,11 @@ class FastLane:
         verdicts, counted, skipped = self._classify(
             lines, source, whens, rqs, agents, clients, statuses, refs
         )
-        recent = self._recent(source, verdicts, counted, whens, rqs, clients, statuses, mids,
-                              refs, agents, times)  # fmt: skip
+        counting = len(verdicts) - (skipped - len(counted))  # the batch's requests
+        self._defer_recent(
+            counting,
+            (source, verdicts, counted, whens, rqs, clients, statuses, mids, refs, agents, times),
+        )
         if skipped:  # the lane's columns keep only its own lines
             fast = list(map(_SKIP_ID.__ne__, map(id, verdicts)))
             verdicts = list(compress(verdicts, fast))
@@ -214,11 +219,30 @@ class FastLane:
             self.aggregator.add_counts(
                 _batch(verdicts, whens, rqs, clients, statuses, refs, times), source
             )
-        if recent:
-            self.aggregator.recent.extend(recent)
+
+    def _defer_recent(self, requests: int, columns: tuple[Any, ...]) -> None:
+        """Records for the ring of recent requests are made only for the requests it keeps: a
+        batch's columns wait until the ring is read or the next batch leaves room for them."""
+        keep = self.aggregator.recent.maxlen or 0
+        if not keep:
+            return
+        pending, self._pending = self._pending, columns
+        if pending is not None and requests < keep:
+            self.aggregator.recent.extend(self._recent(keep - requests, *pending))
+        self.aggregator.pending_recent = self.settle_recent
+
+    def settle_recent(self) -> None:
+        """Turn the last batch's waiting requests into Records in the ring."""
+        pending, self._pending = self._pending, None
+        self.aggregator.pending_recent = None
+        if pending is not None:
+            self.aggregator.recent.extend(
+                self._recent(self.aggregator.recent.maxlen or 0, *pending)
+            )
 
     def _recent(
         self,
+        keep: int,
         source: str,
         verdicts: list[Verdict],
         counted: dict[int, tuple[Record, Verdict]],
@@ -231,8 +255,7 @@ class FastLane:
         agents: list[str],
         times: list[tuple[str, str | None] | None],
     ) -> list[tuple[Record, Verdict]]:
-        """The batch's last requests, as many as the ring keeps, oldest first."""
-        keep = self.aggregator.recent.maxlen or 0
+        """A batch's last `keep` requests, oldest first."""
         recent: list[tuple[Record, Verdict]] = []
         i = len(verdicts)
         while len(recent) < keep and i > 0:

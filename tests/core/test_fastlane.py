@@ -242,3 +242,16 @@ def test_known_history_end_gives_the_same_figures_with_less_state() -> None:
             b.windows[name].to_json(top=10_000)
         )
     assert min(oldest_fine) >= int(last) - 400  # fine slots only for the last five minutes
+
+
+def test_a_batch_spanning_more_than_the_horizon_loses_nothing() -> None:
+    """Found by the property test: in one batch, a line hours after the others advances the
+    rings, folding the earlier seconds into the totals; their counts must be in them first."""
+    lines = _lines(synth.generate(200, seed=12, rate=20.0))
+    later = (
+        b'1.2.3.4 - - [10/Oct/2026:00:00:00 -0700] "GET / HTTP/1.1" 200 0 "-" '
+        b'"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/129 Safari/537.36"'
+    )
+    fast, slow = _feed_both([*lines, later], [201])
+    _assert_same(fast, slow)
+    assert fast.snapshot().totals.requests == 201

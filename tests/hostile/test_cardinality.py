@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from logwatch import synth
+from logwatch import fastlane, synth
 from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest import formats, timeparse
 from logwatch.ingest.formats import get_format
@@ -76,6 +76,17 @@ def bounds(p: Pipeline) -> list[tuple[str, int, int]]:
         ("iso time cache", len(timeparse._iso_cache), timeparse._CACHE_MAX),
         ("request split cache", len(formats._request_cache), 16384),
     ]
+    lane = p._fast
+    if lane is not None:  # the fast lane's caches: cleared when full, so one batch over at most
+        bound = fastlane._CACHE + 3000
+        out += [
+            ("lane times", len(lane._times), bound),
+            ("lane requests", len(lane._requests), bound),
+            ("lane agents", len(lane._agents), bound),
+            ("lane bot verdicts", len(lane._bot_verdicts), bound),
+            ("lane agent codes", len(lane._lane_codes), bound),
+            ("lane statuses", len(lane._statuses), bound),
+        ]
     return out
 
 
@@ -111,6 +122,7 @@ def test_distinct_keys_stay_within_configured_bounds() -> None:
         p.feed(batch)
         fed += len(batch)
         if chunk_no % 5 == 4:  # check along the way, not only at the end
+            p.aggregator.settle_recent()  # the ring as a reader sees it
             for name, size, bound in bounds(p):
                 assert size <= bound, f"{name}: {size} > {bound} after {fed} lines"
             checked += 1
@@ -120,6 +132,7 @@ def test_distinct_keys_stay_within_configured_bounds() -> None:
     assert a.malformed == len(range(0, N, 7))
     assert a.parsed == N + len(range(0, N, 5))  # the probes parsed too
     assert a.probes_by
+    p.aggregator.settle_recent()
     for name, size, bound in bounds(p):
         assert size <= bound, f"{name}: {size} > {bound}"
     # The bounds were reached, so they were really tested: the caches are full, not idle.
@@ -128,6 +141,7 @@ def test_distinct_keys_stay_within_configured_bounds() -> None:
     assert sizes["path cache"] == CLASSIFY.path_cache_size
     assert sizes["probe_details"] == STATS.probe_clients
     assert sizes["recent"] == STATS.recent
+    assert sizes["lane requests"] > fastlane._CACHE // 2  # the lane took the plain lines
     assert sizes["client table"] > CLASSIFY.client_table_size // 2
     snap = p.snapshot()
     assert len(snap.totals.top_paths["all"]) <= 50 and snap.totals.requests == a.parsed

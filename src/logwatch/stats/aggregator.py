@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from heapq import nsmallest
 from typing import Any
@@ -226,6 +226,9 @@ class Aggregator:
         self._version = 0  # bumped when coarse slots or the archive change (cache key)
         self._cache: dict[Any, Any] = {}
         self.recent: deque[tuple[Record, Verdict]] = deque(maxlen=cfg.recent)
+        # The pipeline's fast lane keeps its last batch's requests as columns until the ring is
+        # read: this turns them into Records (see `settle_recent`).
+        self.pending_recent: Callable[[], None] | None = None
         self._ref_hosts: dict[str, str] = {}
         self.probe_details: OrderedDict[str, _ProbeClient] = OrderedDict()
         self.sources: tuple[SourceState, ...] = ()
@@ -374,28 +377,33 @@ class Aggregator:
     def add_counts(self, batch: BatchCounts, source: str) -> None:
         """Fold in requests counted in bulk (the pipeline's fast lane): the same figures `add`
         would produce for each of them, one dictionary update per distinct key."""
-        # Seconds in order, as line-by-line feeding would visit them: the rings advance here.
-        buckets: dict[int, list[Any]] = {}
-        for sec in sorted(batch.newest):
-            buckets[sec] = self._bucket_for(sec, batch.newest[sec])
+        # Seconds in time order, each counted as soon as its bucket is found: a later second may
+        # advance the rings and fold the earlier buckets into the totals.
+        per_second: dict[int, list[tuple[str, int, int]]] = {}
+        for (sec, cls, status), n in batch.seconds.items():
+            per_second.setdefault(sec, []).append((cls, status, n))
+        latency: dict[int, list[tuple[int, int]]] = {}
+        for (sec, lat_bin), n in batch.latency.items():
+            latency.setdefault(sec, []).append((lat_bin, n))
         if batch.oldest is not None and (self.first_ts is None or batch.oldest < self.first_ts):
             self.first_ts = batch.oldest
         class_index = _CLASS_INDEX
         per_source = [0] * 24
         total = 0
-        for (sec, cls, status), n in batch.seconds.items():
-            bucket = buckets[sec]
-            ci = class_index[cls]
-            sidx = _SIDX[status] if 0 <= status < 1000 else _SO
-            bucket[ci] += n
-            bucket[sidx] += n
+        for sec in sorted(per_second):
+            bucket = self._bucket_for(sec, batch.newest[sec])
             codes = bucket[_CODES]
-            codes[status] = codes.get(status, 0) + n
-            per_source[ci * 8 + sidx] += n
-            total += n
-        for (sec, lat_bin), n in batch.latency.items():
-            hist = buckets[sec][_HIST]
-            hist[lat_bin] = hist.get(lat_bin, 0) + n
+            for cls, status, n in per_second[sec]:
+                ci = class_index[cls]
+                sidx = _SIDX[status] if 0 <= status < 1000 else _SO
+                bucket[ci] += n
+                bucket[sidx] += n
+                codes[status] = codes.get(status, 0) + n
+                per_source[ci * 8 + sidx] += n
+                total += n
+            hist = bucket[_HIST]
+            for lat_bin, n in latency.get(sec, ()):
+                hist[lat_bin] = hist.get(lat_bin, 0) + n
         slots: dict[int, Slot] = {}
 
         def slot_of(index: int) -> Slot:
@@ -577,10 +585,24 @@ class Aggregator:
             self._version += 1
         self._cur_slot_index = -1
 
+    def settle_recent(self) -> None:
+        """Make the ring of recent requests complete before it is read."""
+        if self.pending_recent is not None:
+            self.pending_recent()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled (a worker's part, going to the merge): settled, without the lane's hook.
+        self.settle_recent()
+        state = dict(self.__dict__)
+        state["pending_recent"] = None
+        return state
+
     # --- merging (parallel reading of one file) ----------------------------------------------
 
     def merge(self, other: Aggregator) -> None:
         """Add another aggregator's counts (for example of another byte range of a file)."""
+        self.settle_recent()
+        other.settle_recent()
         self.lines += other.lines
         self.parsed += other.parsed
         self.malformed += other.malformed
@@ -649,6 +671,7 @@ class Aggregator:
         extra: dict[str, Any] | None = None,
     ) -> Snapshot:
         """Everything consumers may read, computed at `now` (default: the newest request time)."""
+        self.settle_recent()
         clock = self.now if now is None else now
         if now is not None and int(now) > self._now_sec:
             self._clock_sec = max(self._clock_sec, int(now))
