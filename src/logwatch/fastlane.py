@@ -34,16 +34,18 @@ from logwatch.classify import KIND_BOT, KIND_MARKABLE, KIND_TRACK, AgentEntry, C
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
 from logwatch.ingest.timeparse import parse_clf
 from logwatch.model import BOT, HUMAN, Record, Verdict
+from logwatch.sanitize import MAX_AGENT, MAX_PATH, MAX_REFERRER
 from logwatch.stats.aggregator import FINE, Aggregator, BatchCounts
 from logwatch.stats.quantiles import bin_of
 
-# Longer lines take the general path: below this no field reaches its cap (sanitize.MAX_*) except
-# the client's, which is checked on its own.
-_MAX_FAST_LINE = 1000
+# Longer heads (client, ident, user, time) take the general path; each other field has its cap.
+_MAX_HEAD = 512
 _MAX_CLIENT = 256
 _CACHE = 16384  # distinct values kept per cache (cleared when full: hot values come straight back)
 
 _QUOTES = methodcaller("split", '"')
+_NEWLINES = methodcaller("count", "\n")
+_AT_NEWLINE = methodcaller("partition", "\n")
 _FIRST_SPACE = methodcaller("partition", " ")
 _STATUS = itemgetter(slice(1, 4))
 _CLS = attrgetter("cls")
@@ -169,15 +171,54 @@ class FastLane:
 
     def run(self, lines: list[str], source: str) -> None:
         """Count `lines` (decoded, sanitised, without newlines) of one source."""
-        n = len(lines)
-        if not n:
+        if not lines:
             return
         parts = list(map(_QUOTES, lines))
-        if list(map(len, parts)).count(7) != n:
+        if list(map(len, parts)).count(7) != len(lines):
             parts = [p if len(p) == 7 else _ODD for p in parts]
-        heads, requests, mids, refs, seps, agents, tails = map(list, zip(*parts, strict=True))
+        columns = list(map(list, zip(*parts, strict=True)))
+        self._count(columns, lines.__getitem__, source)
+
+    def run_text(self, text: str, source: str) -> None:
+        """Count the lines of `text` (decoded, sanitised, joined by newlines) of one source.
+
+        When every line has its six quotes, one split of the whole text gives every column:
+        pieces 1-5 of each six are a line's request, status and size, referrer, separator and
+        agent, and the sixth holds one line's end and the next line's head around a newline."""
+        pieces = text.split('"')
+        n = text.count("\n") + 1
+        joints = pieces[6:-1:6]
+        if len(pieces) != 6 * n + 1 or list(map(_NEWLINES, joints)).count(1) != n - 1:
+            self.run(text.split("\n"), source)  # some line has another number of quotes
+            return
+        tails: list[str] = []
+        heads: list[str] = []
+        if joints:
+            tails, _, heads = map(list, zip(*map(_AT_NEWLINE, joints), strict=True))
+        heads.insert(0, pieces[0])
+        tails.append(pieces[-1])
+
+        def line_of(i: int) -> str:
+            return '"'.join((heads[i], *pieces[6 * i + 1 : 6 * i + 6], tails[i]))
+
+        columns = [
+            heads,
+            pieces[1::6],
+            pieces[2::6],
+            pieces[3::6],
+            pieces[4::6],
+            pieces[5::6],
+            tails,
+        ]
+        self._count(columns, line_of, source)
+
+    def _count(self, columns: list[list[str]], line_of: Callable[[int], str], source: str) -> None:
+        """Judge and count a batch given as columns (head, request, " status size ", referrer,
+        separator, agent, tail); `line_of(i)` gives line i back for the general path."""
+        heads, requests, mids, refs, seps, agents, tails = columns
+        n = len(heads)
         clients, _, rests = map(list, zip(*map(_FIRST_SPACE, heads), strict=True))
-        odd = self._odd_lines(lines, clients, mids, seps)
+        odd = self._odd_lines(heads, clients, requests, mids, refs, seps, agents)
         times: list[tuple[str, str | None] | None] = (
             self._tails(tails, odd) if tails.count("") != n else []
         )
@@ -196,7 +237,7 @@ class FastLane:
         if self.client_transform is not None:
             clients = list(map(self.client_transform, clients, map(_TS, whens)))
         verdicts, counted, skipped = self._classify(
-            lines, source, whens, rqs, agents, clients, statuses, refs
+            line_of, source, whens, rqs, agents, clients, statuses, refs
         )
         counting = len(verdicts) - (skipped - len(counted))  # the batch's requests
         self._defer_recent(
@@ -274,13 +315,27 @@ class FastLane:
         return recent
 
     def _odd_lines(
-        self, lines: list[str], clients: list[str], mids: list[str], seps: list[str]
+        self,
+        heads: list[str],
+        clients: list[str],
+        requests: list[str],
+        mids: list[str],
+        refs: list[str],
+        seps: list[str],
+        agents: list[str],
     ) -> set[int]:
         """Indexes of lines whose fields the lane cannot take as they are (each test is one C
-        pass over the batch; the per-line search runs only when the pass finds something)."""
+        pass over the batch; the per-line search runs only when the pass finds something).
+        Fields within their caps (sanitize.MAX_*) keep a line far below the longest parsed."""
         odd: set[int] = set()
-        if max(map(len, lines)) > _MAX_FAST_LINE:
-            odd.update(i for i, line in enumerate(lines) if len(line) > _MAX_FAST_LINE)
+        for column, cap in (
+            (heads, _MAX_HEAD),
+            (requests, MAX_PATH),
+            (refs, MAX_REFERRER),
+            (agents, MAX_AGENT),
+        ):
+            if max(map(len, column)) > cap:
+                odd.update(i for i, field in enumerate(column) if len(field) > cap)
         if seps.count(" ") != len(seps):
             odd.update(i for i, sep in enumerate(seps) if sep != " ")
         if _MIDS.fullmatch("".join(mids)) is None:
@@ -312,7 +367,7 @@ class FastLane:
 
     def _classify(
         self,
-        lines: list[str],
+        line_of: Callable[[int], str],
         source: str,
         whens: list[_When],
         rqs: list[_Request],
@@ -325,7 +380,7 @@ class FastLane:
         the other lines are decided here, in order (the client table must see them so). Lines
         the lane does not take are counted by the general path (`counted`, by index) and
         marked `_SKIP`."""
-        n = len(lines)
+        n = len(agents)
         verdicts: list[Verdict | None] = list(map(self._bot_verdicts.__getitem__, agents))
         future = self.aggregator.future_limit()
         # Lines that may need the general path, found by C passes over the batch; the loop
@@ -370,7 +425,7 @@ class FastLane:
                     or "{" in refs[i]
                 )
             ):
-                pair = general(lines[i], source)
+                pair = general(line_of(i), source)
                 if pair is not None:
                     counted[i] = pair
                 verdicts[i] = _SKIP

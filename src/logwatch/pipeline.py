@@ -8,7 +8,8 @@ malformed with its reason, and the run goes on.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from logwatch import sanitize
@@ -21,6 +22,7 @@ from logwatch.ingest.formats import (
     detect_format,
     no_format_message,
 )
+from logwatch.ingest.reader import split_block
 from logwatch.model import Record, SourceState, Verdict
 from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.snapshot import Snapshot
@@ -71,6 +73,21 @@ class Pipeline:
                 self.flush()
             return
         self._process(lines, source)
+
+    def feed_block(self, block: bytes, source: str = "", too_long: int = 0) -> None:
+        """Like `feed`, for complete lines joined by newlines (a reader's chunk). The fast lane
+        takes a plain ASCII block whole; anything else is split into lines and fed."""
+        text = None
+        if self._fast is not None and not self.observers:
+            text = sanitize.decode_block(block)
+        if text is None:
+            lines, dropped = split_block(block)
+            self.feed(lines, source, too_long + dropped)
+            return
+        for _ in range(too_long):
+            self.aggregator.add_malformed(LINE_TOO_LONG, "")
+        with _no_cyclic_gc():
+            self._fast.run_text(text, source)  # type: ignore[union-attr]
 
     def detect(self, sample: list[str]) -> None:
         """Choose the format from sample lines (e.g. a file's head) before feeding.
@@ -131,15 +148,8 @@ class Pipeline:
                 self.classifier, self.aggregator, self._general, self.client_transform
             )
         if self._fast is not None and not self.observers:
-            # A batch allocates hundreds of thousands of short-lived tuples and no cycles: the
-            # cyclic collector would rescan them all the while, for nothing (a third of the time).
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
+            with _no_cyclic_gc():
                 self._fast.run(texts, source)
-            finally:
-                if collecting:
-                    gc.enable()
             return
         counted: list[tuple[Record, Verdict]] = []
         append = counted.append
@@ -188,6 +198,19 @@ class Pipeline:
         extra: dict[str, Any] | None = None,
     ) -> Snapshot:
         return self.aggregator.snapshot(now, mark=mark, sources=sources, extra=extra)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """A batch allocates hundreds of thousands of short-lived tuples and no cycles: the cyclic
+    collector would rescan them all the while, for nothing (a third of the lane's time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _strip_cr(line: bytes) -> bytes:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from logwatch.ingest.reader import read_all, sample_lines
+from logwatch.ingest.reader import read_all_blocks, sample_lines
 from logwatch.ingest.since import last_time
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline
@@ -53,8 +53,8 @@ def read_into(
                     )
                 )
                 continue
-            for batch in read_all(path):
-                pipeline.feed(batch.lines, path, batch.too_long)
+            for block in read_all_blocks(path):
+                pipeline.feed_block(block.data, path, block.too_long)
         except OSError as exc:
             errors.append((path, exc.strerror or str(exc)))
         except EOFError as exc:  # a truncated .gz: what was read still counts

@@ -82,6 +82,15 @@ def decode_lines(lines: list[bytes]) -> list[str]:
     return text.split("\n")
 
 
+def decode_block(block: bytes) -> str | None:
+    """Complete lines joined by newlines → the text `decode_lines` would give, joined, when the
+    block is plain ASCII with nothing to escape (the common case: nginx and Apache escape
+    everything else); None when it needs the line-by-line way."""
+    if not block.isascii() or b"\r" in block or block.translate(None, _NOT_C0_OR_DEL):
+        return None
+    return block.decode("ascii")
+
+
 def clean(text: str) -> str:
     """Escape control and bidi-override characters in already-decoded text."""
     if _UNSAFE.search(text) is None:

@@ -43,7 +43,10 @@ def _feed_both(
     while i < len(lines):
         size = batch_sizes[k % len(batch_sizes)]
         k += 1
-        fast.feed(lines[i : i + size], "src")
+        if k % 2:  # both ways in: lists of lines, and blocks as the readers give them
+            fast.feed(lines[i : i + size], "src")
+        else:
+            fast.feed_block(b"\n".join(lines[i : i + size]), "src")
         slow.feed(lines[i : i + size], "src")
         i += size
     return fast, slow

@@ -1,7 +1,7 @@
 """Reading a big existing file with every core.
 
 The file is cut into byte ranges; each range is parsed, classified and counted in its own process
-(the first one in this process) and the partial aggregates merge. `reader.read_batches` gives each
+(the first one in this process) and the partial aggregates merge. `reader.read_blocks` gives each
 line to exactly one range, so counts are the same as a single pass.
 
 Classification keeps a little memory of each client's behaviour (probing, bursts of 404s). A worker
@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.formats import LogFormat
-from logwatch.ingest.reader import read_batches
+from logwatch.ingest.reader import read_batches, read_blocks
 from logwatch.model import Record
 from logwatch.stats.aggregator import Aggregator, StatsConfig
 
@@ -91,8 +91,8 @@ def read_range(job: RangeJob) -> Aggregator:
     with open(job.path, "rb") as f:
         if job.start > 0:
             _warm(classifier, job, f, transform)
-        for batch in read_batches(f, start=job.start, end=job.end):
-            pipeline.feed(batch.lines, job.source, batch.too_long)
+        for block in read_blocks(f, start=job.start, end=job.end):
+            pipeline.feed_block(block.data, job.source, block.too_long)
     return pipeline.aggregator
 
 

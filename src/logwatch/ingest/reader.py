@@ -12,7 +12,7 @@ import gzip
 import os
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -49,7 +49,48 @@ def read_batches(
     max_line: int = MAX_LINE_BYTES,
     chunk: int = CHUNK,
 ) -> Iterator[Batch]:
-    """Batches of complete lines from `stream`.
+    """Batches of complete lines from `stream` (see `read_blocks` for `start`/`end`)."""
+    blocks = read_blocks(stream, start=start, end=end, max_line=max_line, chunk=chunk)
+    yield from _as_batches(blocks, max_line)
+
+
+def _as_batches(blocks: Iterable[Block], max_line: int) -> Iterator[Batch]:
+    for block in blocks:
+        lines, too_long = split_block(block.data, max_line)
+        too_long += block.too_long
+        if lines or too_long:
+            yield Batch(lines, too_long, block.bytes_done)
+
+
+def split_block(data: bytes, max_line: int = MAX_LINE_BYTES) -> tuple[list[bytes], int]:
+    """A block's lines, and how many were dropped as longer than `max_line`."""
+    lines = data.split(b"\n") if data else []
+    if lines and max(map(len, lines)) > max_line:
+        kept = [line for line in lines if len(line) <= max_line]
+        return kept, len(lines) - len(kept)
+    return lines, 0
+
+
+@dataclass(slots=True)
+class Block:
+    """Complete lines joined by newlines, as read: lines are split only by whoever needs them
+    (the pipeline's fast lane takes a plain block whole). Lines over the limit that crossed a
+    chunk were dropped and counted in `too_long`; shorter chunks may still hold some."""
+
+    data: bytes
+    too_long: int = 0
+    bytes_done: int = 0
+
+
+def read_blocks(
+    stream: BinaryIO,
+    *,
+    start: int = 0,
+    end: int | None = None,
+    max_line: int = MAX_LINE_BYTES,
+    chunk: int = CHUNK,
+) -> Iterator[Block]:
+    """Blocks of complete lines from `stream`.
 
     With `start`/`end` (uncompressed files only) it reads the lines that *begin* in [start, end):
     a range that starts mid-line skips to the next newline, and the last line may run past
@@ -88,17 +129,17 @@ def read_batches(
             too_long += 1
         if carry:
             data = carry + data
-        lines = data.split(b"\n")
-        carry = lines.pop()
+        nl = data.rfind(b"\n")
+        if nl < 0:
+            carry = data
+            if len(carry) > max_line:
+                skipping, carry = True, b""
+            continue
+        carry = data[nl + 1 :]
         if len(carry) > max_line:
             skipping, carry = True, b""
-        if any(len(line) > max_line for line in lines):
-            kept = [line for line in lines if len(line) <= max_line]
-            too_long += len(lines) - len(kept)
-            lines = kept
-        if lines or too_long:
-            yield Batch(lines, too_long, pos)
-            too_long = 0
+        yield Block(data[:nl], too_long, pos)
+        too_long = 0
     if end is not None and (carry or skipping):
         # The last line began inside the range: read on to its newline.
         while True:
@@ -117,7 +158,7 @@ def read_batches(
         too_long += 1
         carry = b""
     if carry or too_long:
-        yield Batch([carry] if carry else [], too_long, pos)
+        yield Block(carry, too_long, pos)
     if truncated is not None:
         raise EOFError(f"compressed data ends early or is corrupt ({truncated})")
 
@@ -167,12 +208,26 @@ def sample_lines(patterns: Sequence[str], limit: int = 256) -> list[str]:
 
 def read_all(path: str) -> Iterator[Batch]:
     """Every line of a file (or `-`), in batches."""
+    yield from _as_batches(read_all_blocks(path), MAX_LINE_BYTES)
+
+
+def read_all_blocks(path: str) -> Iterator[Block]:
+    """Every line of a file (or `-`), in blocks."""
     stream = open_input(path)
     try:
-        yield from read_batches(stream)
+        yield from read_blocks(stream)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
 
 
-__all__ = ["Batch", "open_input", "read_all", "read_batches", "sample_lines"]
+__all__ = [
+    "Batch",
+    "Block",
+    "open_input",
+    "read_all",
+    "read_all_blocks",
+    "read_batches",
+    "read_blocks",
+    "sample_lines",
+]
