@@ -211,6 +211,7 @@ class Aggregator:
         fine_windows = [s for _, s in cfg.windows if s <= _FINE_MAX_WINDOW]
         self._fine_span = (max(fine_windows) if fine_windows else 0) + FINE
         self.seconds: dict[int, list[Any]] = {}
+        self._minute_sums: dict[int, list[Any]] = {}  # minute → its seconds added up (a cache)
         self._second_order: deque[int] = deque()  # creation order, mostly ascending: expiry queue
         self.archive_second = _new_second()
         self.fine: dict[int, Slot] = {}
@@ -506,6 +507,8 @@ class Aggregator:
                 self._advance(sec)
         elif ts > self.now:
             self.now = ts
+        if self._minute_sums:
+            self._minute_sums.pop(sec // 60, None)  # a line into a minute summed already
         bucket = self.seconds.get(sec)
         if bucket is None:
             if sec <= max(self._now_sec, self._clock_sec, self._history_end) - self._horizon:
@@ -561,6 +564,8 @@ class Aggregator:
             bucket = self.seconds.pop(order.popleft(), None)
             if bucket is not None:
                 _add_second(self.archive_second, bucket)
+        for minute in [m for m in self._minute_sums if m * 60 <= cutoff]:
+            del self._minute_sums[minute]
         # History known to run on (`expect_until`) keeps the floors where its end puts them.
         top = max(sec, self._history_end)
         self._fine_floor = ((top - self._fine_span) // FINE + 1) * FINE
@@ -623,6 +628,7 @@ class Aggregator:
             else:
                 _add_second(mine, bucket)
         self._second_order = deque(sorted(self.seconds))
+        self._minute_sums.clear()
         _add_second(self.archive_second, other.archive_second)
         for ring_self, ring_other in ((self.fine, other.fine), (self.coarse, other.coarse)):
             for index, slot in ring_other.items():
@@ -712,10 +718,22 @@ class Aggregator:
         )
 
     def _sum_seconds(self, start: float, end: float) -> list[Any]:
-        """The one-second buckets in (start, end] added up."""
+        """The one-second buckets in (start, end] added up: whole minutes from their cached
+        sums (`_minute_sum`), the seconds at either edge one by one."""
         total = _new_second()
-        seconds = self.seconds
         lo, hi = int(start) + 1, int(end)
+        first, last = -(-lo // 60), (hi + 1) // 60 - 1  # the whole minutes inside
+        if first > last:
+            self._add_seconds(total, lo, hi)
+            return total
+        self._add_seconds(total, lo, first * 60 - 1)
+        for minute in range(first, last + 1):
+            _add_second(total, self._minute_sum(minute))
+        self._add_seconds(total, (last + 1) * 60, hi)
+        return total
+
+    def _add_seconds(self, total: list[Any], lo: int, hi: int) -> None:
+        seconds = self.seconds
         if hi - lo + 1 > len(seconds):
             for sec, bucket in seconds.items():
                 if lo <= sec <= hi:
@@ -725,6 +743,16 @@ class Aggregator:
                 found = seconds.get(sec)
                 if found is not None:
                     _add_second(total, found)
+
+    def _minute_sum(self, minute: int) -> list[Any]:
+        """The sum of one minute's buckets. Kept once the minute is over (older than the
+        newest line); a late line into it drops the sum (`_bucket_for`), as does expiry."""
+        total = self._minute_sums.get(minute)
+        if total is None:
+            total = _new_second()
+            self._add_seconds(total, minute * 60, minute * 60 + 59)
+            if minute * 60 + 59 < self._now_sec:
+                self._minute_sums[minute] = total
         return total
 
     def _scalar_view(self, name: str, start: float, end: float) -> WindowView:
@@ -763,8 +791,8 @@ class Aggregator:
     def _totals(self, now: float) -> WindowView:
         s = _new_second()
         _add_second(s, self.archive_second)
-        for bucket in self.seconds.values():
-            _add_second(s, bucket)
+        if self.seconds:
+            _add_second(s, self._sum_seconds(min(self.seconds) - 1, max(self.seconds)))
         cache_key = ("totals", self._version)
         base = self._cache.get(cache_key)
         if base is None:
