@@ -298,8 +298,8 @@ def load_settings(args: argparse.Namespace) -> Config:
     return config
 
 
-# A report shows no request stream; it keeps only enough recent requests for GeoIP's
-# claimed-bot check, which also keeps worker results small when they travel between processes.
+# A report (and headless output) shows no request stream; it keeps only enough recent requests
+# for GeoIP's claimed-bot check, which also keeps worker results small between processes.
 REPORT_RECENT = 2000
 
 
@@ -357,7 +357,8 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         scrub=scrub,
         enrich=enrich,
         syslog=list(args.syslog),
-        stats=stats_config(config),
+        # Headless shows no request stream: the report's small ring (GeoIP's bot claims) will do.
+        stats=stats_config(config, recent=REPORT_RECENT if args.headless else None),
         classify=config.classify,
         alerts=AlertEngine.from_config(config),
         exporters=exporters,

@@ -189,13 +189,14 @@ class LiveEngine:
         self._publish(final=True)
 
     async def _pump(self, source: LineSource) -> None:
-        feed = self.pipeline.feed
+        feed_block = self.pipeline.feed_block
         async for batch in source.batches():
             if not batch.history:
                 self._history_done = True
                 self._live_seen = True
             try:
-                feed(batch.lines, batch.source, batch.too_long)
+                # As one block: the fast lane splits a plain block in one pass.
+                feed_block(b"\n".join(batch.lines), batch.source, batch.too_long)
             except FormatError as exc:
                 self.error = str(exc)
                 self._request_stop()

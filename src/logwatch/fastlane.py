@@ -65,6 +65,12 @@ _NO_TIME: _When = (0.0, 0, -1, -1)
 _Request = tuple[str, frozenset[int], bool, Verdict, str, str, str, str, str]
 _NO_REQUEST: _Request = ("", frozenset(), False, Verdict(""), "", "", "", "", "")
 _SKIP = Verdict("")  # the verdict column's mark for lines counted by the general path
+# A line's request and upstream times as written, and the request time's latency bin (-1: none).
+_Times = tuple[str | None, str | None, int]
+_NO_TIMES: _Times = (None, None, -1)
+_BAD_TAIL: _Times = (None, None, -2)  # a tail split_clf would not take: the general path's
+_BAD_TAIL_ID = id(_BAD_TAIL)
+_BIN = itemgetter(2)
 _SKIP_ID, _NO_REQUEST_ID = id(_SKIP), id(_NO_REQUEST)
 _CODES = itemgetter(1)
 _GENERAL = -1  # an agent a probe rule looks at: its lines go the general way
@@ -85,6 +91,7 @@ class FastLane:
         self.general = general  # (line, source) → the counted request, or None (malformed)
         self.client_transform = client_transform
         self._times: dict[str, _When] = {}
+        self._tail_times: dict[str, _Times] = {"": _NO_TIMES}
         self._requests: dict[str, _Request] = {}
         self._agents: dict[str, AgentEntry] = {}
         self._bot_verdicts: dict[str, Verdict | None] = {}
@@ -219,9 +226,7 @@ class FastLane:
         n = len(heads)
         clients, _, rests = map(list, zip(*map(_FIRST_SPACE, heads), strict=True))
         odd = self._odd_lines(heads, clients, requests, mids, refs, seps, agents)
-        times: list[tuple[str, str | None] | None] = (
-            self._tails(tails, odd) if tails.count("") != n else []
-        )
+        times = self._tails(tails, odd) if tails.count("") != n else []
         for i in odd:
             rests[i] = ""
 
@@ -294,7 +299,7 @@ class FastLane:
         mids: list[str],
         refs: list[str],
         agents: list[str],
-        times: list[tuple[str, str | None] | None],
+        times: list[_Times],
     ) -> list[tuple[Record, Verdict]]:
         """A batch's last `keep` requests, oldest first."""
         recent: list[tuple[Record, Verdict]] = []
@@ -307,7 +312,7 @@ class FastLane:
                 if pair is not None:
                     recent.append(pair)
                 continue
-            rt, ut = times[i] or (None, None) if times else (None, None)
+            rt, ut, _ = times[i] if times else _NO_TIMES
             record = _record(source, whens[i], rqs[i], clients[i], statuses[i], mids[i], refs[i],
                              agents[i], rt, ut)  # fmt: skip
             recent.append((record, v))
@@ -346,23 +351,17 @@ class FastLane:
             )
         return odd
 
-    @staticmethod
-    def _tails(tails: list[str], odd: set[int]) -> list[tuple[str, str | None] | None]:
+    def _tails(self, tails: list[str], odd: set[int]) -> list[_Times]:
         """nginx's `$request_time $upstream_response_time` after the agent, as `split_clf`
-        takes them: (request time, upstream time) per line; other tails make odd lines."""
-        found: list[tuple[str, str | None] | None] = [None] * len(tails)
-        for i, tail in enumerate(tails):
-            if not tail:
-                continue
-            words = tail.split(" ")
-            if len(words) in (2, 3) and not words[0] and is_decimal(words[1]):
-                if len(words) == 2:
-                    found[i] = (words[1], None)
-                    continue
-                if is_decimal(words[2]) or words[2] == "-":
-                    found[i] = (words[1], words[2])
-                    continue
-            odd.add(i)
+        takes them, judged once per distinct tail; other tails make odd lines."""
+        cache = self._tail_times
+        if len(cache) >= _CACHE:
+            cache.clear()
+        for tail in filterfalse(cache.__contains__, tails):
+            cache[tail] = _judge_tail(tail)
+        found = list(map(cache.__getitem__, tails))
+        if list(map(id, found)).count(_BAD_TAIL_ID):
+            odd.update(i for i, t in enumerate(found) if t is _BAD_TAIL)
         return found
 
     def _classify(
@@ -485,7 +484,7 @@ def _batch(
     clients: list[str],
     statuses: list[int],
     refs: list[str],
-    times: list[tuple[str, str | None] | None],
+    times: list[_Times],
 ) -> BatchCounts:
     """The lane's lines (columns of equal length) counted by their keys."""
     batch = BatchCounts()
@@ -529,15 +528,21 @@ def _batch(
                 if key[1]
             }
     if times:
-        latency: Counter[tuple[int, int]] = Counter()
-        path_latency: Counter[tuple[int, str, int]] = Counter()
-        for rt_ut, cls, sec, slot, rq in zip(times, classes, secs, slots, rqs, strict=True):
-            if rt_ut is None:
-                continue
-            lat_bin = bin_of(float(rt_ut[0]))
-            latency[(sec, lat_bin)] += 1
-            if cls == HUMAN:
-                path_latency[(slot, rq[0], lat_bin)] += 1
-        batch.latency = latency
-        batch.path_latency = path_latency
+        bins = list(map(_BIN, times))
+        batch.latency = {
+            key: k for key, k in Counter(zip(secs, bins, strict=True)).items() if key[1] >= 0
+        }
+        if True in human:
+            found = Counter(compress(zip(slots, map(_PATH, rqs), bins, strict=True), human))
+            batch.path_latency = {key: k for key, k in found.items() if key[2] >= 0}
     return batch
+
+
+def _judge_tail(tail: str) -> _Times:
+    words = tail.split(" ")
+    if len(words) in (2, 3) and not words[0] and is_decimal(words[1]):
+        if len(words) == 2:
+            return (words[1], None, bin_of(float(words[1])))
+        if is_decimal(words[2]) or words[2] == "-":
+            return (words[1], words[2], bin_of(float(words[1])))
+    return _BAD_TAIL
