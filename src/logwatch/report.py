@@ -41,16 +41,16 @@ def read_into(
             # A head without one whole line (an endless first line) detects nothing: the
             # sequential reader below detects from the lines after it.
             if split and pipeline.format is not None:
-                pipeline.aggregator.merge(
-                    backfill.read_parallel(
-                        path,
-                        pipeline.format,
-                        jobs=jobs,
-                        stats=pipeline.aggregator.config,
-                        classify=pipeline.classifier.config,
-                        anonymize=anonymize,
-                        history_end=max(ends) if ends else None,
-                    )
+                backfill.read_parallel(
+                    path,
+                    pipeline.format,
+                    jobs=jobs,
+                    stats=pipeline.aggregator.config,
+                    classify=pipeline.classifier.config,
+                    anonymize=anonymize,
+                    history_end=max(ends) if ends else None,
+                    into=pipeline.aggregator,
+                    classifier=pipeline.classifier,
                 )
                 continue
             for block in read_all_blocks(path):

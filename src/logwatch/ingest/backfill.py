@@ -71,8 +71,9 @@ def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
     return [*(replace(job, stats=quiet) for job in jobs[:-1]), *jobs[-1:]]
 
 
-def read_range(job: RangeJob) -> Aggregator:
-    """Parse, classify and count the lines that begin in [job.start, job.end)."""
+def read_range(job: RangeJob, classifier: Classifier | None = None) -> Aggregator:
+    """Parse, classify and count the lines that begin in [job.start, job.end) (with the given
+    classifier, in this process, to keep its behaviour table; else a new one)."""
     from logwatch.pipeline import Pipeline
 
     transform: Callable[[str, float], str] | None = None
@@ -82,7 +83,7 @@ def read_range(job: RangeJob) -> Aggregator:
 
         anonymizer = Anonymizer("mask", v4_prefix=job.anonymize[0], v6_prefix=job.anonymize[1])
         transform, scrub = anonymizer.apply, anonymizer.scrub  # scrub: malformed lines
-    classifier = Classifier(job.classify)
+    classifier = classifier or Classifier(job.classify)
     pipeline = Pipeline(
         job.format, classifier=classifier, stats=job.stats, client_transform=transform, scrub=scrub
     )
@@ -127,13 +128,18 @@ def read_parallel(
     progress: Callable[[int], None] | None = None,
     start_method: str = "fork",
     history_end: float | None = None,
+    into: Aggregator | None = None,
+    classifier: Classifier | None = None,
 ) -> Aggregator:
     """The aggregate of the lines that begin in [start, end) of a plain file, read by `jobs`
     processes over `pieces` byte ranges (default: one per job).
 
     `in_process` lets this process read the first range itself (right for `logwatch report`);
     the dashboard's engine passes False so its thread stays free, and "spawn" because forking a
-    process that runs threads is unsafe. `progress(bytes_done)` is called as ranges finish."""
+    process that runs threads is unsafe. `progress(bytes_done)` is called as ranges finish.
+    `into`: merge the parts into this aggregator (and return it) rather than a new one, so the
+    caller's counts, the parts and a total are not all in memory at once; `classifier`: the one
+    the in-process piece uses (the caller's, already built)."""
     if end is None:
         end = os.path.getsize(path)
     template = RangeJob(
@@ -149,7 +155,11 @@ def read_parallel(
     )
     work = plan_ranges(template, pieces or jobs)
     if len(work) == 1 and in_process:
-        return read_range(replace(work[0], stats=stats))
+        part = read_range(replace(work[0], stats=stats), classifier)
+        if into is None:
+            return part
+        into.merge(part)
+        return into
     context = multiprocessing.get_context(start_method)
     workers = max(1, min(len(work) - (1 if in_process else 0), jobs))
     done = 0
@@ -158,11 +168,11 @@ def read_parallel(
         futures = [pool.submit(read_range, job) for job in queued]
         # The total keeps the caller's full configuration (pieces but the last keep no recent
         # requests), so merge even the in-process piece into a fresh aggregator.
-        total = Aggregator(stats)
+        total = into if into is not None else Aggregator(stats)
         if history_end is not None:
             total.expect_until(history_end)
         if in_process:
-            total.merge(read_range(work[0]))
+            total.merge(read_range(work[0], classifier))
             done += work[0].end - work[0].start
             if progress is not None:
                 progress(done)
