@@ -32,7 +32,7 @@ from typing import Any
 
 from logwatch.classify import KIND_BOT, KIND_MARKABLE, KIND_TRACK, AgentEntry, Classifier
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
-from logwatch.ingest.timeparse import parse_clf
+from logwatch.ingest.timeparse import parse_clf_uncached
 from logwatch.model import BOT, HUMAN, Record, Verdict
 from logwatch.sanitize import MAX_AGENT, MAX_PATH, MAX_REFERRER
 from logwatch.stats.aggregator import FINE, Aggregator, BatchCounts
@@ -42,6 +42,8 @@ from logwatch.stats.quantiles import bin_of
 _MAX_HEAD = 512
 _MAX_CLIENT = 256
 _CACHE = 16384  # distinct values kept per cache (cleared when full: hot values come straight back)
+# Timestamps: a busy log repeats each second; a sparse one never comes back to an old one.
+_TIME_CACHE = 4096
 
 _QUOTES = methodcaller("split", '"')
 _NEWLINES = methodcaller("count", "\n")
@@ -109,7 +111,7 @@ class FastLane:
     def _fill_times(self, rests: Iterable[str]) -> None:
         """ "ident user [time] " → when. The same checks as `formats.split_clf` on a head."""
         times = self._times
-        if len(times) >= _CACHE:
+        if len(times) >= _TIME_CACHE:
             times.clear()
         # filterfalse probes the cache as it goes: a value repeated in the batch is filled once.
         for rest in filterfalse(times.__contains__, rests):
@@ -122,7 +124,7 @@ class FastLane:
                 and len(rest) - lb <= 68
                 and rest.count(" ", 0, lb) == 1
             ):
-                when = parse_clf(rest[lb + 2 : -2])
+                when = parse_clf_uncached(rest[lb + 2 : -2])
                 if when is not None:
                     value = (when[0], when[1], int(when[0]), int(when[0]) // FINE)
             times[rest] = value

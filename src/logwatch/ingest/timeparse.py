@@ -46,6 +46,11 @@ def parse_clf(text: str) -> tuple[float, int] | None:
     return _cached(_clf_cache, _parse_clf, text)
 
 
+def parse_clf_uncached(text: str) -> tuple[float, int] | None:
+    """`parse_clf` for callers that keep their own cache (the fast lane): not cached twice."""
+    return _parse_clf(text)
+
+
 _day_cache: dict[tuple[str, str], tuple[float, int] | None] = {}
 
 

@@ -20,6 +20,7 @@ a line slightly out of order lands in the bucket of its own second.
 from __future__ import annotations
 
 import time
+import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ class _ProbeClient:
 
     def __init__(self, ts: float) -> None:
         self.hits = 0
-        self.paths: set[str] = set()
+        self.paths: set[int] = set()  # checksums of the distinct paths probed (up to 64)
         self.last_path = ""
         self.rules: set[str] = set()
         self.first = ts
@@ -369,7 +370,9 @@ class Aggregator:
             self.probe_details.move_to_end(rec.client)
         details.hits += 1
         if len(details.paths) < _MAX_PROBE_PATHS:
-            details.paths.add(path)
+            # Only counted: a checksum holds the place of the path (a stable one, so parts
+            # counted in other processes merge right).
+            details.paths.add(zlib.crc32(path.encode("utf-8", "surrogatepass")))
         details.last_path = path
         details.rules.update(v.probe_rules)
         details.first = min(details.first, rec.ts)
