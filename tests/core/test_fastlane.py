@@ -258,3 +258,28 @@ def test_a_batch_spanning_more_than_the_horizon_loses_nothing() -> None:
     fast, slow = _feed_both([*lines, later], [201])
     _assert_same(fast, slow)
     assert fast.snapshot().totals.requests == 201
+
+
+def test_a_heavy_clients_errors_survive_pruning() -> None:
+    """In every 10-second slot many clients come four times and the heavy client errs once, so its
+    error count is the smallest in the slot and the slot's bounded table overflows. Kept apart,
+    the error count was pruned slot after slot (the top client showed no errors); kept in the
+    client's row, the heavy client's figures stay whole."""
+    bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    lines = []
+    for sec in range(600):
+        stamp = f"10/Oct/2026:00:{sec // 60:02d}:{sec % 60:02d} +0000"
+        lines += [f'9.9.9.9 - - [{stamp}] "GET /p HTTP/1.1" 200 1 "-" "{bot}"'] * 3
+        if sec % 10 == 0:  # one error per slot
+            lines.append(f'9.9.9.9 - - [{stamp}] "GET /gone HTTP/1.1" 404 1 "-" "{bot}"')
+        for k in range(8):  # 80 clients per slot, each four times
+            client = f"10.{sec // 10 % 250}.{sec % 10}.{k}"
+            lines += [f'{client} - - [{stamp}] "GET / HTTP/1.1" 200 1 "-" "{bot}"'] * 4
+    stats = StatsConfig(recent=10, slot_top_k=20, top_k=50)
+    for lane in (True, False):
+        p = Pipeline(get_format("combined"), stats=stats, fast_lane=lane)
+        for i in range(0, len(lines), 500):
+            p.feed_block("\n".join(lines[i : i + 500]).encode(), "src")
+        top = p.snapshot().totals.top_clients[0]
+        assert top.client == "9.9.9.9"
+        assert (top.hits, top.bot, top.errors) == (1860, 1860, 60)

@@ -17,7 +17,7 @@ from logwatch.ingest import formats, timeparse
 from logwatch.ingest.formats import get_format
 from logwatch.pipeline import Pipeline
 from logwatch.stats.aggregator import COARSE, FINE, StatsConfig
-from logwatch.stats.topk import BoundedCounter
+from logwatch.stats.topk import BoundedCounter, BoundedTable
 
 STATS = StatsConfig(
     windows=(("1m", 60), ("5m", 300)),
@@ -43,7 +43,7 @@ def bounds(p: Pipeline) -> list[tuple[str, int, int]]:
     def counters(name: str, slot: object, cap: int) -> None:
         for attr in type(slot).__slots__:
             value = getattr(slot, attr)
-            if isinstance(value, BoundedCounter):
+            if isinstance(value, BoundedCounter | BoundedTable):
                 out.append((f"{name}.{attr}", len(value), 2 * cap))
             elif isinstance(value, dict):
                 out.append((f"{name}.{attr}", len(value), 64))

@@ -39,7 +39,7 @@ from logwatch.stats.snapshot import (
     Snapshot,
     WindowView,
 )
-from logwatch.stats.topk import BoundedCounter
+from logwatch.stats.topk import BoundedCounter, BoundedTable
 
 DEFAULT_WINDOWS: tuple[tuple[str, int], ...] = (("1m", 60), ("5m", 300), ("15m", 900), ("1h", 3600))
 
@@ -99,7 +99,8 @@ class Slot:
     def __init__(self, cap: int) -> None:
         self.paths: BoundedCounter[tuple[str, str, int]] = BoundedCounter(cap)
         self.path_lat: BoundedCounter[tuple[str, int]] = BoundedCounter(cap)
-        self.clients: BoundedCounter[tuple[str, str, bool]] = BoundedCounter(cap)
+        # client → [hits, human, bot, asset, 4xx/5xx]
+        self.clients: BoundedTable[str] = BoundedTable(cap, 5)
         self.bots: BoundedCounter[tuple[str, str]] = BoundedCounter(cap)
         self.referrers: BoundedCounter[str] = BoundedCounter(cap)
         self.campaigns: BoundedCounter[str] = BoundedCounter(cap)
@@ -314,14 +315,19 @@ class Aggregator:
                     slot.paths.prune()
             else:
                 paths[key] = n + 1
-            ckey = (rec.client, cls, sidx in (_S4, _S5))
-            n = clients.get(ckey)
-            if n is None:
-                clients[ckey] = 1
+            row = clients.get(rec.client)
+            if row is None:
+                row = clients[rec.client] = [1, 0, 0, 0, 0]
+                row[1 + ci] = 1
+                if sidx in (_S4, _S5):
+                    row[4] = 1
                 if len(clients) > clients_limit:
                     slot.clients.prune()
             else:
-                clients[ckey] = n + 1
+                row[0] += 1
+                row[1 + ci] += 1
+                if sidx in (_S4, _S5):
+                    row[4] += 1
             if ci == 0:  # human
                 if lat_bin >= 0:
                     slot.path_lat.add((path, lat_bin))
@@ -435,18 +441,22 @@ class Aggregator:
             else:
                 data[key] = old + n
         index_now = -1
+        table: BoundedTable[str] = self.archive.clients
+        rows: dict[str, list[int]] = table.data
         for (index, client, cls, status), n in batch.clients.items():
             if index != index_now:
-                index_now, counter = index, slot_of(index).clients
-                data = counter.data
-            key = (client, cls, 400 <= status < 600)
-            old = data.get(key)
-            if old is None:
-                data[key] = n
-                if len(data) > counter.limit:
-                    counter.prune()
-            else:
-                data[key] = old + n
+                index_now, table = index, slot_of(index).clients
+                rows = table.data
+            row = rows.get(client)
+            grew = row is None
+            if row is None:
+                row = rows[client] = [0, 0, 0, 0, 0]
+            row[0] += n
+            row[1 + class_index[cls]] += n
+            if 400 <= status < 600:
+                row[4] += n
+            if grew and len(rows) > table.limit:
+                table.prune()
         for (index, path, lat_bin), n in batch.path_latency.items():
             slot_of(index).path_lat.add((path, lat_bin), n)
         ref_hosts = self._ref_hosts
@@ -910,15 +920,7 @@ def _with_keys(
             )
             for path, r in best
         )
-    clients: dict[str, list[int]] = {}
-    for (client, cls, err), n in slot.clients.data.items():
-        row = clients.get(client)
-        if row is None:
-            row = clients[client] = [0, 0, 0, 0, 0]
-        row[0] += n
-        row[1 + _CLASS_INDEX[cls]] += n
-        if err:
-            row[4] += n
+    clients = slot.clients.data  # client → [hits, human, bot, asset, errors]
     top_clients = tuple(
         ClientStat(c, r[0], r[1], r[2], r[3], r[4])
         for c, r in nsmallest(_TOP, clients.items(), key=lambda kv: (-kv[1][0], kv[0]))

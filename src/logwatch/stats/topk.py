@@ -85,3 +85,58 @@ class BoundedCounter(Generic[K]):
         out.data = dict(self.data)
         out.dropped_max = self.dropped_max
         return out
+
+
+class BoundedTable(Generic[K]):
+    """A BoundedCounter whose value is a short list of counts, ranked by the first one.
+
+    One entry per key keeps a key's figures together. Spread over several keys (a client's hits
+    by class, its errors), the small ones would be pruned again and again while the big one
+    stays, and a heavy client would show no errors at all."""
+
+    __slots__ = ("capacity", "data", "dropped_max", "limit", "width")
+
+    def __init__(self, capacity: int, width: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.limit = 2 * capacity
+        self.width = width
+        self.data: dict[K, list[int]] = {}
+        self.dropped_max = 0
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def merge(self, other: BoundedTable[K]) -> None:
+        data = self.data
+        for key, row in other.data.items():
+            mine = data.get(key)
+            if mine is None:
+                data[key] = list(row)
+            else:
+                for i, n in enumerate(row):
+                    mine[i] += n
+        self.dropped_max = max(self.dropped_max, other.dropped_max)
+        if len(data) > self.limit:
+            self.prune()
+
+    def prune(self) -> None:
+        """Keep the `capacity` rows with the largest first count."""
+        data = self.data
+        if len(data) <= self.capacity:
+            return
+        counts = sorted((row[0] for row in data.values()), reverse=True)
+        threshold = counts[self.capacity - 1]
+        room = self.capacity - counts.index(threshold)  # rows at the threshold that still fit
+        kept = []
+        for key, row in data.items():
+            n = row[0]
+            if n > threshold:
+                kept.append((key, row))
+            elif n == threshold and room > 0:
+                kept.append((key, row))
+                room -= 1
+        self.dropped_max = max(self.dropped_max, threshold)
+        data.clear()  # in place: the hot path holds references to `data`
+        data.update(kept)
