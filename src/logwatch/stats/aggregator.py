@@ -333,12 +333,7 @@ class Aggregator:
                     slot.path_lat.add((path, lat_bin))
                 ref = rec.referrer
                 if ref:
-                    host = ref_hosts.get(ref)
-                    if host is None:
-                        host = _referrer_host(ref)
-                        if len(ref_hosts) > 4096:
-                            ref_hosts.clear()
-                        ref_hosts[ref] = host
+                    host = ref_hosts.get(ref) or self._referrer_host(ref)
                     if host and host != rec.vhost:
                         slot.referrers.add(host)
                 if "utm_" in rec.query:
@@ -461,12 +456,7 @@ class Aggregator:
             slot_of(index).path_lat.add((path, lat_bin), n)
         ref_hosts = self._ref_hosts
         for (index, ref), n in batch.referrers.items():
-            host = ref_hosts.get(ref)
-            if host is None:
-                host = _referrer_host(ref)
-                if len(ref_hosts) > 4096:
-                    ref_hosts.clear()
-                ref_hosts[ref] = host
+            host = ref_hosts.get(ref) or self._referrer_host(ref)
             if host:
                 slot_of(index).referrers.add(host, n)
         for (index, query), n in batch.campaigns.items():
@@ -484,6 +474,14 @@ class Aggregator:
             if n:
                 rkey = (source, CLASSES[i // 8], _STATUS_NAMES[i % 8 - _S2])
                 requests_by[rkey] = requests_by.get(rkey, 0) + n
+
+    def _referrer_host(self, ref: str) -> str:
+        """The host of a referrer, remembered (a bounded cache: cleared when full)."""
+        host = _referrer_host(ref)
+        if len(self._ref_hosts) > 4096:
+            self._ref_hosts.clear()
+        self._ref_hosts[ref] = host
+        return host
 
     def expect_until(self, ts: float) -> None:
         """Say that the history about to be read ends at `ts` (its last line's time).
