@@ -243,8 +243,35 @@ class FastLane:
 
         if self.client_transform is not None:
             clients = list(map(self.client_transform, clients, map(_TS, whens)))
+
+        def record_of(i: int) -> Record:
+            """Line i's Record from its columns (checked already: no need to parse it again)."""
+            rt, ut, _ = times[i] if times else _NO_TIMES
+            method, path, query, protocol = split_request(requests[i])
+            size = mids[i][5:-1]
+            return Record(
+                whens[i][0],
+                clients[i],
+                method,
+                path,
+                query,
+                protocol,
+                statuses[i],
+                int(size) if size != "-" else None,
+                refs[i] if refs[i] != "-" else "",
+                agents[i],
+                requests[i],
+                whens[i][1],
+                None,
+                float(rt) if rt else None,
+                float(ut) if ut and ut != "-" else None,
+                None,
+                None,
+                source,
+            )
+
         verdicts, counted, skipped = self._classify(
-            line_of, source, whens, rqs, agents, clients, statuses, refs
+            line_of, record_of, source, whens, rqs, agents, clients, statuses, refs
         )
         counting = len(verdicts) - (skipped - len(counted))  # the batch's requests
         self._defer_recent(
@@ -369,6 +396,7 @@ class FastLane:
     def _classify(
         self,
         line_of: Callable[[int], str],
+        record_of: Callable[[int], Record],
         source: str,
         whens: list[_When],
         rqs: list[_Request],
@@ -403,6 +431,7 @@ class FastLane:
         markable_verdict = self.classifier.markable_verdict
         agent_entry = self._agents.__getitem__
         general = self.general
+        classify = self.classifier.classify
         counted: dict[int, tuple[Record, Verdict]] = {}
         skipped = 0
         todo = list(map(not_, verdicts))
@@ -426,9 +455,13 @@ class FastLane:
                     or "{" in refs[i]
                 )
             ):
-                pair = general(line_of(i), source)
-                if pair is not None:
-                    counted[i] = pair
+                if when is _NO_TIME:  # a line whose fields the lane did not take: parse it
+                    pair = general(line_of(i), source)
+                    if pair is not None:
+                        counted[i] = pair
+                else:  # well-formed, but for the whole classifier (a probe, say)
+                    rec = record_of(i)
+                    counted[i] = (rec, classify(rec))
                 verdicts[i] = _SKIP
                 skipped += 1
             elif code == KIND_TRACK:

@@ -83,22 +83,32 @@ def _lines(gen: object) -> list[bytes]:
 
 
 def test_fast_lane_takes_the_plain_lines() -> None:
-    """The lane is really used: on a realistic log almost no line goes the general way."""
+    """The lane is really used: on a realistic log few lines are parsed again (none here) or
+    need the whole classifier (the probes among them), and malformed ones still are counted."""
     lines = _lines(synth.generate(3000, seed=3))
+    lines[2000] = b"garbage that is no request"
     fast, _ = _pipelines()
-    general = fast._general
-    calls = []
+    fast.feed(lines[:100], "src")  # detection done, lane made
+    lane = fast._fast
+    assert lane is not None
+    parsed_again: list[str] = []
+    classified: list[object] = []
+    general, classify = lane.general, fast.classifier.classify
 
-    def counting(line: str, source: str) -> object:
-        calls.append(line)
+    def count_general(line: str, source: str) -> object:
+        parsed_again.append(line)
         return general(line, source)
 
-    fast._general = counting  # type: ignore[method-assign]
-    fast.feed(lines[:100], "src")  # detection done, lane made
-    assert fast._fast is not None
-    fast._fast.general = counting  # type: ignore[assignment]
-    fast.feed(lines[100:], "src")
-    assert 0 < len(calls) < 0.1 * len(lines)
+    def count_classify(rec: object) -> object:
+        classified.append(rec)
+        return classify(rec)  # type: ignore[arg-type]
+
+    lane.general = count_general  # type: ignore[assignment]
+    fast.classifier.classify = count_classify  # type: ignore[method-assign]
+    fast.feed_block(b"\n".join(lines[100:]), "src")
+    assert parsed_again == ["garbage that is no request"]
+    assert 0 < len(classified) < 0.1 * len(lines)
+    assert fast.aggregator.malformed == 1
 
 
 def test_realistic_log_same_figures() -> None:
