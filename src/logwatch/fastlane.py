@@ -30,7 +30,7 @@ from itertools import compress, filterfalse
 from operator import attrgetter, itemgetter, methodcaller, not_
 from typing import Any
 
-from logwatch.classify import KIND_BOT, KIND_MARKABLE, KIND_TRACK, AgentEntry, Classifier
+from logwatch.classify import KIND_BOT, AgentEntry, Classifier, PathEntry
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
 from logwatch.ingest.timeparse import parse_clf_uncached
 from logwatch.model import BOT, HUMAN, Record, Verdict
@@ -52,7 +52,7 @@ _FIRST_SPACE = methodcaller("partition", " ")
 _STATUS = itemgetter(slice(1, 4))
 _CLS = attrgetter("cls")
 _TS, _SEC, _SLOT = itemgetter(0), itemgetter(2), itemgetter(3)
-_PATH, _CAMPAIGN = itemgetter(0), itemgetter(8)
+_PATH, _CAMPAIGN = itemgetter(0), itemgetter(3)
 # " 200 5120 " between the request and the referrer: a 3-digit status and a size or "-".
 _MIDS = re.compile(r"(?: [0-9]{3} (?:[0-9]{1,20}|-) )*")
 _MID = re.compile(r" [0-9]{3} (?:[0-9]{1,20}|-) ")
@@ -62,11 +62,12 @@ _ODD = ("", "", " 000 - ", "", " ", "", "")
 # (ts, tz offset, second, 10-second slot); _NO_TIME for a head the lane does not take.
 _When = tuple[float, int, int, int]
 _NO_TIME: _When = (0.0, 0, -1, -1)
-# (path, statuses that make a probe rule count, is asset, verdict, method, query, protocol,
-# request, campaign query or ""); _NO_REQUEST for requests the general path must judge.
-_Request = tuple[str, frozenset[int], bool, Verdict, str, str, str, str, str]
-_NO_REQUEST: _Request = ("", frozenset(), False, Verdict(""), "", "", "", "", "")
+# (path, statuses that make a probe rule count, the classifier's PathEntry, campaign query or "");
+# _NO_REQUEST for requests the general path must judge.
+_Request = tuple[str, frozenset[int], PathEntry | None, str]
+_NO_REQUEST: _Request = ("", frozenset(), None, "")
 _SKIP = Verdict("")  # the verdict column's mark for lines counted by the general path
+_Pending = tuple[list[Verdict], dict[int, tuple[Record, Verdict]], Callable[[int], Record]]
 # A line's request and upstream times as written, and the request time's latency bin (-1: none).
 _Times = tuple[str | None, str | None, int]
 _NO_TIMES: _Times = (None, None, -1)
@@ -75,7 +76,6 @@ _BAD_TAIL_ID = id(_BAD_TAIL)
 _BIN = itemgetter(2)
 _SKIP_ID, _NO_REQUEST_ID = id(_SKIP), id(_NO_REQUEST)
 _CODES = itemgetter(1)
-_GENERAL = -1  # an agent a probe rule looks at: its lines go the general way
 
 
 class FastLane:
@@ -97,9 +97,10 @@ class FastLane:
         self._requests: dict[str, _Request] = {}
         self._agents: dict[str, AgentEntry] = {}
         self._bot_verdicts: dict[str, Verdict | None] = {}
-        self._lane_codes: dict[str, int] = {}  # the agent's kind, or _GENERAL
         self._statuses: dict[str, int] = {}
-        self._pending: tuple[Any, ...] | None = None  # the last batch's columns (_defer_recent)
+        # The last batch's requests, not yet Records (_defer_recent): verdicts, the general
+        # path's (Record, Verdict) by line, and how to make line i's Record.
+        self._pending: _Pending | None = None
 
     @staticmethod
     def suits(fmt: LogFormat | None) -> bool:
@@ -140,33 +141,19 @@ class FastLane:
             if entry is None:
                 cache[request] = _NO_REQUEST
                 continue
-            campaign = query if "utm_" in query else ""
-            cache[request] = (
-                path,
-                entry.codes,
-                entry.is_asset,
-                entry.verdict,
-                method,
-                query,
-                protocol,
-                request,
-                campaign,
-            )
+            cache[request] = (path, entry.codes, entry, query if "utm_" in query else "")
 
     def _fill_agents(self, agents: Iterable[str]) -> None:
         cache = self._agents
         if len(cache) >= _CACHE:
             cache.clear()
             self._bot_verdicts.clear()
-            self._lane_codes.clear()
         bots = self._bot_verdicts
         entry = self.classifier.agent_entry
-        codes = self._lane_codes
         for agent in filterfalse(cache.__contains__, agents):
             a = cache[agent] = entry(agent)
             # A known bot's verdict stands whoever sends it; None: decided line by line.
             bots[agent] = a.verdict if a.kind == KIND_BOT and a.plain else None
-            codes[agent] = a.kind if a.plain else _GENERAL
 
     def _fill_statuses(self, texts: Iterable[str]) -> None:
         cache = self._statuses
@@ -274,36 +261,26 @@ class FastLane:
             line_of, record_of, source, whens, rqs, agents, clients, statuses, refs
         )
         counting = len(verdicts) - (skipped - len(counted))  # the batch's requests
-        self._defer_recent(
-            counting,
-            (source, verdicts, counted, whens, rqs, clients, statuses, mids, refs, agents, times),
-        )
-        if skipped:  # the lane's columns keep only its own lines
+        self._defer_recent(counting, (verdicts, counted, record_of))
+        # The lane's own lines only, in new lists: record_of still reads the whole columns.
+        lane: tuple[list[Any], ...] = (verdicts, whens, rqs, clients, statuses, refs, times)
+        if skipped:
             fast = list(map(_SKIP_ID.__ne__, map(id, verdicts)))
-            verdicts = list(compress(verdicts, fast))
-            whens = list(compress(whens, fast))
-            rqs = list(compress(rqs, fast))
-            clients = list(compress(clients, fast))
-            statuses = list(compress(statuses, fast))
-            refs = list(compress(refs, fast))
-            if times:
-                times = list(compress(times, fast))
+            lane = tuple(list(compress(column, fast)) if column else column for column in lane)
         if counted:
             self.aggregator.add_many(counted.values(), keep_recent=False)
-        if verdicts:
-            self.aggregator.add_counts(
-                _batch(verdicts, whens, rqs, clients, statuses, refs, times), source
-            )
+        if lane[0]:
+            self.aggregator.add_counts(_batch(*lane), source)
 
-    def _defer_recent(self, requests: int, columns: tuple[Any, ...]) -> None:
+    def _defer_recent(self, requests: int, batch: _Pending) -> None:
         """Records for the ring of recent requests are made only for the requests it keeps: a
-        batch's columns wait until the ring is read or the next batch leaves room for them."""
+        batch waits until the ring is read or the next batch leaves room for it."""
         keep = self.aggregator.recent.maxlen or 0
         if not keep:
             return
-        pending, self._pending = self._pending, columns
+        pending, self._pending = self._pending, batch
         if pending is not None and requests < keep:
-            self.aggregator.recent.extend(self._recent(keep - requests, *pending))
+            self.aggregator.recent.extend(_last_requests(keep - requests, *pending))
         self.aggregator.pending_recent = self.settle_recent
 
     def settle_recent(self) -> None:
@@ -311,42 +288,8 @@ class FastLane:
         pending, self._pending = self._pending, None
         self.aggregator.pending_recent = None
         if pending is not None:
-            self.aggregator.recent.extend(
-                self._recent(self.aggregator.recent.maxlen or 0, *pending)
-            )
-
-    def _recent(
-        self,
-        keep: int,
-        source: str,
-        verdicts: list[Verdict],
-        counted: dict[int, tuple[Record, Verdict]],
-        whens: list[_When],
-        rqs: list[_Request],
-        clients: list[str],
-        statuses: list[int],
-        mids: list[str],
-        refs: list[str],
-        agents: list[str],
-        times: list[_Times],
-    ) -> list[tuple[Record, Verdict]]:
-        """A batch's last `keep` requests, oldest first."""
-        recent: list[tuple[Record, Verdict]] = []
-        i = len(verdicts)
-        while len(recent) < keep and i > 0:
-            i -= 1
-            v = verdicts[i]
-            if v is _SKIP:
-                pair = counted.get(i)
-                if pair is not None:
-                    recent.append(pair)
-                continue
-            rt, ut, _ = times[i] if times else _NO_TIMES
-            record = _record(source, whens[i], rqs[i], clients[i], statuses[i], mids[i], refs[i],
-                             agents[i], rt, ut)  # fmt: skip
-            recent.append((record, v))
-        recent.reverse()
-        return recent
+            keep = self.aggregator.recent.maxlen or 0
+            self.aggregator.recent.extend(_last_requests(keep, *pending))
 
     def _odd_lines(
         self,
@@ -426,33 +369,29 @@ class FastLane:
         for i in special:
             verdicts[i] = None
 
-        observe = self.classifier.clients.observe
-        flag_verdict = self.classifier.flag_verdict
-        markable_verdict = self.classifier.markable_verdict
+        by_kind = self.classifier.verdict_by_kind
         agent_entry = self._agents.__getitem__
         general = self.general
         classify = self.classifier.classify
         counted: dict[int, tuple[Record, Verdict]] = {}
         skipped = 0
         todo = list(map(not_, verdicts))
-        codes = list(map(self._lane_codes.__getitem__, compress(agents, todo)))
-        for i, code, when, rq, client, status in zip(
+        for i, agent, when, rq, client, status in zip(
             compress(range(n), todo),
-            codes,
+            map(agent_entry, compress(agents, todo)),
             compress(whens, todo),
             compress(rqs, todo),
             compress(clients, todo),
             compress(statuses, todo),
             strict=True,
         ):
-            if code == _GENERAL or (
-                i in special
-                and (
-                    when is _NO_TIME
-                    or rq is _NO_REQUEST
-                    or status in rq[1]
-                    or when[2] > future
-                    or "{" in refs[i]
+            entry = rq[2]
+            if (
+                entry is None  # _NO_REQUEST
+                or not agent.plain
+                or (
+                    i in special
+                    and (when is _NO_TIME or status in rq[1] or when[2] > future or "{" in refs[i])
                 )
             ):
                 if when is _NO_TIME:  # a line whose fields the lane did not take: parse it
@@ -464,52 +403,29 @@ class FastLane:
                     counted[i] = (rec, classify(rec))
                 verdicts[i] = _SKIP
                 skipped += 1
-            elif code == KIND_TRACK:
-                flagged = observe(client, when[0], rq[2], status, rq[0])
-                verdicts[i] = rq[3] if flagged is None else flag_verdict(flagged)
-            elif code == KIND_BOT:
-                verdicts[i] = agent_entry(agents[i]).verdict
-            elif code == KIND_MARKABLE:
-                verdicts[i] = markable_verdict(client, when[0], agent_entry(agents[i]))
             else:
-                verdicts[i] = rq[3]
+                verdicts[i] = by_kind(agent, entry, client, when[0], status, rq[0])
         return verdicts, counted, skipped  # type: ignore[return-value]
 
 
-def _record(
-    source: str,
-    when: _When,
-    rq: _Request,
-    client: str,
-    status: int,
-    mid: str,
-    ref: str,
-    agent: str,
-    rt: str | None,
-    ut: str | None,
-) -> Record:
-    """The Record `ClfFormat.parse` makes of a line the lane took (for the recent ring)."""
-    size = mid[5:-1]
-    return Record(
-        when[0],
-        client,
-        rq[4],
-        rq[0],
-        rq[5],
-        rq[6],
-        status,
-        int(size) if size != "-" else None,
-        ref if ref != "-" else "",
-        agent,
-        rq[7],
-        when[1],
-        None,
-        float(rt) if rt else None,
-        float(ut) if ut and ut != "-" else None,
-        None,
-        None,
-        source,
-    )
+def _last_requests(
+    keep: int,
+    verdicts: list[Verdict],
+    counted: dict[int, tuple[Record, Verdict]],
+    record_of: Callable[[int], Record],
+) -> list[tuple[Record, Verdict]]:
+    """A batch's last `keep` requests, oldest first."""
+    recent: list[tuple[Record, Verdict]] = []
+    i = len(verdicts)
+    while len(recent) < keep and i > 0:
+        i -= 1
+        v = verdicts[i]
+        if v is not _SKIP:
+            recent.append((record_of(i), v))
+        elif i in counted:
+            recent.append(counted[i])
+    recent.reverse()
+    return recent
 
 
 def _batch(

@@ -84,7 +84,6 @@ def bounds(p: Pipeline) -> list[tuple[str, int, int]]:
             ("lane requests", len(lane._requests), bound),
             ("lane agents", len(lane._agents), bound),
             ("lane bot verdicts", len(lane._bot_verdicts), bound),
-            ("lane agent codes", len(lane._lane_codes), bound),
             ("lane statuses", len(lane._statuses), bound),
         ]
     return out

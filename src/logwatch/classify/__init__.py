@@ -262,15 +262,7 @@ class Classifier:
                     q = self._query(query)
                 if q:
                     return self._slow(rec, agent, p)
-            kind = agent.kind
-            if kind == KIND_TRACK:
-                flagged = self._observe(rec.client, rec.ts, p.is_asset, rec.status, path)
-                return p.verdict if flagged is None else self.flag_verdict(flagged)
-            if kind == KIND_BOT:
-                return agent.verdict  # type: ignore[return-value]
-            if kind == KIND_MARKABLE:
-                return self.markable_verdict(rec.client, rec.ts, agent)
-            return p.verdict  # allow-listed, or behaviour off
+            return self.verdict_by_kind(agent, p, rec.client, rec.ts, rec.status, path)
         return self._slow(rec, agent, p)
 
     def _slow(self, rec: Record, agent: AgentEntry, p: PathEntry) -> Verdict:
@@ -307,15 +299,21 @@ class Classifier:
             hits += tuple(zip(agent.probe_rules, agent.probe_reasons, strict=True))
         if hits:
             return self._probe(rec, agent, hits)
+        return self.verdict_by_kind(agent, p, rec.client, rec.ts, rec.status, path)
+
+    def verdict_by_kind(
+        self, agent: AgentEntry, p: PathEntry, client: str, ts: float, status: int, path: str
+    ) -> Verdict:
+        """The verdict of a request no probe rule hit: its agent's kind decides."""
         kind = agent.kind
         if kind == KIND_TRACK:
-            flagged = self._observe(rec.client, rec.ts, p.is_asset, rec.status, path)
+            flagged = self._observe(client, ts, p.is_asset, status, path)
             return p.verdict if flagged is None else self.flag_verdict(flagged)
         if kind == KIND_BOT:
             return agent.verdict  # type: ignore[return-value]
         if kind == KIND_MARKABLE:
-            return self.markable_verdict(rec.client, rec.ts, agent)
-        return p.verdict
+            return self.markable_verdict(client, ts, agent)
+        return p.verdict  # allow-listed, or behaviour off
 
     def markable_verdict(self, client: str, ts: float, agent: AgentEntry) -> Verdict:
         """A tool (curl, an empty agent) from a client that probed is that scanner again."""
