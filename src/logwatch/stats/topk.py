@@ -8,7 +8,7 @@ the long tail is forgotten. Memory depends on `capacity`, never on the number of
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from heapq import nsmallest
 from typing import Any, Generic, TypeVar
 
@@ -57,24 +57,7 @@ class BoundedCounter(Generic[K]):
         """Keep the `capacity` largest counts."""
         if len(self.data) <= self.capacity:
             return
-        # The threshold from a C-level sort of the counts, then one filtering pass: several times
-        # cheaper than a heap over (key, count) pairs, and long logs prune the archive often.
-        data = self.data
-        counts = sorted(data.values(), reverse=True)
-        threshold = counts[self.capacity - 1]
-        above = counts.index(threshold)  # keys strictly above the threshold: all kept
-        room = self.capacity - above  # keys at the threshold that still fit
-        kept = []
-        for key, n in data.items():
-            if n > threshold:
-                kept.append((key, n))
-            elif n == threshold and room > 0:
-                kept.append((key, n))
-                room -= 1
-        self.dropped_max = max(self.dropped_max, threshold)
-        # In place: the hot path holds references to `data`.
-        data.clear()
-        data.update(kept)
+        self.dropped_max = max(self.dropped_max, _keep_largest(self.data, self.capacity, list))
 
     def top(self, n: int) -> list[tuple[K, int]]:
         # Equal counts in key order: the same figures always show the same way.
@@ -123,20 +106,33 @@ class BoundedTable(Generic[K]):
 
     def prune(self) -> None:
         """Keep the `capacity` rows with the largest first count."""
-        data = self.data
-        if len(data) <= self.capacity:
-            return
-        counts = sorted((row[0] for row in data.values()), reverse=True)
-        threshold = counts[self.capacity - 1]
-        room = self.capacity - counts.index(threshold)  # rows at the threshold that still fit
-        kept = []
-        for key, row in data.items():
-            n = row[0]
-            if n > threshold:
-                kept.append((key, row))
-            elif n == threshold and room > 0:
-                kept.append((key, row))
-                room -= 1
-        self.dropped_max = max(self.dropped_max, threshold)
-        data.clear()  # in place: the hot path holds references to `data`
-        data.update(kept)
+        if len(self.data) > self.capacity:
+            threshold = _keep_largest(self.data, self.capacity, _first_counts)
+            self.dropped_max = max(self.dropped_max, threshold)
+
+
+def _first_counts(rows: Iterable[list[int]]) -> list[int]:
+    return [row[0] for row in rows]
+
+
+def _keep_largest(
+    data: dict[Any, Any], capacity: int, counts_of: Callable[[Any], list[int]]
+) -> int:
+    """Keep, in place (the hot paths hold references to `data`), the `capacity` entries with the
+    largest counts; return the count at the cut. The threshold comes from a C-level sort of the
+    counts, then one filtering pass: several times cheaper than a heap over the entries, and long
+    logs prune the archive often."""
+    counts = counts_of(data.values())
+    counts.sort(reverse=True)
+    threshold = counts[capacity - 1]
+    room = capacity - counts.index(threshold)  # entries at the threshold that still fit
+    kept = []
+    for key, value, n in zip(data.keys(), data.values(), counts_of(data.values()), strict=True):
+        if n > threshold:
+            kept.append((key, value))
+        elif n == threshold and room > 0:
+            kept.append((key, value))
+            room -= 1
+    data.clear()
+    data.update(kept)
+    return threshold
