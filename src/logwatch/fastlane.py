@@ -18,13 +18,13 @@ Anything out of the ordinary (a shape the split does not take, a path, query, me
 probe rule looks at, a long line, a forwarded-for list, a date ahead of the clock) goes through
 the general path, parse → classify → add, in its place in the batch, so the classifier sees every
 line in order and both lanes give the same figures (tests run both on the same lines).
-Records are built only for the lines the ring of recent requests keeps: a batch's last ones.
+Records are built only for the lines the ring of recent requests keeps: the last batches' last ones.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from itertools import compress, filterfalse
 from operator import attrgetter, itemgetter, methodcaller, not_
@@ -98,9 +98,10 @@ class FastLane:
         self._agents: dict[str, AgentEntry] = {}
         self._bot_verdicts: dict[str, Verdict | None] = {}
         self._statuses: dict[str, int] = {}
-        # The last batch's requests, not yet Records (_defer_recent): verdicts, the general
-        # path's (Record, Verdict) by line, and how to make line i's Record.
-        self._pending: _Pending | None = None
+        # The last batches' requests, not yet Records (_defer_recent), with their number:
+        # verdicts, the general path's (Record, Verdict) by line, how to make line i's Record.
+        self._pending: deque[tuple[int, _Pending]] = deque()
+        self._pending_requests = 0
 
     @staticmethod
     def suits(fmt: LogFormat | None) -> bool:
@@ -273,23 +274,34 @@ class FastLane:
             self.aggregator.add_counts(_batch(*lane), source)
 
     def _defer_recent(self, requests: int, batch: _Pending) -> None:
-        """Records for the ring of recent requests are made only for the requests it keeps: a
-        batch waits until the ring is read or the next batch leaves room for it."""
+        """Records for the ring of recent requests are made only for the requests it keeps:
+        batches wait (as columns) until the ring is read; a batch is dropped unseen once the
+        batches after it hold enough requests to fill the ring. (Small batches, a tailer's,
+        would otherwise each become Records only to be pushed out by the next ones.)"""
         keep = self.aggregator.recent.maxlen or 0
         if not keep:
             return
-        pending, self._pending = self._pending, batch
-        if pending is not None and requests < keep:
-            self.aggregator.recent.extend(_last_requests(keep - requests, *pending))
+        pending = self._pending
+        pending.append((requests, batch))
+        self._pending_requests += requests
+        while self._pending_requests - pending[0][0] >= keep:
+            self._pending_requests -= pending.popleft()[0]
         self.aggregator.pending_recent = self.settle_recent
 
     def settle_recent(self) -> None:
-        """Turn the last batch's waiting requests into Records in the ring."""
-        pending, self._pending = self._pending, None
+        """Turn the waiting batches' last requests into Records in the ring, oldest first."""
+        pending = self._pending
         self.aggregator.pending_recent = None
-        if pending is not None:
-            keep = self.aggregator.recent.maxlen or 0
-            self.aggregator.recent.extend(_last_requests(keep, *pending))
+        keep = self.aggregator.recent.maxlen or 0
+        newest_first: list[list[tuple[Record, Verdict]]] = []
+        while pending and keep > 0:
+            part = _last_requests(keep, *pending.pop()[1])
+            newest_first.append(part)
+            keep -= len(part)
+        pending.clear()
+        self._pending_requests = 0
+        for part in reversed(newest_first):
+            self.aggregator.recent.extend(part)
 
     def _odd_lines(
         self,

@@ -9,6 +9,7 @@ import json
 import os
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,6 +122,29 @@ def test_realistic_log_same_figures() -> None:
         )
     )
     _assert_same(*_feed_both(lines, [5000, 777, 1, 4096]))
+
+
+def test_small_batches_make_records_only_for_the_ring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tailer's batches are smaller than the ring: they wait together, and only the requests
+    the ring keeps become Records (each batch used to become Records, pushed out by the next)."""
+    from logwatch import fastlane
+
+    built = 0
+    record = fastlane.Record
+
+    def counting_record(*args: object) -> object:
+        nonlocal built
+        built += 1
+        return record(*args)
+
+    monkeypatch.setattr(fastlane, "Record", counting_record)
+    lines = _lines(synth.generate(6000, seed=11, rate=20.0))
+    fast, slow = _feed_both(lines, [7, 13, 50, 1])
+    lane_built = built
+    _assert_same(fast, slow)  # the ring is settled here: the same 300 requests, in order
+    assert lane_built < 1000  # not one per line: probes' Records and none for the ring yet
+    assert built - lane_built <= STATS.recent
+    assert len(fast._fast._pending) == 0
 
 
 def test_request_times_same_figures() -> None:

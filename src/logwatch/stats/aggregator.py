@@ -268,6 +268,8 @@ class Aggregator:
         source = None
         source_counts = [0] * 24
         ref_hosts = self._ref_hosts
+        if keep_recent:
+            self.settle_recent()  # the fast lane's waiting requests come before these
         recent_append = self.recent.append if keep_recent else _drop
         count = 0
         for rec, v in items:
