@@ -47,7 +47,6 @@ _TIME_CACHE = 4096
 
 _QUOTES = methodcaller("split", '"')
 _NEWLINES = methodcaller("count", "\n")
-_AT_NEWLINE = methodcaller("partition", "\n")
 _FIRST_SPACE = methodcaller("partition", " ")
 _STATUS = itemgetter(slice(1, 4))
 _CLS = attrgetter("cls")
@@ -188,10 +187,10 @@ class FastLane:
         if len(pieces) != 6 * n + 1 or list(map(_NEWLINES, joints)).count(1) != n - 1:
             self.run(text.split("\n"), source)  # some line has another number of quotes
             return
-        tails: list[str] = []
-        heads: list[str] = []
-        if joints:
-            tails, _, heads = map(list, zip(*map(_AT_NEWLINE, joints), strict=True))
+        # Each joint holds exactly one newline (checked above): split together, they alternate.
+        halves = "\n".join(joints).split("\n") if joints else []
+        tails = halves[0::2]
+        heads = halves[1::2]
         heads.insert(0, pieces[0])
         tails.append(pieces[-1])
 
