@@ -200,6 +200,23 @@ async def test_rename_rotation_in_a_burst_of_100k_lines(tmp_path):
     await c.close()
 
 
+async def test_a_name_missing_for_a_moment_then_recreated_is_a_rotation(tmp_path):
+    """logrotate renames, then creates: a poll in between finds no file. The new file that
+    takes the name is still a rotation, and the renamed file is read to its end."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 5))
+    c = Collector(poll([log], from_start=True))
+    await c.wait_count(5)
+    os.rename(log, tmp_path / "access.log.1")
+    append(tmp_path / "access.log.1", lines(5, 7))
+    await c.wait(lambda: c.state(log) == "missing")
+    log.write_bytes(lines(100, 103))
+    await c.wait_count(10)
+    assert sorted(numbers(c.lines)) == [*range(7), 100, 101, 102]
+    assert c.follower.states()[0].extra["rotations"] == 1
+    await c.close()
+
+
 async def test_late_writes_to_the_renamed_file_after_the_switch(tmp_path):
     """nginx writes to the renamed file until it reopens: those lines are still read."""
     log = tmp_path / "access.log"

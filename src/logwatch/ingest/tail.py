@@ -150,6 +150,7 @@ class _Source:
         self.last_time: float | None = None
         self.task: asyncio.Task[None] | None = None
         self.rotations = 0
+        self.renamed_away = False  # the file we read lost its name; a new one may take it
         self.truncations = 0
         # The path's stat taken together with the last read at EOF (saves a thread hop).
         self.path_stat: os.stat_result | OSError | None = None
@@ -541,10 +542,13 @@ class Follower:
         ident = (st.st_dev, st.st_ino)
         if src.cur is not None and src.cur.ident == ident:
             return False
-        if src.cur is not None:
-            # Another file has taken the name: finish the old one in the background.
-            src.draining.append(src.cur)
-            src.cur = None
+        if src.cur is not None or src.renamed_away:
+            # Another file has taken the name (at once, or after a moment without one, as
+            # logrotate's rename-then-create leaves): finish the old one in the background.
+            if src.cur is not None:
+                src.draining.append(src.cur)
+                src.cur = None
+            src.renamed_away = False
             src.rotations += 1
             src.set("rotated", f"rotated at {time.strftime('%H:%M:%S')}; reading the new file")
         return await self._open(src, path)
@@ -561,6 +565,7 @@ class Follower:
         if src.cur is not None:
             src.draining.append(src.cur)
             src.cur = None
+            src.renamed_away = True
         if src.first_open:
             src.history = False
         src.first_open = False
