@@ -175,14 +175,15 @@ class FastLane:
         columns = list(map(list, zip(*parts, strict=True)))
         self._count(columns, lines.__getitem__, source)
 
-    def run_text(self, text: str, source: str) -> None:
-        """Count the lines of `text` (decoded, sanitised, joined by newlines) of one source.
+    def run_text(self, text: str, source: str, newlines: int | None = None) -> None:
+        """Count the lines of `text` (decoded, sanitised, joined by newlines) of one source;
+        `newlines`: how many it holds, when the caller counted them already.
 
         When every line has its six quotes, one split of the whole text gives every column:
         pieces 1-5 of each six are a line's request, status and size, referrer, separator and
         agent, and the sixth holds one line's end and the next line's head around a newline."""
         pieces = text.split('"')
-        n = text.count("\n") + 1
+        n = (text.count("\n") if newlines is None else newlines) + 1
         joints = pieces[6:-1:6]
         if len(pieces) != 6 * n + 1 or list(map(_NEWLINES, joints)).count(1) != n - 1:
             self.run(text.split("\n"), source)  # some line has another number of quotes
@@ -369,7 +370,8 @@ class FastLane:
         # Lines that may need the general path, found by C passes over the batch; the loop
         # below looks at them closely.
         special: set[int] = set()
-        if whens.count(_NO_TIME) or max(map(_SEC, whens)) > future:
+        secs = list(map(_SEC, whens))  # _NO_TIME's is -1 (ints compare faster than tuples)
+        if min(secs) < 0 or max(secs) > future:
             special.update(i for i, w in enumerate(whens) if w is _NO_TIME or w[2] > future)
         request_ids = list(map(id, rqs))
         if request_ids.count(_NO_REQUEST_ID):

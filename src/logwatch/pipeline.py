@@ -77,17 +77,18 @@ class Pipeline:
     def feed_block(self, block: bytes, source: str = "", too_long: int = 0) -> None:
         """Like `feed`, for complete lines joined by newlines (a reader's chunk). The fast lane
         takes a plain ASCII block whole; anything else is split into lines and fed."""
-        text = None
+        plain = None
         if self._fast is not None and not self.observers:
-            text = sanitize.decode_block(block)
-        if text is None:
+            plain = sanitize.decode_block(block)
+        if plain is None:
             lines, dropped = split_block(block)
             self.feed(lines, source, too_long + dropped)
             return
         for _ in range(too_long):
             self.aggregator.add_malformed(LINE_TOO_LONG, "")
+        text, newlines = plain
         with _no_cyclic_gc():
-            self._fast.run_text(text, source)  # type: ignore[union-attr]
+            self._fast.run_text(text, source, newlines)  # type: ignore[union-attr]
 
     def detect(self, sample: list[str]) -> None:
         """Choose the format from sample lines (e.g. a file's head) before feeding.

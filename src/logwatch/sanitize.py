@@ -60,6 +60,7 @@ _UNSAFE_BUT_NEWLINE = re.compile(
 
 # Every byte value but the C0 controls (tab and newline aside) and DEL.
 _NOT_C0_OR_DEL = bytes(b for b in range(256) if b in (0x09, 0x0A) or 0x20 <= b != 0x7F)
+_NOT_C0_OR_DEL_OR_NEWLINE = _NOT_C0_OR_DEL.replace(b"\n", b"")
 
 
 def decode_lines(lines: list[bytes]) -> list[str]:
@@ -82,13 +83,17 @@ def decode_lines(lines: list[bytes]) -> list[str]:
     return text.split("\n")
 
 
-def decode_block(block: bytes) -> str | None:
-    """Complete lines joined by newlines → the text `decode_lines` would give, joined, when the
-    block is plain ASCII with nothing to escape (the common case: nginx and Apache escape
-    everything else); None when it needs the line-by-line way."""
-    if not block.isascii() or b"\r" in block or block.translate(None, _NOT_C0_OR_DEL):
+def decode_block(block: bytes) -> tuple[str, int] | None:
+    """Complete lines joined by newlines → the text `decode_lines` would give, joined, and its
+    number of newlines, when the block is plain ASCII with nothing to escape (the common case:
+    nginx and Apache escape everything else); None when it needs the line-by-line way."""
+    if not block.isascii():
         return None
-    return block.decode("ascii")
+    # One C pass leaves the newlines, carriage returns and unsafe bytes; all newlines: plain.
+    controls = block.translate(None, _NOT_C0_OR_DEL_OR_NEWLINE)
+    if controls.count(b"\n") != len(controls):
+        return None
+    return block.decode("ascii"), len(controls)
 
 
 def clean(text: str) -> str:
