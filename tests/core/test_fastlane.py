@@ -281,6 +281,45 @@ def test_known_history_end_gives_the_same_figures_with_less_state() -> None:
     assert min(oldest_fine) >= int(last) - 400  # fine slots only for the last five minutes
 
 
+def test_sparse_history_with_a_known_end_advances_rarely_and_counts_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A line every half minute over days: with the end known, the rings wake only near it
+    (not on every line), and snapshots taken along the way (cached minute sums) change
+    nothing in the figures."""
+    from logwatch.stats.aggregator import Aggregator
+
+    lines = _lines(synth.generate(12000, seed=3, rate=1 / 30))  # ~4 days
+    last = Pipeline(get_format("combined")).format.time_of(lines[-1])  # type: ignore[union-attr]
+    assert last is not None
+    hinted, plain = _pipelines()
+    hinted.aggregator.expect_until(last)
+    advances: list[int] = []
+    advance = Aggregator._advance
+
+    def counting_advance(self: Aggregator, sec: int) -> None:
+        if self is hinted.aggregator:
+            advances.append(sec)
+        advance(self, sec)
+
+    monkeypatch.setattr(Aggregator, "_advance", counting_advance)
+    for k, i in enumerate(range(0, len(lines), 500)):
+        hinted.feed(lines[i : i + 500], "src")
+        plain.feed(lines[i : i + 500], "src")
+        if k % 4 == 3:  # mid-read snapshots, as the dashboard takes them
+            hinted.snapshot()
+            plain.snapshot()
+    a, b = hinted.snapshot(), plain.snapshot()
+    assert _canon(a.to_json(top=10_000)) == _canon(b.to_json(top=10_000))
+    for name in a.windows:
+        assert _canon(a.windows[name].to_json(top=10_000)) == _canon(
+            b.windows[name].to_json(top=10_000)
+        )
+    # Lines (and snapshots) older than the last two hours, the rings' horizon, never wake them.
+    assert sum(sec < int(last) - 2 * 3600 for sec in advances) <= 1
+    assert len(advances) < 2 * 3600 / 30
+
+
 def test_a_batch_spanning_more_than_the_horizon_loses_nothing() -> None:
     """Found by the property test: in one batch, a line hours after the others advances the
     rings, folding the earlier seconds into the totals; their counts must be in them first."""

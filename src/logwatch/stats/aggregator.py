@@ -602,6 +602,16 @@ class Aggregator:
         if changed:
             self._version += 1
         self._cur_slot_index = -1
+        if sec < self._history_end:
+            # History before its known end: the floors stay where the end puts them, so nothing
+            # changes until a ring second or a cached minute expires, or the clock reaches the
+            # end. (A sparse log, a line a minute, would otherwise advance on every line.)
+            wake = self._history_end
+            if order:
+                wake = min(wake, order[0] + self._horizon)
+            if self._minute_sums:
+                wake = min(wake, min(self._minute_sums) * 60 + self._horizon)
+            self._next_advance = max(self._next_advance, wake)
 
     def settle_recent(self) -> None:
         """Make the ring of recent requests complete before it is read."""
@@ -764,8 +774,12 @@ class Aggregator:
         if total is None:
             total = _new_second()
             self._add_seconds(total, minute * 60, minute * 60 + 59)
-            if minute * 60 + 59 < self._now_sec:
+            # Minutes before the rings' reach (history older than its known end) hold nothing
+            # and are not kept: each kept sum must wake _advance to drop it when it expires.
+            if self._history_end - self._horizon < minute * 60 + 59 < self._now_sec:
                 self._minute_sums[minute] = total
+                # _advance drops it when it expires: make sure one comes by then.
+                self._next_advance = min(self._next_advance, minute * 60 + self._horizon)
         return total
 
     def _scalar_view(self, name: str, start: float, end: float) -> WindowView:
