@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -318,6 +319,29 @@ def test_sparse_history_with_a_known_end_advances_rarely_and_counts_the_same(
     # Lines (and snapshots) older than the last two hours, the rings' horizon, never wake them.
     assert sum(sec < int(last) - 2 * 3600 for sec in advances) <= 1
     assert len(advances) < 2 * 3600 / 30
+
+
+def test_totals_seen_between_batches_of_known_history_are_never_stale() -> None:
+    """Lines between the rings' reach and the coarse floor go to the totals in bulk; a snapshot
+    taken before them must not be served again from its cache after them. (Plain lane lines
+    only: a probe's general path would refresh the cache on its own.)"""
+    start = 1_780_000_000
+    lines = [
+        (
+            f"10.0.{k % 7}.{k % 200} - - ["
+            f"{time.strftime('%d/%b/%Y:%H:%M:%S +0000', time.gmtime(start + 20 * k))}] "
+            f'"GET /page/{k % 40} HTTP/1.1" 200 512 "-" '
+            '"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"'
+        ).encode()
+        for k in range(600)  # 3h20m
+    ]
+    hinted, plain = _pipelines()
+    hinted.aggregator.expect_until(start + 20 * 599)
+    for i in range(0, len(lines), 25):
+        hinted.feed(lines[i : i + 25], "src")
+        plain.feed(lines[i : i + 25], "src")
+        a, b = hinted.snapshot(), plain.snapshot()
+        assert _canon(a.totals.to_json(top=10_000)) == _canon(b.totals.to_json(top=10_000))
 
 
 def test_a_batch_spanning_more_than_the_horizon_loses_nothing() -> None:

@@ -397,8 +397,25 @@ class Aggregator:
         class_index = _CLASS_INDEX
         per_source = [0] * 24
         total = 0
+        # Seconds older than every ring (history before its known end, every line a new second
+        # when the log is sparse) all count in the totals: the clock is moved once for them.
+        ring = self.seconds
+        old_limit = min(
+            max(self._now_sec, self._clock_sec, self._history_end) - self._horizon,
+            int(self._future_limit()),
+        )
+        newest_old = -1
         for sec in sorted(per_second):
-            bucket = self._bucket_for(sec, batch.newest[sec])
+            if sec <= old_limit and sec not in ring:
+                bucket = self.archive_second
+                newest_old = sec
+                if self._minute_sums:
+                    self._minute_sums.pop(sec // 60, None)
+            else:
+                if newest_old >= 0:  # the clock first reaches the old seconds
+                    self._bucket_for(newest_old, batch.newest[newest_old])
+                    newest_old = -1
+                bucket = self._bucket_for(sec, batch.newest[sec])
             codes = bucket[_CODES]
             for cls, status, n in per_second[sec]:
                 ci = class_index[cls]
@@ -411,12 +428,25 @@ class Aggregator:
             hist = bucket[_HIST]
             for lat_bin, n in latency.get(sec, ()):
                 hist[lat_bin] = hist.get(lat_bin, 0) + n
+        if newest_old >= 0:
+            self._bucket_for(newest_old, batch.newest[newest_old])
+        # Likewise slots: before the coarse floor (and no slot left there), the totals'.
+        archived = self._coarse_floor
+        if (self.fine and min(self.fine) * FINE < archived) or (
+            self.coarse and min(self.coarse) * COARSE < archived
+        ):
+            archived = -(1 << 62)  # slots not folded yet (expect_until raised the floor)
         slots: dict[int, Slot] = {}
 
         def slot_of(index: int) -> Slot:
             slot = slots.get(index)
             if slot is None:
-                slot = slots[index] = self._slot_for(index * FINE)
+                sec = index * FINE
+                if sec < archived:
+                    slot = slots[index] = self.archive
+                    self._version += 1  # the totals change: cached views must go
+                else:
+                    slot = slots[index] = self._slot_for(sec)
             return slot
 
         # Paths and clients have a key per line or so: their counters are updated inline, the
