@@ -101,6 +101,34 @@ def test_table_is_bounded_lru() -> None:
     assert table.observe("keep", T0 + 1, False, 200, "/") is not None
 
 
+def test_the_table_keeps_about_the_last_horizon_of_clients_not_its_size() -> None:
+    """Memory follows the traffic: clients gone longer than the horizon are forgotten as new
+    ones come, however big the table may grow."""
+    table = ClientTable(size=20_000, horizon=600, rate_window=60)
+    for i in range(10_000):  # a new client every second for 2.8 hours
+        table.observe(f"10.1.{i // 256}.{i % 256}", T0 + i, i % 2 == 0, 200, "/")
+    assert 600 <= len(table) <= 1200  # the last 600 s, and those not reached yet
+
+
+def test_forgetting_spares_active_and_marked_clients() -> None:
+    """A client still counting (a slow crawler) and a marked one survive the stream of new
+    clients that forgets the stale ones."""
+    c = Classifier(ClassifyConfig(max_pages_without_assets=50, behaviour_horizon=600))
+    c.classify(rec("/a.css", client="192.0.2.30", ts=T0))  # the log has assets
+    c.classify(rec("/.env", client="192.0.2.31", ts=T0))  # marked for 600 s
+    for i in range(150):  # 25 minutes; two new one-off clients a second
+        t = T0 + 1 + i * 10
+        for k in range(20):
+            c.classify(rec("/", client=f"10.2.{i}.{k}", ts=t))
+        if i < 50:  # a page every 10 s, never an asset: a bot at the 50th
+            verdict = c.classify(rec(f"/p{i}", client="192.0.2.32", ts=t))
+            assert (verdict.cls == BOT) == (i == 49)
+        if i == 55:  # 551 s after its probe: still marked
+            assert c.classify(rec("/", client="192.0.2.31", ts=t)).bot_category == "scanner"
+    # about the last 600 s of one-off clients (1,200), not all 3,000
+    assert len(c.clients) < 2000
+
+
 def test_behaviour_can_be_switched_off() -> None:
     c = Classifier(ClassifyConfig(behaviour=False))
     c.classify(rec("/.env", client="192.0.2.13"))

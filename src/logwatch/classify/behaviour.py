@@ -5,8 +5,11 @@ client is upgraded to bot on a probe hit, on many distinct 404s, on a page rate 
 produces, or on many pages without a single asset (judged only once the log has shown any assets
 at all: a site whose assets live on a CDN has none in its log).
 
-Eviction is oldest-first with a second chance for marked clients: a cheap stand-in for LRU that
-does not move every touched key. (An OrderedDict, because popping the front of a plain dict again
+A client whose state can no longer matter (its counters would restart, its rate window is over,
+no mark is live) is forgotten: each new client looks at the two oldest entries, drops the stale
+ones and sends live ones to the back, so the table holds about the clients of the last `horizon`
+seconds, not `size` of them whatever the traffic. Eviction at `size` is oldest-first with a second
+chance for marked clients: a cheap stand-in for LRU that does not move every touched key. (An OrderedDict, because popping the front of a plain dict again
 and again rescans the deleted slots: quadratic under churn.)
 """
 
@@ -51,7 +54,25 @@ class ClientTable:
             table[key] = st  # a marked client gets a second chance at the back
         table.popitem(last=False)
 
+    def _expire(self, ts: float) -> None:
+        """Forget up to two of the oldest entries if stale; move live ones to the back."""
+        table = self._table
+        for _ in range(2):
+            if not table:
+                return
+            client = next(iter(table))
+            st = table[client]
+            if (
+                ts - st[_START] > self.horizon
+                and ts - st[_RATE_START] > self.rate_window
+                and (st[_FLAG] is None or ts - st[_FLAG_TS] > self.horizon)
+            ):
+                del table[client]  # its next request would start it afresh anyway
+            else:
+                table.move_to_end(client)
+
     def _new(self, client: str, ts: float) -> State:
+        self._expire(ts)
         if len(self._table) >= self.size:
             self._evict(ts)
         st: State = [ts, 0, 0, ts, 0, None, None, 0.0, None]
@@ -87,6 +108,7 @@ class ClientTable:
         st = table.get(client)
         if st is None:
             # a client's first request: nothing to judge yet, so the cheapest path
+            self._expire(ts)
             if len(table) >= self.size:
                 self._evict(ts)
             if is_asset:
