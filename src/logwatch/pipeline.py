@@ -55,7 +55,7 @@ class Pipeline:
         self.scrub = scrub
         self.observers = list(observers)
         self._pending: list[tuple[bytes, str]] = []
-        # The bulk lane for plain combined/common lines, made once the format is known.
+        # The bulk lane for plain combined lines, made once the format is known.
         self._fast: FastLane | None = None
         self._fast_lane = fast_lane  # off: every line the general way (tests compare the two)
         if fmt is not None:

@@ -100,7 +100,7 @@ class Slot:
         self.paths: BoundedCounter[tuple[str, str, int]] = BoundedCounter(cap)
         self.path_lat: BoundedCounter[tuple[str, int]] = BoundedCounter(cap)
         # client → [hits, human, bot, asset, 4xx/5xx]
-        self.clients: BoundedTable[str] = BoundedTable(cap, 5)
+        self.clients: BoundedTable[str] = BoundedTable(cap)
         self.bots: BoundedCounter[tuple[str, str]] = BoundedCounter(cap)
         self.referrers: BoundedCounter[str] = BoundedCounter(cap)
         self.campaigns: BoundedCounter[str] = BoundedCounter(cap)
@@ -400,10 +400,7 @@ class Aggregator:
         # Seconds older than every ring (history before its known end, every line a new second
         # when the log is sparse) all count in the totals: the clock is moved once for them.
         ring = self.seconds
-        old_limit = min(
-            max(self._now_sec, self._clock_sec, self._history_end) - self._horizon,
-            int(self._future_limit()),
-        )
+        old_limit = min(self._ring_reach(), int(self._future_limit()))
         newest_old = -1
         for sec in sorted(per_second):
             if sec <= old_limit and sec not in ring:
@@ -525,10 +522,9 @@ class Aggregator:
         if sec <= max(self._now_sec, self._history_end):
             return
         self._history_end = sec
-        self._fine_floor = max(self._fine_floor, ((sec - self._fine_span) // FINE + 1) * FINE)
-        self._coarse_floor = max(
-            self._coarse_floor, ((sec - self.config.longest - COARSE) // COARSE + 1) * COARSE
-        )
+        fine_floor, coarse_floor = self._floors(sec)
+        self._fine_floor = max(self._fine_floor, fine_floor)
+        self._coarse_floor = max(self._coarse_floor, coarse_floor)
         self._cur_slot_index = -1
 
     def future_limit(self) -> int:
@@ -554,7 +550,7 @@ class Aggregator:
             self._minute_sums.pop(sec // 60, None)  # a line into a minute summed already
         bucket = self.seconds.get(sec)
         if bucket is None:
-            if sec <= max(self._now_sec, self._clock_sec, self._history_end) - self._horizon:
+            if sec <= self._ring_reach():
                 # Too old for any window: it only counts in the totals.
                 self._version += 1
                 return self.archive_second
@@ -564,6 +560,17 @@ class Aggregator:
             self._cur_sec = sec
             self._cur_bucket = bucket
         return bucket
+
+    def _ring_reach(self) -> int:
+        """The newest second too old for the ring of seconds: its lines count in the totals."""
+        return max(self._now_sec, self._clock_sec, self._history_end) - self._horizon
+
+    def _floors(self, top: int) -> tuple[int, int]:
+        """The first seconds a fine and a coarse slot keep when the newest time is `top`."""
+        return (
+            ((top - self._fine_span) // FINE + 1) * FINE,
+            ((top - self.config.longest - COARSE) // COARSE + 1) * COARSE,
+        )
 
     def _future_limit(self) -> float:
         """The latest time a line may carry and still move the clock: five minutes past the
@@ -610,9 +617,7 @@ class Aggregator:
         for minute in [m for m in self._minute_sums if m * 60 <= cutoff]:
             del self._minute_sums[minute]
         # History known to run on (`expect_until`) keeps the floors where its end puts them.
-        top = max(sec, self._history_end)
-        self._fine_floor = ((top - self._fine_span) // FINE + 1) * FINE
-        self._coarse_floor = ((top - self.config.longest - COARSE) // COARSE + 1) * COARSE
+        self._fine_floor, self._coarse_floor = self._floors(max(sec, self._history_end))
         changed = False
         for index in [i for i in self.fine if i * FINE < self._fine_floor]:
             slot = self.fine.pop(index)

@@ -77,14 +77,13 @@ class BoundedTable(Generic[K]):
     by class, its errors), the small ones would be pruned again and again while the big one
     stays, and a heavy client would show no errors at all."""
 
-    __slots__ = ("capacity", "data", "dropped_max", "limit", "width")
+    __slots__ = ("capacity", "data", "dropped_max", "limit")
 
-    def __init__(self, capacity: int, width: int) -> None:
+    def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
         self.limit = 2 * capacity
-        self.width = width
         self.data: dict[K, list[int]] = {}
         self.dropped_max = 0
 
@@ -123,11 +122,11 @@ def _keep_largest(
     counts, then one filtering pass: several times cheaper than a heap over the entries, and long
     logs prune the archive often."""
     counts = counts_of(data.values())
-    counts.sort(reverse=True)
-    threshold = counts[capacity - 1]
-    room = capacity - counts.index(threshold)  # entries at the threshold that still fit
+    ranked = sorted(counts, reverse=True)
+    threshold = ranked[capacity - 1]
+    room = capacity - ranked.index(threshold)  # entries at the threshold that still fit
     kept = []
-    for key, value, n in zip(data.keys(), data.values(), counts_of(data.values()), strict=True):
+    for key, value, n in zip(data.keys(), data.values(), counts, strict=True):
         if n > threshold:
             kept.append((key, value))
         elif n == threshold and room > 0:
