@@ -196,7 +196,7 @@ class LiveEngine:
                 self._live_seen = True
             try:
                 # As one block: the fast lane splits a plain block in one pass.
-                feed_block(b"\n".join(batch.lines), batch.source, batch.too_long)
+                feed_block(batch.block, batch.source, batch.too_long)
             except FormatError as exc:
                 self.error = str(exc)
                 self._request_stop()

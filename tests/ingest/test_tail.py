@@ -438,14 +438,56 @@ def test_splitter_never_holds_more_than_the_limit():
 
     s = _Splitter(100)
     for _ in range(50):
-        assert s.feed(b"z" * 60) == ([], 0)
+        assert s.feed(b"z" * 60) == (b"", 0, 0)
         assert len(s.pending) <= 100
-    assert s.feed(b"zz\nnext") == ([], 1)
-    assert s.feed(b"\n" + b"y" * 100 + b"\n" + b"w" * 101 + b"\n") == ([b"next", b"y" * 100], 1)
-    assert s.feed(b"tail") == ([], 0)
-    assert s.flush() == ([b"tail"], 0)
+    assert s.feed(b"zz\nnext") == (b"", 0, 1)
+    got = s.feed(b"\n" + b"y" * 100 + b"\n" + b"w" * 101 + b"\n")
+    assert got == (b"next\n" + b"y" * 100, 2, 1)
+    assert s.feed(b"tail") == (b"", 0, 0)
+    assert s.flush() == (b"tail", 1, 0)
     s.feed(b"q" * 200)
-    assert s.flush() == ([], 1)
+    assert s.flush() == (b"", 0, 1)
+
+
+def test_splitter_hands_out_whole_lines_as_one_block():
+    """A chunk's complete lines come out as they were written (one block, its line count), the
+    unfinished end waits for the next chunk; empty lines count as lines."""
+    from logwatch.ingest.tail import _Splitter
+
+    s = _Splitter(100)
+    assert s.feed(b"a\n\nb\nhal") == (b"a\n\nb", 3, 0)
+    assert s.feed(b"f\n") == (b"half", 1, 0)
+    assert s.feed(b"\n") == (b"", 1, 0)  # one empty line
+    assert s.feed(b"") == (b"", 0, 0)  # nothing
+
+
+def test_splitter_finds_an_overlong_line_anywhere_in_a_big_chunk():
+    """Lines of exactly the limit pass; one byte more, at the start, middle or end of a chunk of
+    many lines, is dropped and counted, and no other line is lost."""
+    from logwatch.ingest.tail import _longer_than, _Splitter
+
+    limit = 100
+    for where in (0, 500, 999):
+        lines = [b"%03d" % i + b"x" * (limit - 3) for i in range(1000)]
+        assert not _longer_than(b"\n".join(lines), limit)
+        lines[where] += b"!"
+        assert _longer_than(b"\n".join(lines), limit)
+        block, count, too_long = _Splitter(limit).feed(b"\n".join(lines) + b"\n")
+        assert too_long == 1
+        assert count == 999
+        assert block.split(b"\n") == lines[:where] + lines[where + 1 :]
+
+
+async def test_file_lines_reach_the_consumer_as_written(tmp_path):
+    """Batches carry the file's bytes as they are (joined lines, no re-joining downstream)."""
+    log = tmp_path / "a.log"
+    data = b"".join(b"line %05d with some text\n" % i for i in range(3000))
+    log.write_bytes(data)
+    c = Collector(poll([log], follow=False, batch_lines=5000))
+    await c.wait_count(3000)
+    await c.close()
+    assert b"\n".join(b.block for b in c.batches) + b"\n" == data
+    assert sum(b.count for b in c.batches) == 3000
 
 
 # --------------------------------------------------------------------------- stdin

@@ -403,7 +403,7 @@ class SyslogServer:
             h.first_pending = None
             for i in range(0, max(len(lines), 1), self.batch_lines):
                 chunk = lines[i : i + self.batch_lines]
-                out.append(LineBatch(name, chunk, too_long if i == 0 else 0))
+                out.append(LineBatch.of_lines(name, chunk, too_long if i == 0 else 0))
         self._pending = 0
         assert self._space is not None
         self._space.set()

@@ -1,15 +1,16 @@
 """Follow log files, globs and standard input through every kind of rotation; yield line batches.
 
     follower = Follower(["/var/log/nginx/*access*.log"], since=time.time() - 3600, time_of=ts_of)
-    async for batch in follower.batches():      # LineBatch(source, lines, too_long, history)
+    async for batch in follower.batches():      # LineBatch(source, block, count, too_long, history)
         ...
     follower.stop()                              # from anywhere; batches() then ends
 
 How it works
 - One task per source. A task reads its file in big chunks (1 MiB, `os.pread` in a worker thread,
-  so the event loop never blocks), splits them with `bytes.split`, and puts batches on one bounded
-  queue. When the consumer is slow, `queue.put` waits: the readers pause and the file itself is the
-  buffer (the lag is reported by `states()`), so memory stays bounded.
+  so the event loop never blocks), cuts each after its last newline and puts that block of whole
+  lines on one bounded queue (never split into lines: the engine reads blocks). When the
+  consumer is slow, `queue.put` waits: the readers pause and the file itself is the buffer (the
+  lag is reported by `states()`), so memory stays bounded.
 - Change notification comes from watchfiles (inotify and friends) on the directories involved; a
   slow safety poll runs beside it, and `force_polling=True` (or a watcher that cannot start) polls
   every `poll_interval` instead.
@@ -61,16 +62,42 @@ _FINISHED_MAX = 1024
 
 @dataclass(slots=True)
 class LineBatch:
-    """Complete lines from one source, in file order."""
+    """Complete lines from one source, in file order, as one block of bytes joined by b"\n"
+    (a reader's chunk as it came: the engine takes it whole, nothing is split and joined again)."""
 
     source: str  # the file path as followed (or "-" for stdin): the source label
-    lines: list[bytes]  # without b"\n" (a trailing b"\r" may remain)
+    block: bytes  # the lines joined by b"\n", without the last newline (a b"\r" may remain)
+    count: int  # how many lines `block` holds (b"" holds one empty line or none)
     too_long: int = 0  # lines longer than max_line_bytes: dropped whole, counted here
     history: bool = False  # True while reading content that existed at start (backfill)
 
+    @classmethod
+    def of_lines(
+        cls, source: str, lines: list[bytes], too_long: int = 0, history: bool = False
+    ) -> LineBatch:
+        return cls(source, b"\n".join(lines), len(lines), too_long, history)
+
+    @property
+    def lines(self) -> list[bytes]:
+        return self.block.split(b"\n") if self.count else []
+
+
+def _longer_than(block: bytes, limit: int) -> bool:
+    """Whether some line of `block` is longer than `limit` bytes. Jumps a window at a time:
+    each step looks for the last newline within `limit + 1` bytes of a line start, so a 1 MiB
+    chunk costs a few dozen searches, not one per line."""
+    pos, end = 0, len(block)
+    while end - pos > limit:
+        nl = block.rfind(b"\n", pos, pos + limit + 1)
+        if nl < 0:
+            return True
+        pos = nl + 1
+    return False
+
 
 class _Splitter:
-    """Cuts a byte stream into lines; holds at most max_line_bytes of an unfinished line."""
+    """Cuts a byte stream into blocks of complete lines; holds at most max_line_bytes of an
+    unfinished line."""
 
     __slots__ = ("max", "pending", "skipping")
 
@@ -79,37 +106,43 @@ class _Splitter:
         self.pending = b""
         self.skipping = False  # inside an overlong line: drop bytes until its newline
 
-    def feed(self, data: bytes) -> tuple[list[bytes], int]:
+    def feed(self, data: bytes) -> tuple[bytes, int, int]:
+        """The complete lines `data` ends, as (block, number of lines, lines dropped as too long)."""
         too_long = 0
         if self.skipping:
             i = data.find(b"\n")
             if i < 0:
-                return [], 0
+                return b"", 0, 0
             self.skipping = False
             too_long = 1
             data = data[i + 1 :]
         if self.pending:
             data = self.pending + data
             self.pending = b""
-        lines = data.split(b"\n")
-        rest = lines.pop()
+        last = data.rfind(b"\n")
+        rest = data[last + 1 :]
         if len(rest) > self.max:
             self.skipping = True
         else:
             self.pending = rest
-        if len(data) > self.max and max(map(len, lines), default=0) > self.max:
+        if last < 0:
+            return b"", 0, too_long
+        block = data[:last]
+        count = block.count(b"\n") + 1
+        if last > self.max and _longer_than(block, self.max):
+            lines = block.split(b"\n")
             kept = [line for line in lines if len(line) <= self.max]
             too_long += len(lines) - len(kept)
-            lines = kept
-        return lines, too_long
+            return b"\n".join(kept), len(kept), too_long
+        return block, count, too_long
 
-    def flush(self) -> tuple[list[bytes], int]:
+    def flush(self) -> tuple[bytes, int, int]:
         """The stream ended: hand out the unfinished line (or count it, if it was overlong)."""
         if self.skipping:
             self.skipping = False
-            return [], 1
+            return b"", 0, 1
         rest, self.pending = self.pending, b""
-        return ([rest] if rest else []), 0
+        return rest, (1 if rest else 0), 0
 
 
 class _Handle:
@@ -338,20 +371,30 @@ class Follower:
                 q.get_nowait()
             q.put_nowait(None)
 
-    async def _emit(self, src: _Source, lines: list[bytes], too_long: int, history: bool) -> None:
-        if not lines and not too_long:
+    async def _emit(
+        self, src: _Source, block: bytes, count: int, too_long: int, history: bool
+    ) -> None:
+        """Queue `count` complete lines (`block`), in batches of at most `batch_lines`."""
+        if not count and not too_long:
             return
         assert self._queue is not None
-        n = self.batch_lines
-        if self.time_of is not None and lines:
+        if self.time_of is not None and count:
             try:
-                src.last_time = self.time_of(lines[-1])
+                src.last_time = self.time_of(block[block.rfind(b"\n") + 1 :])
             except Exception:
                 src.last_time = None
-        for i in range(0, max(len(lines), 1), n):
-            part = lines[i : i + n] if len(lines) > n else lines
+        n = self.batch_lines
+        if count <= n:
+            src.state.lines += count
+            await self._queue.put(LineBatch(src.name, block, count, too_long, history))
+            return
+        # Short lines: more than a batch in one chunk (rare: a chunk holds ~4,500 usual lines).
+        lines = block.split(b"\n")
+        for i in range(0, len(lines), n):
+            part = lines[i : i + n]
             src.state.lines += len(part)
-            await self._queue.put(LineBatch(src.name, part, too_long if i == 0 else 0, history))
+            batch = LineBatch.of_lines(src.name, part, too_long if i == 0 else 0, history)
+            await self._queue.put(batch)
 
     # ---- discovery
 
@@ -728,8 +771,7 @@ class Follower:
         if not intact:
             # copytruncate: the file was cut below our offset (and may have grown again).
             src.truncations += 1
-            lines, too_long = h.splitter.flush()
-            await self._emit(src, lines, too_long, history=False)
+            await self._emit(src, *h.splitter.flush(), history=False)
             h.offset = 0
             h.tail = b""
             src.history = False
@@ -751,14 +793,12 @@ class Follower:
                 src.behind_since = time.monotonic()
         else:
             src.behind_since = None
-        lines, too_long = h.splitter.feed(data)
-        await self._emit(src, lines, too_long, history)
+        await self._emit(src, *h.splitter.feed(data), history)
         return True
 
     async def _release(self, src: _Source, h: _Handle) -> None:
         """Close a file we are done with; its unfinished line is handed out (the stream ended)."""
-        lines, too_long = h.splitter.flush()
-        await self._emit(src, lines, too_long, history=False)
+        await self._emit(src, *h.splitter.flush(), history=False)
         with contextlib.suppress(OSError):
             os.close(h.fd)
         if self._claims.get(h.ident) is h:
@@ -794,31 +834,30 @@ class Follower:
                     src.set("error", f"{path}: damaged compressed data ({exc})")
                     break
                 if not data:
-                    lines, too_long = splitter.flush()
-                    await self._emit(src, self._since_filter(lines), too_long, True)
+                    await self._emit(src, *self._since_filter(*splitter.flush()), True)
                     src.set("closed", "compressed file read (not followed)")
                     break
                 self.bytes_read += len(data)
-                lines, too_long = splitter.feed(data)
-                await self._emit(src, self._since_filter(lines), too_long, True)
+                await self._emit(src, *self._since_filter(*splitter.feed(data)), True)
         finally:
             await asyncio.to_thread(f.close)
         src.history = False
         src.finished = True
         return False
 
-    def _since_filter(self, lines: list[bytes]) -> list[bytes]:
+    def _since_filter(self, block: bytes, count: int, too_long: int) -> tuple[bytes, int, int]:
         """Drop lines older than `since` from a stream that cannot be searched (compressed)."""
-        if self.since is None or self.time_of is None or not lines:
-            return lines
+        if self.since is None or self.time_of is None or not count:
+            return block, count, too_long
+        lines = block.split(b"\n")
         t = self.time_of(lines[-1])
         if t is not None and t < self.since:
-            return []
+            return b"", 0, too_long
         for i, line in enumerate(lines):
             t = self.time_of(line)
             if t is not None and t >= self.since:
-                return lines[i:]
-        return lines
+                return (block, count, too_long) if i == 0 else _joined(lines[i:], too_long)
+        return block, count, too_long
 
     # ---- stdin
 
@@ -840,13 +879,11 @@ class Follower:
                     src.set("error", f"cannot read standard input: {item}")
                     break
                 if not item:
-                    lines, too_long = splitter.flush()
-                    await self._emit(src, lines, too_long, False)
+                    await self._emit(src, *splitter.flush(), False)
                     src.set("closed", "standard input closed")
                     break
                 self.bytes_read += len(item)
-                lines, too_long = splitter.feed(item)
-                await self._emit(src, lines, too_long, False)
+                await self._emit(src, *splitter.feed(item), False)
         finally:
             src.finished = True
 
@@ -872,6 +909,10 @@ def _pump_stdin(
             return  # the loop is gone
         if not isinstance(item, bytes) or not item:
             return
+
+
+def _joined(lines: list[bytes], too_long: int) -> tuple[bytes, int, int]:
+    return b"\n".join(lines), len(lines), too_long
 
 
 def _read_chunk(
