@@ -8,14 +8,17 @@ fast lane works on a whole batch at once:
 - it cuts every line at its quotes and spaces with `map` (a C loop), giving columns: client,
   "ident user [time] ", request, status, referrer, agent, trailing request times;
 - timestamps, requests, agents and statuses are judged once per distinct value (a busy log
-  repeats them endlessly) and looked up per line with `map(dict.__getitem__, …)`;
+  repeats them endlessly) and looked up per line with `map(dict.__getitem__, …)`; a sparse log's
+  new seconds are read from their day, parsed once;
 - one short Python loop per line takes the classification decision: the agent's verdict for
-  known bots, the client table's word for agents that look human (it must see them in order);
+  known bots, the client table's word for agents that look human (it must see them in order),
+  the probe verdict for a plain request whose status sets off a rule (`/xmlrpc.php` → 404, which
+  comes in floods);
 - `collections.Counter` over zipped columns counts keys in C, and `Aggregator.add_counts` folds
   one update per distinct key.
 
-Anything out of the ordinary (a shape the split does not take, a path, query, method or status a
-probe rule looks at, a long line, a forwarded-for list, a date ahead of the clock) goes through
+Anything out of the ordinary (a shape the split does not take, a path, query, method or agent a
+probe rule looks at whatever the status, a long line, a forwarded-for list, a date ahead of the clock) goes through
 the general path, parse → classify → add, in its place in the batch, so the classifier sees every
 line in order and both lanes give the same figures (tests run both on the same lines).
 Records are built only for the lines the ring of recent requests keeps: the last batches' last ones.
@@ -26,13 +29,14 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from heapq import merge
 from itertools import compress, filterfalse
 from operator import attrgetter, itemgetter, methodcaller, not_
 from typing import Any
 
 from logwatch.classify import KIND_BOT, AgentEntry, Classifier, PathEntry
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
-from logwatch.ingest.timeparse import parse_clf_uncached
+from logwatch.ingest.timeparse import MAX_EPOCH, parse_clf_uncached
 from logwatch.model import BOT, HUMAN, Record, Verdict
 from logwatch.sanitize import MAX_AGENT, MAX_PATH, MAX_REFERRER
 from logwatch.stats.aggregator import FINE, Aggregator, BatchCounts
@@ -49,6 +53,9 @@ _QUOTES = methodcaller("split", '"')
 _NEWLINES = methodcaller("count", "\n")
 _FIRST_SPACE = methodcaller("partition", " ")
 _STATUS = itemgetter(slice(1, 4))
+# Two-digit hours, minutes (both checked < 24 or < 60 here) and seconds, as parse_clf reads them.
+_TWO_DIGITS = {f"{i:02d}": i for i in range(60)}
+_SECONDS = {f"{i:02d}": float(i) for i in range(61)}
 _CLS = attrgetter("cls")
 _TS, _SEC, _SLOT = itemgetter(0), itemgetter(2), itemgetter(3)
 _PATH, _CAMPAIGN = itemgetter(0), itemgetter(3)
@@ -92,6 +99,9 @@ class FastLane:
         self.general = general  # (line, source) → the counted request, or None (malformed)
         self.client_transform = client_transform
         self._times: dict[str, _When] = {}
+        self._days: dict[
+            str, tuple[float, int]
+        ] = {}  # a usual head less its time of day → midnight
         self._tail_times: dict[str, _Times] = {"": _NO_TIMES}
         self._requests: dict[str, _Request] = {}
         self._agents: dict[str, AgentEntry] = {}
@@ -110,25 +120,42 @@ class FastLane:
     # --- per distinct value ------------------------------------------------------------------
 
     def _fill_times(self, rests: Iterable[str]) -> None:
-        """ "ident user [time] " → when. The same checks as `formats.split_clf` on a head."""
+        """ "ident user [time] " → when. The same checks as `formats.split_clf` on a head.
+
+        A busy log repeats each second (one dict lookup); a sparse one has a new second on nearly
+        every line. For those, the usual "- - [10/Oct/2000:13:55:36 -0700] " is read from its day
+        (parsed once) and three two-digit lookups, a third of a full parse."""
         times = self._times
         if len(times) >= _TIME_CACHE:
             times.clear()
+        days = self._days
+        if len(days) >= _TIME_CACHE:
+            days.clear()
+        two, secs = _TWO_DIGITS, _SECONDS
         # filterfalse probes the cache as it goes: a value repeated in the batch is filled once.
         for rest in filterfalse(times.__contains__, rests):
-            lb = rest.find(" [")
-            value = _NO_TIME
-            if (
-                lb >= 0
-                and rest[:1] != "["
-                and rest[-2:] == "] "
-                and len(rest) - lb <= 68
-                and rest.count(" ", 0, lb) == 1
-            ):
-                when = parse_clf_uncached(rest[lb + 2 : -2])
-                if when is not None:
-                    value = (when[0], when[1], int(when[0]), int(when[0]) // FINE)
-            times[rest] = value
+            day = days.get(rest[:17] + rest[25:])  # all but "HH:MM:SS"
+            if day is not None and rest[19] == ":" and rest[22] == ":":
+                hour = two.get(rest[17:19], 99)
+                minute = two.get(rest[20:22])
+                second = secs.get(rest[23:25])
+                if hour < 24 and minute is not None and second is not None:
+                    ts = day[0] + hour * 3600 + minute * 60 + second
+                    if 0 <= ts < MAX_EPOCH:
+                        sec = int(ts)
+                        times[rest] = (ts, day[1], sec, sec // FINE)
+                        continue
+            when = times[rest] = _when_of(rest)
+            if when is not _NO_TIME and len(rest) == 33 and rest[:5] == "- - [":
+                # The usual shape: remember its day (when less the time of day).
+                hour = two.get(rest[17:19], 99)
+                minute = two.get(rest[20:22])
+                second = secs.get(rest[23:25])
+                if hour < 24 and minute is not None and second is not None and rest[25] == " ":
+                    days[rest[:17] + rest[25:]] = (
+                        when[0] - (hour * 3600 + minute * 60 + second),
+                        when[1],
+                    )
 
     def _fill_requests(self, requests: Iterable[str]) -> None:
         cache = self._requests
@@ -258,7 +285,7 @@ class FastLane:
                 source,
             )
 
-        verdicts, counted, skipped = self._classify(
+        verdicts, counted, skipped, lane_probes = self._classify(
             line_of, record_of, source, whens, rqs, agents, clients, statuses, refs
         )
         counting = len(verdicts) - (skipped - len(counted))  # the batch's requests
@@ -268,10 +295,14 @@ class FastLane:
         if skipped:
             fast = list(map(_SKIP_ID.__ne__, map(id, verdicts)))
             lane = tuple(list(compress(column, fast)) if column else column for column in lane)
+        # Probes of both lanes, in line order: the probing clients' table keeps order.
+        probe_hits = _probe_hits(lane_probes, counted, verdicts, whens, rqs, clients)
         if counted:
-            self.aggregator.add_many(counted.values(), keep_recent=False)
-        if lane[0]:
-            self.aggregator.add_counts(_batch(*lane), source)
+            self.aggregator.add_many(counted.values(), keep_recent=False, probe_details=False)
+        if lane[0] or probe_hits:
+            batch = _batch(*lane) if lane[0] else BatchCounts()
+            batch.probe_hits = probe_hits
+            self.aggregator.add_counts(batch, source)
 
     def _defer_recent(self, requests: int, batch: _Pending) -> None:
         """Records for the ring of recent requests are made only for the requests it keeps:
@@ -359,11 +390,11 @@ class FastLane:
         clients: list[str],
         statuses: list[int],
         refs: list[str],
-    ) -> tuple[list[Verdict], dict[int, tuple[Record, Verdict]], int]:
+    ) -> tuple[list[Verdict], dict[int, tuple[Record, Verdict]], int, list[int]]:
         """The verdict of every line. A known bot's comes from its agent, whoever sends it;
         the other lines are decided here, in order (the client table must see them so). Lines
         the lane does not take are counted by the general path (`counted`, by index) and
-        marked `_SKIP`."""
+        marked `_SKIP`; the lane's own probes are listed by index."""
         n = len(agents)
         verdicts: list[Verdict | None] = list(map(self._bot_verdicts.__getitem__, agents))
         future = self.aggregator.future_limit()
@@ -386,7 +417,9 @@ class FastLane:
         agent_entry = self._agents.__getitem__
         general = self.general
         classify = self.classifier.classify
+        status_probe = self.classifier.status_probe
         counted: dict[int, tuple[Record, Verdict]] = {}
+        lane_probes: list[int] = []
         skipped = 0
         todo = list(map(not_, verdicts))
         for i, agent, when, rq, client, status in zip(
@@ -411,6 +444,17 @@ class FastLane:
                     pair = general(line_of(i), source)
                     if pair is not None:
                         counted[i] = pair
+                elif (
+                    entry is not None
+                    and agent.plain
+                    and status in rq[1]
+                    and when[2] <= future
+                    and "{" not in refs[i]
+                ):  # a plain request whose status sets off a probe rule (xmlrpc.php 404): the
+                    # lane counts it (floods of them are common)
+                    verdicts[i] = status_probe(agent, entry, client, when[0], status)
+                    lane_probes.append(i)
+                    continue
                 else:  # well-formed, but for the whole classifier (a probe, say)
                     rec = record_of(i)
                     counted[i] = (rec, classify(rec))
@@ -418,7 +462,7 @@ class FastLane:
                 skipped += 1
             else:
                 verdicts[i] = by_kind(agent, entry, client, when[0], status, rq[0])
-        return verdicts, counted, skipped  # type: ignore[return-value]
+        return verdicts, counted, skipped, lane_probes  # type: ignore[return-value]
 
 
 def _last_requests(
@@ -439,6 +483,49 @@ def _last_requests(
             recent.append(counted[i])
     recent.reverse()
     return recent
+
+
+def _when(parsed: tuple[float, int] | None) -> _When:
+    if parsed is None:
+        return _NO_TIME
+    sec = int(parsed[0])
+    return (parsed[0], parsed[1], sec, sec // FINE)
+
+
+def _when_of(rest: str) -> _When:
+    """ "ident user [time] " → when, or _NO_TIME where `formats.split_clf` would not take it."""
+    lb = rest.find(" [")
+    if (
+        lb >= 0
+        and rest[:1] != "["
+        and rest[-2:] == "] "
+        and len(rest) - lb <= 68
+        and rest.count(" ", 0, lb) == 1
+    ):
+        return _when(parse_clf_uncached(rest[lb + 2 : -2]))
+    return _NO_TIME
+
+
+def _probe_hits(
+    lane_probes: list[int],
+    counted: dict[int, tuple[Record, Verdict]],
+    verdicts: list[Verdict],
+    whens: list[_When],
+    rqs: list[_Request],
+    clients: list[str],
+) -> list[tuple[int, str, str, float, tuple[str, ...]]]:
+    """Each probe of the batch, both lanes', in line order: (slot, client, path, ts, rules)."""
+    general = [i for i, (_, v) in counted.items() if v.probe] if counted else []
+    hits = []
+    for i in merge(lane_probes, general) if general and lane_probes else lane_probes or general:
+        pair = counted.get(i)
+        if pair is None:
+            hits.append((whens[i][3], clients[i], rqs[i][0], whens[i][0], verdicts[i].probe_rules))
+        else:
+            rec, v = pair
+            path = rec.path or rec.request
+            hits.append((int(rec.ts) // FINE, rec.client, path, rec.ts, v.probe_rules))
+    return hits
 
 
 def _batch(
@@ -465,6 +552,7 @@ def _batch(
             batch.oldest = ts
     seconds: dict[tuple[int, str, int], int] = {}
     bots: dict[tuple[int, str, str], int] = {}
+    probes: dict[int, int] = {}
     for (sec, vid, status), k in Counter(zip(secs, ids, statuses, strict=True)).items():
         v = by_id[vid]
         key = (sec, v.cls, status)
@@ -473,8 +561,11 @@ def _batch(
             category = v.bot_category or "other"
             bot = (sec // FINE, v.bot_name or category, category)
             bots[bot] = bots.get(bot, 0) + k
+            if v.probe:
+                probes[sec] = probes.get(sec, 0) + k
     batch.seconds = seconds
     batch.bots = bots
+    batch.probes = probes
     batch.paths = Counter(zip(slots, map(_PATH, rqs), classes, statuses, strict=True))
     batch.clients = Counter(zip(slots, clients, classes, statuses, strict=True))
     human = list(map(HUMAN.__eq__, classes))

@@ -321,6 +321,100 @@ def test_sparse_history_with_a_known_end_advances_rarely_and_counts_the_same(
     assert len(advances) < 2 * 3600 / 30
 
 
+def test_sparse_times_read_from_their_day_are_the_times_parsed_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sparse log has a new second on every line; the lane reads the usual ones from their
+    day (parsed once). Times of any shape, damaged or odd (hour 24, second 60 and 61, a space or
+    a letter for a digit, other separators, other zones, fractions, another ident) give the same
+    figures and the same recent Records as the general path, and only the first line of a day
+    is parsed whole."""
+    from logwatch import fastlane
+
+    rng = random.Random(7)
+    stamps = []
+    for day in range(1, 29):
+        for _ in range(60):
+            stamps.append(
+                f"{day:02d}/Feb/2026:{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:"
+                f"{rng.randint(0, 60):02d} +0100"
+            )
+    damaged = [
+        "05/Feb/2026:24:00:00 +0100",
+        "05/Feb/2026:23:59:61 +0100",
+        "05/Feb/2026:23:60:00 +0100",
+        "05/Feb/2026: 1:00:00 +0100",
+        "05/Feb/2026:1a:00:00 +0100",
+        "05/Feb/2026:12x00:00 +0100",
+        "05/Feb/2026:12:00x00 +0100",
+        "05/Feb/2026:12:00:0  +0100",
+        "05/Feb/2026:12:00:00 -0100",
+        "05/Feb/2026:12:00:00.250 +0100",
+        "05/Feb/2026:12:00:00 +01:00",
+        "05/Feb/2026:+1:00:00 +0100",
+    ]
+    stamps[5 * 60 + 10 : 5 * 60 + 10] = damaged
+    lines = [
+        f'10.0.{i % 200}.{i % 7} - {"- " if i % 97 else "frank "}[{stamp}] "GET /p{i % 50} '
+        f'HTTP/1.1" 200 {i} "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"'.encode()
+        for i, stamp in enumerate(stamps)
+    ]
+    full_parses: list[str] = []
+    when_of = fastlane._when_of
+
+    def counting(rest: str) -> object:
+        full_parses.append(rest)
+        return when_of(rest)
+
+    monkeypatch.setattr(fastlane, "_when_of", counting)
+    fast, slow = _feed_both(lines, [700, 333, 1])
+    _assert_same(fast, slow)
+    assert fast.aggregator.malformed == slow.aggregator.malformed > 0
+    # a day's first line, the odd ones (damaged, another ident) and the lines of the 1-line
+    # batches fed as lists (their own day cache is the same lane's: still parsed once a day)
+    assert len(full_parses) < 28 + len(damaged) + len(lines) // 97 + 50
+
+
+def test_floods_of_probes_by_status_are_counted_in_the_lane() -> None:
+    """`/xmlrpc.php` answered 404 a thousand times is a probe by its status: the lane judges it
+    without building a Record or calling the whole classifier, with the same figures, probe
+    details (in line order with the general path's probes) and client marks."""
+    rng = random.Random(3)
+    lines = []
+    for i in range(3000):
+        client = f"192.0.2.{rng.randint(1, 40)}"
+        second = 1_791_590_400 + i // 3
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+        kind = rng.random()
+        if kind < 0.5:
+            request, status = "POST /xmlrpc.php HTTP/1.1", 404  # a probe by its status
+        elif kind < 0.6:
+            request, status = "GET /.env HTTP/1.1", 404  # a probe by its path: general path
+        elif kind < 0.65:
+            request, status = "POST /xmlrpc.php HTTP/1.1", 200  # not a probe there
+        else:
+            request, status = f"GET /page{rng.randint(1, 30)} HTTP/1.1", 200
+        agent = "curl/8.0" if rng.random() < 0.2 else "Mozilla/5.0 (Windows NT 10.0) Chrome/120"
+        lines.append(f'{client} - - [{stamp}] "{request}" {status} 12 "-" "{agent}"'.encode())
+    fast, slow = _feed_both(lines, [1000, 257, 1])
+    _assert_same(fast, slow)
+    a = fast.snapshot()
+    assert a.totals.probe_hits > 1500
+    classified: list[object] = []
+    again, _ = _pipelines()
+    again.feed(lines[:10], "src")
+    classify = again.classifier.classify
+
+    def count_classify(rec: object) -> object:
+        classified.append(rec)
+        return classify(rec)  # type: ignore[arg-type]
+
+    again.classifier.classify = count_classify  # type: ignore[method-assign]
+    again.feed_block(b"\n".join(lines[10:]), "src")
+    # the /.env probes (~10 %) go the whole classifier's way; the xmlrpc.php ones (~50 %) not
+    assert 0 < len(classified) < 0.2 * len(lines)
+
+
 def test_totals_seen_between_batches_of_known_history_are_never_stale() -> None:
     """Lines between the rings' reach and the coarse floor go to the totals in bulk; a snapshot
     taken before them must not be served again from its cache after them. (Plain lane lines

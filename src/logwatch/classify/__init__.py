@@ -298,7 +298,7 @@ class Classifier:
         if agent.probe_rules:
             hits += tuple(zip(agent.probe_rules, agent.probe_reasons, strict=True))
         if hits:
-            return self._probe(rec, agent, hits)
+            return self._probe(rec.client, rec.ts, agent, hits)
         return self.verdict_by_kind(agent, p, rec.client, rec.ts, rec.status, path)
 
     def verdict_by_kind(
@@ -332,7 +332,16 @@ class Classifier:
                 self._flag_verdicts[flagged] = verdict
         return verdict
 
-    def _probe(self, rec: Record, agent: AgentEntry, hits: tuple[Hit, ...]) -> Verdict:
+    def status_probe(
+        self, agent: AgentEntry, p: PathEntry, client: str, ts: float, status: int
+    ) -> Verdict:
+        """`classify`'s verdict for a request that `plain_request_entry` passed, from a plain
+        agent, with no `{` in its referrer, whose status sets off a rule of its path
+        (`status in p.codes`: `/xmlrpc.php` answered 404, say). The fast lane's way for them."""
+        hits = tuple(hit for codes, hit in p.conditional if status in codes)
+        return self._probe(client, ts, agent, hits)
+
+    def _probe(self, client: str, ts: float, agent: AgentEntry, hits: tuple[Hit, ...]) -> Verdict:
         # Probes come in floods (one client, one path, thousands of times): cache the verdict.
         key = (agent.category, agent.name, agent.reason, hits)
         cached = self._probe_cache.get(key)
@@ -341,7 +350,7 @@ class Classifier:
             _put(self._probe_cache, key, cached, 4096)  # type: ignore[arg-type]
         verdict, mark = cached
         if mark is not None and self.config.behaviour and agent.kind != KIND_TRUSTED:
-            self.clients.flag(rec.client, rec.ts, mark, "scanner")
+            self.clients.flag(client, ts, mark, "scanner")
         return verdict
 
     @staticmethod

@@ -19,7 +19,7 @@ _MONTHS = {
 _CACHE_MAX = 8192
 # Timestamps outside 1970..9999 (less a day, for any UTC offset) are not requests we can place:
 # `datetime` cannot show them, and every later `fromtimestamp` would raise on them.
-_MAX_EPOCH = 253402300800.0 - 86400.0
+MAX_EPOCH = 253402300800.0 - 86400.0
 _clf_cache: dict[str, tuple[float, int]] = {}
 _iso_cache: dict[str, tuple[float, int]] = {}
 
@@ -75,7 +75,7 @@ def _parse_clf(text: str) -> tuple[float, int] | None:
         if midnight is None:
             return None
         epoch = midnight[0] + hour * 3600 + minute * 60 + seconds
-        return (epoch, midnight[1]) if 0 <= epoch < _MAX_EPOCH else None
+        return (epoch, midnight[1]) if 0 <= epoch < MAX_EPOCH else None
     except (ValueError, KeyError, IndexError, OverflowError):
         return None
 
@@ -130,7 +130,7 @@ def _parse_iso(text: str) -> tuple[float, int] | None:
         epoch, minutes = calendar.timegm(dt.timetuple()) + dt.microsecond / 1e6, 0
     else:
         epoch, minutes = dt.timestamp(), int(offset.total_seconds() // 60)
-    return (epoch, minutes) if 0 <= epoch < _MAX_EPOCH else None
+    return (epoch, minutes) if 0 <= epoch < MAX_EPOCH else None
 
 
 def parse_epoch(value: object) -> tuple[float, int] | None:

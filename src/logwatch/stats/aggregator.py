@@ -160,8 +160,8 @@ class BatchCounts:
     """Requests of one batch counted in bulk, keyed by second or by 10-second slot index.
 
     Filled by the pipeline's fast lane with `collections.Counter` over per-line keys (a C loop),
-    so a batch costs one dictionary update per distinct key in `Aggregator.add_counts`. Only
-    ordinary requests come this way: no probes, no future dates (`Aggregator.future_limit`)."""
+    so a batch costs one dictionary update per distinct key in `Aggregator.add_counts`. No
+    future dates come this way (`Aggregator.future_limit`); probes come with their details."""
 
     __slots__ = (
         "bots",
@@ -172,6 +172,8 @@ class BatchCounts:
         "oldest",
         "path_latency",
         "paths",
+        "probe_hits",
+        "probes",
         "referrers",
         "seconds",
     )
@@ -187,6 +189,10 @@ class BatchCounts:
         self.referrers: Mapping[tuple[int, str], int] = {}  # humans: (slot, referrer)
         self.campaigns: Mapping[tuple[int, str], int] = {}  # humans: (slot, query with utm_)
         self.bots: Mapping[tuple[int, str, str], int] = {}  # (slot, name, category)
+        self.probes: Mapping[int, int] = {}  # second → probe requests
+        # Each probe in order (the probing clients' table keeps order): slot, client, path, ts,
+        # the rules it set off.
+        self.probe_hits: list[tuple[int, str, str, float, tuple[str, ...]]] = []
 
 
 class Aggregator:
@@ -249,11 +255,16 @@ class Aggregator:
         self.add_many(((rec, v),))
 
     def add_many(
-        self, items: Iterable[tuple[Record, Verdict]], *, keep_recent: bool = True
+        self,
+        items: Iterable[tuple[Record, Verdict]],
+        *,
+        keep_recent: bool = True,
+        probe_details: bool = True,
     ) -> None:
         """Count requests. Attribute lookups are hoisted into locals and the bounded counters
         are updated inline (a prune runs only when one outgrows its limit). `keep_recent=False`
-        when the caller puts the requests in the ring itself (the fast lane, which keeps order)."""
+        when the caller puts the requests in the ring itself, `probe_details=False` when it
+        hands the probes' details to `add_counts` (the fast lane, which keeps order)."""
         cur_sec = self._cur_sec
         bucket = self._cur_bucket
         cur_slot_index = self._cur_slot_index
@@ -348,7 +359,8 @@ class Aggregator:
                 self.bots_by[category] = self.bots_by.get(category, 0) + 1
             if v.probe:
                 bucket[_PROBES] += 1
-                self._add_probe(rec, v, slot, path)
+                if probe_details:
+                    self._add_probe(slot, rec.client, path, rec.ts, v.probe_rules)
             recent_append((rec, v))
         self.lines += count
         self.parsed += count
@@ -359,27 +371,29 @@ class Aggregator:
                     rkey = (src, CLASSES[i // 8], _STATUS_NAMES[i % 8 - _S2])
                     requests_by[rkey] = requests_by.get(rkey, 0) + n
 
-    def _add_probe(self, rec: Record, v: Verdict, slot: Slot, path: str) -> None:
-        slot.probe_clients.add(rec.client)
-        for rule in v.probe_rules or ("probe",):
+    def _add_probe(
+        self, slot: Slot, client: str, path: str, ts: float, rules: tuple[str, ...]
+    ) -> None:
+        slot.probe_clients.add(client)
+        for rule in rules or ("probe",):
             slot.probe_rules[rule] = slot.probe_rules.get(rule, 0) + 1
             self.probes_by[rule] = self.probes_by.get(rule, 0) + 1
-        details = self.probe_details.get(rec.client)
+        details = self.probe_details.get(client)
         if details is None:
-            details = self.probe_details[rec.client] = _ProbeClient(rec.ts)
+            details = self.probe_details[client] = _ProbeClient(ts)
             if len(self.probe_details) > self.config.probe_clients:
                 self.probe_details.popitem(last=False)
         else:
-            self.probe_details.move_to_end(rec.client)
+            self.probe_details.move_to_end(client)
         details.hits += 1
         if len(details.paths) < _MAX_PROBE_PATHS:
             # Only counted: a checksum holds the place of the path (a stable one, so parts
             # counted in other processes merge right).
             details.paths.add(zlib.crc32(path.encode("utf-8", "surrogatepass")))
         details.last_path = path
-        details.rules.update(v.probe_rules)
-        details.first = min(details.first, rec.ts)
-        details.last = max(details.last, rec.ts)
+        details.rules.update(rules)
+        details.first = min(details.first, ts)
+        details.last = max(details.last, ts)
 
     def add_counts(self, batch: BatchCounts, source: str) -> None:
         """Fold in requests counted in bulk (the pipeline's fast lane): the same figures `add`
@@ -397,6 +411,7 @@ class Aggregator:
         class_index = _CLASS_INDEX
         per_source = [0] * 24
         total = 0
+        probes = batch.probes
         # Seconds older than every ring (history before its known end, every line a new second
         # when the log is sparse) all count in the totals: the clock is moved once for them.
         ring = self.seconds
@@ -422,6 +437,8 @@ class Aggregator:
                 codes[status] = codes.get(status, 0) + n
                 per_source[ci * 8 + sidx] += n
                 total += n
+            if probes:
+                bucket[_PROBES] += probes.get(sec, 0)
             hist = bucket[_HIST]
             for lat_bin, n in latency.get(sec, ()):
                 hist[lat_bin] = hist.get(lat_bin, 0) + n
@@ -496,6 +513,8 @@ class Aggregator:
         for (index, name, category), n in batch.bots.items():
             slot_of(index).bots.add((name, category), n)
             bots_by[category] = bots_by.get(category, 0) + n
+        for index, client, path, ts, rules in batch.probe_hits:
+            self._add_probe(slot_of(index), client, path, ts, rules)
         self.lines += total
         self.parsed += total
         requests_by = self.requests_by
