@@ -39,7 +39,7 @@ from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_requ
 from logwatch.ingest.timeparse import MAX_EPOCH, parse_clf_uncached
 from logwatch.model import BOT, HUMAN, Record, Verdict
 from logwatch.sanitize import MAX_AGENT, MAX_PATH, MAX_REFERRER
-from logwatch.stats.aggregator import FINE, Aggregator, BatchCounts
+from logwatch.stats.aggregator import ARCHIVED, FINE, Aggregator, BatchCounts
 from logwatch.stats.quantiles import bin_of
 
 # Longer heads (client, ident, user, time) take the general path; each other field has its cap.
@@ -300,7 +300,8 @@ class FastLane:
         if counted:
             self.aggregator.add_many(counted.values(), keep_recent=False, probe_details=False)
         if lane[0] or probe_hits:
-            batch = _batch(*lane) if lane[0] else BatchCounts()
+            until = self.aggregator.archive_until()
+            batch = _batch(*lane, archive_until=until) if lane[0] else BatchCounts()
             batch.probe_hits = probe_hits
             self.aggregator.add_counts(batch, source)
 
@@ -536,20 +537,29 @@ def _batch(
     statuses: list[int],
     refs: list[str],
     times: list[_Times],
+    *,
+    archive_until: int,
 ) -> BatchCounts:
-    """The lane's lines (columns of equal length) counted by their keys."""
+    """The lane's lines (columns of equal length) counted by their keys; lines all older than
+    `archive_until` under one second and one slot, `ARCHIVED` (the totals take them whole)."""
     batch = BatchCounts()
     secs = list(map(_SEC, whens))
-    slots = list(map(_SLOT, whens))
     classes = list(map(_CLS, verdicts))
     ids = list(map(id, verdicts))
     by_id = dict(zip(ids, verdicts, strict=True))  # the few distinct verdicts, by identity
-    for when in set(whens):
-        sec, ts = when[2], when[0]
-        if batch.newest.get(sec, -1.0) < ts:
-            batch.newest[sec] = ts
-        if batch.oldest is None or ts < batch.oldest:
-            batch.oldest = ts
+    if max(secs) < archive_until:  # a long history's bulk: a path or client is one key
+        stamps = list(map(_TS, whens))
+        batch.oldest = min(stamps)
+        batch.newest = {ARCHIVED: max(stamps)}
+        secs = slots = [ARCHIVED] * len(secs)
+    else:
+        slots = list(map(_SLOT, whens))
+        for when in set(whens):
+            sec, ts = when[2], when[0]
+            if batch.newest.get(sec, -1.0) < ts:
+                batch.newest[sec] = ts
+            if batch.oldest is None or ts < batch.oldest:
+                batch.oldest = ts
     seconds: dict[tuple[int, str, int], int] = {}
     bots: dict[tuple[int, str, str], int] = {}
     probes: dict[int, int] = {}

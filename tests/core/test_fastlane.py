@@ -415,6 +415,40 @@ def test_floods_of_probes_by_status_are_counted_in_the_lane() -> None:
     assert 0 < len(classified) < 0.2 * len(lines)
 
 
+def test_history_older_than_every_window_is_counted_by_key_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A week of history with its end known: batches older than every ring are counted under
+    one second and slot (a path or a client is one key, not one per 10 seconds), with the same
+    figures as the general path; the last hours still go to their own seconds."""
+    from logwatch.stats.aggregator import ARCHIVED, Aggregator
+
+    lines = _lines(synth.generate(8000, seed=11, rate=1 / 75))  # ~7 days
+    last = Pipeline(get_format("combined")).format.time_of(lines[-1])  # type: ignore[union-attr]
+    assert last is not None
+    fast, slow = _pipelines()
+    fast.aggregator.expect_until(last)
+    seen: list[tuple[bool, int, int]] = []  # (archived, path keys, lines)
+    add_counts = Aggregator.add_counts
+
+    def recording(self: Aggregator, batch: object, source: str) -> None:
+        if self is fast.aggregator:
+            archived = ARCHIVED in batch.newest  # type: ignore[attr-defined]
+            lines_in = sum(batch.seconds.values())  # type: ignore[attr-defined]
+            seen.append((archived, len(batch.paths), lines_in))  # type: ignore[attr-defined]
+        add_counts(self, batch, source)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Aggregator, "add_counts", recording)
+    for i in range(0, len(lines), 1000):
+        fast.feed_block(b"\n".join(lines[i : i + 1000]), "src")
+        slow.feed(lines[i : i + 1000], "src")
+    _assert_same(fast, slow)
+    archived = [s for s in seen if s[0]]
+    assert len(archived) >= 6 and not seen[-1][0]
+    # one key per (path, class, status): far fewer keys than lines
+    assert sum(k for _, k, _ in archived) < 0.5 * sum(n for _, _, n in archived)
+
+
 def test_totals_seen_between_batches_of_known_history_are_never_stale() -> None:
     """Lines between the rings' reach and the coarse floor go to the totals in bulk; a snapshot
     taken before them must not be served again from its cache after them. (Plain lane lines

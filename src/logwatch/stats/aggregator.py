@@ -156,6 +156,10 @@ def _drop(_item: object) -> None:
     pass
 
 
+# The second (and slot index, -1 // FINE) of lines counted before `Aggregator.archive_until`.
+ARCHIVED = -1
+
+
 class BatchCounts:
     """Requests of one batch counted in bulk, keyed by second or by 10-second slot index.
 
@@ -416,17 +420,17 @@ class Aggregator:
         # when the log is sparse) all count in the totals: the clock is moved once for them.
         ring = self.seconds
         old_limit = min(self._ring_reach(), int(self._future_limit()))
-        newest_old = -1
-        for sec in sorted(per_second):
+        newest_old: float | None = None  # the old seconds' latest time, until the clock has it
+        for sec in sorted(per_second):  # ARCHIVED first
             if sec <= old_limit and sec not in ring:
                 bucket = self.archive_second
-                newest_old = sec
+                newest_old = batch.newest[sec]
                 if self._minute_sums:
                     self._minute_sums.pop(sec // 60, None)
             else:
-                if newest_old >= 0:  # the clock first reaches the old seconds
-                    self._bucket_for(newest_old, batch.newest[newest_old])
-                    newest_old = -1
+                if newest_old is not None:  # the clock first reaches the old seconds
+                    self._bucket_for(int(newest_old), newest_old)
+                    newest_old = None
                 bucket = self._bucket_for(sec, batch.newest[sec])
             codes = bucket[_CODES]
             for cls, status, n in per_second[sec]:
@@ -442,8 +446,8 @@ class Aggregator:
             hist = bucket[_HIST]
             for lat_bin, n in latency.get(sec, ()):
                 hist[lat_bin] = hist.get(lat_bin, 0) + n
-        if newest_old >= 0:
-            self._bucket_for(newest_old, batch.newest[newest_old])
+        if newest_old is not None:
+            self._bucket_for(int(newest_old), newest_old)
         # Likewise slots: before the coarse floor (and no slot left there), the totals'.
         archived = self._coarse_floor
         if (self.fine and min(self.fine) * FINE < archived) or (
@@ -545,6 +549,23 @@ class Aggregator:
         self._fine_floor = max(self._fine_floor, fine_floor)
         self._coarse_floor = max(self._coarse_floor, coarse_floor)
         self._cur_slot_index = -1
+
+    def archive_until(self) -> int:
+        """Lines before this second count in the since-start totals only: older than the ring
+        of seconds (and every second in it), than every slot, than any cached minute sum. A
+        batch all before it may be counted under `ARCHIVED` for its second and its slot (the
+        pipeline's fast lane does, reading a long history): fewer keys, the same figures."""
+        floor = self._coarse_floor
+        if (self.fine and min(self.fine) * FINE < floor) or (
+            self.coarse and min(self.coarse) * COARSE < floor
+        ):
+            return -1  # slots not folded yet (expect_until raised the floor)
+        limit = min(self._ring_reach() + 1, int(self._future_limit()) + 1, floor)
+        if self.seconds:
+            limit = min(limit, min(self.seconds))
+        if self._minute_sums:
+            limit = min(limit, min(self._minute_sums) * 60)
+        return limit
 
     def future_limit(self) -> int:
         """The last second a line may carry and move the clock (see `_future_limit`)."""
