@@ -390,7 +390,7 @@ class Aggregator:
         else:
             self.probe_details.move_to_end(client)
         details.hits += 1
-        if len(details.paths) < _MAX_PROBE_PATHS:
+        if len(details.paths) < _MAX_PROBE_PATHS and path != details.last_path:
             # Only counted: a checksum holds the place of the path (a stable one, so parts
             # counted in other processes merge right).
             details.paths.add(zlib.crc32(path.encode("utf-8", "surrogatepass")))
