@@ -11,7 +11,9 @@ A markdown table goes to standard output and the full results to benchmarks/out/
 
 --real concatenates the given combined-format files (each shifted to start at the same moment, then
 all sorted by time), then repeats them, each copy shifted later by the span of the whole, until the
-target line count: the real mix of paths, agents and oddities at benchmark size. Small real logs are
+target line count: the real mix of paths, agents and oddities at benchmark size. The copies are
+placed to end on 10 Oct 2026 (synth's default start), in the past: a server's log is not dated
+ahead of its clock (logwatch keeps lines over a year ahead out of its windows, the slow way). Small real logs are
 sparse (a line every few minutes); --real-rate 20 squeezes their time to 20 lines/s, like a busy
 server's. The files are read, never copied into the project.
 
@@ -94,7 +96,7 @@ def real(files: list[Path], n: int, data_dir: Path, rate: float = 0.0) -> Path:
     keeping their order and relative spacing: a month of a small site's log read as one busy day.
     """
     tag = "_".join(f"{p.parent.name}-{p.stem}"[:24] for p in files)[:120]
-    path = data_dir / f"real_{tag}_{n}{f'_r{rate:g}' if rate > 0 else ''}.log"
+    path = data_dir / f"real_{tag}_{n}{f'_r{rate:g}' if rate > 0 else ''}_past.log"
     if path.exists():
         return path
     timed: list[tuple[int, bytes, bytes, bytes]] = []
@@ -124,13 +126,18 @@ def real(files: list[Path], n: int, data_dir: Path, rate: float = 0.0) -> Path:
         last = timed[-1][0]
     span = last - first + 60
     base = len(timed) + len(untimed)
+    # Lines per copy (the untimed ones spread through it), so the copies can end in the past.
+    step = max(len(timed) // len(untimed), 1) if untimed else 0
+    per_copy = len(timed) + (sum(1 for i in range(len(timed)) if i % step == 0) if step else 0)
+    copies = -(-n // per_copy)
+    start_shift = int(synth.DEFAULT_START) - (last + (copies - 1) * span)
     data_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     written = 0
     with open(tmp, "wb", buffering=1 << 20) as out:
         copy = 0
         while written < n:
-            shift = copy * span
+            shift = start_shift + copy * span
             cache: dict[tuple[int, bytes], bytes] = {}
             for i, (epoch, before, zone, after) in enumerate(timed):
                 if written >= n:
