@@ -53,7 +53,8 @@ _QUOTES = methodcaller("split", '"')
 _NEWLINES = methodcaller("count", "\n")
 _FIRST_SPACE = methodcaller("partition", " ")
 _STATUS = itemgetter(slice(1, 4))
-# Two-digit hours, minutes (both checked < 24 or < 60 here) and seconds, as parse_clf reads them.
+# Two-digit fields as parse_clf reads them: 00-59 (an hour is checked < 24 where it is read) and
+# seconds 00-60, as floats.
 _TWO_DIGITS = {f"{i:02d}": i for i in range(60)}
 _SECONDS = {f"{i:02d}": float(i) for i in range(61)}
 _CLS = attrgetter("cls")
@@ -99,9 +100,8 @@ class FastLane:
         self.general = general  # (line, source) → the counted request, or None (malformed)
         self.client_transform = client_transform
         self._times: dict[str, _When] = {}
-        self._days: dict[
-            str, tuple[float, int]
-        ] = {}  # a usual head less its time of day → midnight
+        # A usual head less its "HH:MM:SS" → its day's midnight and UTC offset.
+        self._days: dict[str, tuple[float, int]] = {}
         self._tail_times: dict[str, _Times] = {"": _NO_TIMES}
         self._requests: dict[str, _Request] = {}
         self._agents: dict[str, AgentEntry] = {}
@@ -145,9 +145,10 @@ class FastLane:
                         sec = int(ts)
                         times[rest] = (ts, day[1], sec, sec // FINE)
                         continue
-            when = times[rest] = _when_of(rest)
+            when = times[rest] = _head_when(rest)
             if when is not _NO_TIME and len(rest) == 33 and rest[:5] == "- - [":
-                # The usual shape: remember its day (when less the time of day).
+                # The usual shape: remember its day (when less the time of day). Its colons are
+                # not checked: parse_clf ignores those two characters too.
                 hour = two.get(rest[17:19], 99)
                 minute = two.get(rest[20:22])
                 second = secs.get(rest[23:25])
@@ -296,13 +297,13 @@ class FastLane:
             fast = list(map(_SKIP_ID.__ne__, map(id, verdicts)))
             lane = tuple(list(compress(column, fast)) if column else column for column in lane)
         # Probes of both lanes, in line order: the probing clients' table keeps order.
-        probe_hits = _probe_hits(lane_probes, counted, verdicts, whens, rqs, clients)
+        probe_details = _probe_details(lane_probes, counted, verdicts, whens, rqs, clients)
         if counted:
             self.aggregator.add_many(counted.values(), keep_recent=False, probe_details=False)
-        if lane[0] or probe_hits:
+        if lane[0] or probe_details:
             until = self.aggregator.archive_until()
             batch = _batch(*lane, archive_until=until) if lane[0] else BatchCounts()
-            batch.probe_hits = probe_hits
+            batch.probe_details = probe_details
             self.aggregator.add_counts(batch, source)
 
     def _defer_recent(self, requests: int, batch: _Pending) -> None:
@@ -486,14 +487,14 @@ def _last_requests(
     return recent
 
 
-def _when(parsed: tuple[float, int] | None) -> _When:
+def _as_when(parsed: tuple[float, int] | None) -> _When:
     if parsed is None:
         return _NO_TIME
     sec = int(parsed[0])
     return (parsed[0], parsed[1], sec, sec // FINE)
 
 
-def _when_of(rest: str) -> _When:
+def _head_when(rest: str) -> _When:
     """ "ident user [time] " → when, or _NO_TIME where `formats.split_clf` would not take it."""
     lb = rest.find(" [")
     if (
@@ -503,11 +504,11 @@ def _when_of(rest: str) -> _When:
         and len(rest) - lb <= 68
         and rest.count(" ", 0, lb) == 1
     ):
-        return _when(parse_clf_uncached(rest[lb + 2 : -2]))
+        return _as_when(parse_clf_uncached(rest[lb + 2 : -2]))
     return _NO_TIME
 
 
-def _probe_hits(
+def _probe_details(
     lane_probes: list[int],
     counted: dict[int, tuple[Record, Verdict]],
     verdicts: list[Verdict],
@@ -567,7 +568,7 @@ def _batch(
         v = by_id[vid]
         key = (sec, v.cls, status)
         seconds[key] = seconds.get(key, 0) + k
-        if v.cls == BOT:
+        if v.cls == BOT:  # a probe's verdict is always a bot's (Classifier._probe_verdict)
             category = v.bot_category or "other"
             bot = (sec // FINE, v.bot_name or category, category)
             bots[bot] = bots.get(bot, 0) + k

@@ -360,13 +360,13 @@ def test_sparse_times_read_from_their_day_are_the_times_parsed_whole(
         for i, stamp in enumerate(stamps)
     ]
     full_parses: list[str] = []
-    when_of = fastlane._when_of
+    when_of = fastlane._head_when
 
     def counting(rest: str) -> object:
         full_parses.append(rest)
         return when_of(rest)
 
-    monkeypatch.setattr(fastlane, "_when_of", counting)
+    monkeypatch.setattr(fastlane, "_head_when", counting)
     fast, slow = _feed_both(lines, [700, 333, 1])
     _assert_same(fast, slow)
     assert fast.aggregator.malformed == slow.aggregator.malformed > 0
@@ -447,6 +447,41 @@ def test_history_older_than_every_window_is_counted_by_key_alone(
     assert len(archived) >= 6 and not seen[-1][0]
     # one key per (path, class, status): far fewer keys than lines
     assert sum(k for _, k, _ in archived) < 0.5 * sum(n for _, _, n in archived)
+
+
+def test_a_probe_dated_past_the_clock_stays_out_of_the_windows() -> None:
+    """A probe the lane leaves to the general path because it is dated past the clock's limit
+    has its details counted with the lane's probes, but like every such line in the totals only:
+    a forged date must not put a client in the recent windows' probing clients."""
+    t = 1_760_000_000
+
+    def line(sec: int, request: str, status: int, client: str = "10.0.0.1") -> bytes:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(sec))
+        agent = "Mozilla/5.0 (X11) Firefox/120.0"
+        return f'{client} - - [{stamp}] "{request}" {status} 1 "-" "{agent}"'.encode()
+
+    fast, slow = _pipelines()
+    for p in (fast, slow):
+        p.feed([line(t - 400, "GET / HTTP/1.1", 200)], "src")
+        p.snapshot(now=t - 300)  # a live clock: lines past t are refused by the windows
+        block = [line(t, "GET /a HTTP/1.1", 200), line(t + 3, "GET /.env HTTP/1.1", 404, "6.6.6.6")]
+        p.feed_block(b"\n".join(block), "src")
+    _assert_same(fast, slow)
+    snap = fast.snapshot()
+    assert all(w.probing_clients == 0 for w in snap.windows.values())
+    assert [c.client for c in snap.totals.probes] == ["6.6.6.6"]
+
+
+def test_an_empty_request_probed_first_counts_as_a_path() -> None:
+    """A client's first probe with an empty request line, then another: two distinct paths."""
+    lines = [
+        b'10.0.0.1 - - [10/Oct/2025:13:55:36 +0000] "GET / HTTP/1.1" 200 12 "-" "Mozilla/5.0"',
+        b'10.0.0.9 - - [10/Oct/2025:13:55:37 +0000] "" 400 0 "-" "-"',
+        b'10.0.0.9 - - [10/Oct/2025:13:55:38 +0000] "GET /.env HTTP/1.1" 404 0 "-" "-"',
+    ]
+    fast, slow = _feed_both(lines, [3])
+    _assert_same(fast, slow)
+    assert len(fast.aggregator.probe_details["10.0.0.9"].paths) == 2
 
 
 def test_totals_seen_between_batches_of_known_history_are_never_stale() -> None:

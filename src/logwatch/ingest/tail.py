@@ -8,9 +8,10 @@
 How it works
 - One task per source. A task reads its file in big chunks (1 MiB, `os.pread` in a worker thread,
   so the event loop never blocks), cuts each after its last newline and puts that block of whole
-  lines on one bounded queue (never split into lines: the engine reads blocks). When the
-  consumer is slow, `queue.put` waits: the readers pause and the file itself is the buffer (the
-  lag is reported by `states()`), so memory stays bounded.
+  lines on one bounded queue (split only to drop an overlong line or when a chunk holds more than
+  a batch: the engine reads blocks). When the consumer is slow, `queue.put` waits: the readers
+  pause and the file itself is the buffer (the lag is reported by `states()`), so memory stays
+  bounded.
 - Change notification comes from watchfiles (inotify and friends) on the directories involved; a
   slow safety poll runs beside it, and `force_polling=True` (or a watcher that cannot start) polls
   every `poll_interval` instead.
@@ -63,7 +64,7 @@ _FINISHED_MAX = 1024
 @dataclass(slots=True)
 class LineBatch:
     """Complete lines from one source, in file order, as one block of bytes joined by b"\n"
-    (a reader's chunk as it came: the engine takes it whole, nothing is split and joined again)."""
+    (a reader's chunk as it came, cut after its last newline: the engine takes it whole)."""
 
     source: str  # the file path as followed (or "-" for stdin): the source label
     block: bytes  # the lines joined by b"\n", without the last newline (a b"\r" may remain)
@@ -79,6 +80,7 @@ class LineBatch:
 
     @property
     def lines(self) -> list[bytes]:
+        """The lines, split anew on each access (for consumers that want a list)."""
         return self.block.split(b"\n") if self.count else []
 
 

@@ -165,7 +165,8 @@ class BatchCounts:
 
     Filled by the pipeline's fast lane with `collections.Counter` over per-line keys (a C loop),
     so a batch costs one dictionary update per distinct key in `Aggregator.add_counts`. No
-    future dates come this way (`Aggregator.future_limit`); probes come with their details."""
+    future dates come this way (`Aggregator.future_limit`), but in `probe_details`: the details
+    of every probe of the batch, the general path's too, so that they keep line order."""
 
     __slots__ = (
         "bots",
@@ -176,7 +177,7 @@ class BatchCounts:
         "oldest",
         "path_latency",
         "paths",
-        "probe_hits",
+        "probe_details",
         "probes",
         "referrers",
         "seconds",
@@ -194,9 +195,9 @@ class BatchCounts:
         self.campaigns: Mapping[tuple[int, str], int] = {}  # humans: (slot, query with utm_)
         self.bots: Mapping[tuple[int, str, str], int] = {}  # (slot, name, category)
         self.probes: Mapping[int, int] = {}  # second → probe requests
-        # Each probe in order (the probing clients' table keeps order): slot, client, path, ts,
-        # the rules it set off.
-        self.probe_hits: list[tuple[int, str, str, float, tuple[str, ...]]] = []
+        # Each probe in line order (the probing clients' table keeps order): slot, client, path,
+        # ts, the rules it set off.
+        self.probe_details: list[tuple[int, str, str, float, tuple[str, ...]]] = []
 
 
 class Aggregator:
@@ -390,7 +391,9 @@ class Aggregator:
         else:
             self.probe_details.move_to_end(client)
         details.hits += 1
-        if len(details.paths) < _MAX_PROBE_PATHS and path != details.last_path:
+        if len(details.paths) < _MAX_PROBE_PATHS and (
+            path != details.last_path or details.hits == 1
+        ):
             # Only counted: a checksum holds the place of the path (a stable one, so parts
             # counted in other processes merge right).
             details.paths.add(zlib.crc32(path.encode("utf-8", "surrogatepass")))
@@ -517,8 +520,11 @@ class Aggregator:
         for (index, name, category), n in batch.bots.items():
             slot_of(index).bots.add((name, category), n)
             bots_by[category] = bots_by.get(category, 0) + n
-        for index, client, path, ts, rules in batch.probe_hits:
-            self._add_probe(slot_of(index), client, path, ts, rules)
+        now_sec = self._now_sec
+        for index, client, path, ts, rules in batch.probe_details:
+            # A general-path probe dated past the clock (refused by _bucket_for): the totals'.
+            slot = self.archive if int(ts) > now_sec else slot_of(index)
+            self._add_probe(slot, client, path, ts, rules)
         self.lines += total
         self.parsed += total
         requests_by = self.requests_by
