@@ -188,3 +188,37 @@ def test_a_line_dated_far_ahead_does_not_blank_the_live_windows() -> None:
     assert snap.windows["1m"].requests == 150
     assert snap.totals.requests == snap.parsed == 151
     assert len(agg.fine) <= 8  # no slot was opened far in the future
+
+
+def test_snapshots_merge_each_closed_slot_once_and_see_late_lines() -> None:
+    """A snapshot a second merges only the newest fine slot into a cached merge of the others;
+    a late line into an older slot (or a merge of another part) must still show at once."""
+    from logwatch.stats import aggregator as module
+
+    agg = Aggregator()
+    for i in range(600):  # ten minutes, one line a second: sixty fine slots
+        agg.add(rec(T0 + i, f"/p{i % 7}"), HUMAN)
+    merges: list[int] = []
+    merge = module.Slot.merge
+
+    def counting(self: object, other: object) -> None:
+        merges.append(1)
+        merge(self, other)  # type: ignore[arg-type]
+
+    module.Slot.merge = counting  # type: ignore[method-assign]
+    try:
+        agg.snapshot(now=T0 + 599.5)
+        first = len(merges)
+        merges.clear()
+        agg.add(rec(T0 + 599.6, "/p0"), HUMAN)  # into the newest slot
+        snap = agg.snapshot(now=T0 + 599.7)
+        assert len(merges) < first / 3  # the cached merges are reused
+        assert sum(p.hits for p in snap.windows["15m"].top_paths["all"]) == 601
+        agg.add(rec(T0 + 300, "/late"), HUMAN)  # five minutes late, into a closed slot
+        snap = agg.snapshot(now=T0 + 599.8)
+    finally:
+        module.Slot.merge = merge  # type: ignore[method-assign]
+    for name in ("5m", "15m"):
+        paths = {p.path: p.hits for p in snap.windows[name].top_paths["all"]}
+        assert paths.get("/late") == 1, name
+    assert sum(p.hits for p in snap.windows["15m"].top_paths["all"]) == 602

@@ -237,7 +237,10 @@ class Aggregator:
         self._cur_bucket: list[Any] = _new_second()
         self._cur_slot_index = -1
         self._cur_slot: Slot = self.archive
-        self._version = 0  # bumped when coarse slots or the archive change (cache key)
+        # Bumped when coarse slots, the archive or a fine slot other than the newest change:
+        # part of the key of every cached merge.
+        self._version = 0
+        self._newest_fine = -1  # the newest fine slot's index: the one written without a bump
         self._cache: dict[Any, Any] = {}
         self.recent: deque[tuple[Record, Verdict]] = deque(maxlen=cfg.recent)
         # The pipeline's fast lane keeps its last batch's requests as columns until the ring is
@@ -634,6 +637,7 @@ class Aggregator:
         if slot is None:
             if sec >= self._fine_floor:
                 slot = self.fine[index] = Slot(self.config.slot_top_k)
+                self._newest_fine = max(self._newest_fine, index)
             else:
                 minute = sec // COARSE
                 slot = self.coarse.get(minute)
@@ -644,6 +648,8 @@ class Aggregator:
                         slot = self.archive
                 self._version += 1
                 return slot  # not cached: late lines are rare
+        if index < self._newest_fine:
+            self._version += 1  # a late line into a closed fine slot: merged views must go
         if index >= self._cur_slot_index:
             self._cur_slot_index = index
             self._cur_slot = slot
@@ -741,6 +747,7 @@ class Aggregator:
                     ring_self[index] = slot
                 else:
                     mine_slot.merge(slot)
+        self._newest_fine = max(self.fine, default=-1)
         self.archive.merge(other.archive)
         for client, details in other.probe_details.items():
             mine_d = self.probe_details.get(client)
@@ -876,24 +883,29 @@ class Aggregator:
         return _with_keys(view, slots, self, prev[_CODES], self._series(start, now, seconds))
 
     def _slots_between(self, start: float, end: float, seconds: int) -> Slot:
-        """The keys of the slots overlapping (start, end], merged; cached for closed slots."""
+        """The keys of the slots overlapping (start, end], merged. All but the newest fine slot
+        are merged once and cached (a write to any of them bumps `_version`): a snapshot a
+        second merges one fine slot into the cache, not the ninety of a 15-minute window."""
         cap = self.config.slot_top_k * 4
-        fine_keys = [i for i in self.fine if i * FINE + FINE > start and i * FINE <= end]
+        fine_keys = sorted(i for i in self.fine if i * FINE + FINE > start and i * FINE <= end)
         coarse_keys = [m for m in self.coarse if m * COARSE + COARSE > start and m * COARSE <= end]
-        cache_key = ("slots", seconds, tuple(coarse_keys), self._version)
+        closed = tuple(fine_keys[:-1])
+        cache_key = ("slots", seconds, tuple(coarse_keys), closed, self._version)
         base = self._cache.get(cache_key)
         if base is None:
             base = Slot(cap)
             for m in coarse_keys:
                 base.merge(self.coarse[m])
+            for i in closed:
+                base.merge(self.fine[i])
             self._cache = {
                 k: v for k, v in self._cache.items() if k[0] != "slots" or k[1] != seconds
             }
             self._cache[cache_key] = base
         merged = Slot(cap)
         merged.merge(base)
-        for i in fine_keys:
-            merged.merge(self.fine[i])
+        if fine_keys:
+            merged.merge(self.fine[fine_keys[-1]])
         return merged
 
     def _totals(self, now: float) -> WindowView:
