@@ -222,3 +222,17 @@ def test_snapshots_merge_each_closed_slot_once_and_see_late_lines() -> None:
         paths = {p.path: p.hits for p in snap.windows[name].top_paths["all"]}
         assert paths.get("/late") == 1, name
     assert sum(p.hits for p in snap.windows["15m"].top_paths["all"]) == 602
+
+
+def test_a_line_dated_past_the_clock_shows_in_the_totals_at_once() -> None:
+    """Refused by the windows, counted in the totals: a snapshot right after must show it (the
+    totals' merged keys are cached between snapshots)."""
+    agg = Aggregator()
+    for i in range(60):
+        agg.add(rec(T0 + i, "/a"), HUMAN)
+    agg.snapshot(now=T0 + 60)  # a live clock; the totals' merge is cached
+    agg.add(rec(T0 + 10_000, "/forged"), HUMAN)  # past the clock's limit
+    snap = agg.snapshot(now=T0 + 61)
+    assert snap.totals.requests == 61
+    assert {p.path: p.hits for p in snap.totals.top_paths["all"]} == {"/a": 60, "/forged": 1}
+    assert all("/forged" not in {p.path for p in w.top_paths["all"]} for w in snap.windows.values())

@@ -631,6 +631,7 @@ class Aggregator:
 
     def _slot_for(self, sec: int) -> Slot:
         if sec > self._now_sec:  # refused by _bucket_for as too far ahead
+            self._version += 1  # the totals change: cached views must go
             return self.archive
         index = sec // FINE
         slot = self.fine.get(index)
