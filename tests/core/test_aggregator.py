@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from logwatch.model import Record, Verdict
 from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.topk import BoundedCounter
@@ -236,3 +238,24 @@ def test_a_line_dated_past_the_clock_shows_in_the_totals_at_once() -> None:
     assert snap.totals.requests == 61
     assert {p.path: p.hits for p in snap.totals.top_paths["all"]} == {"/a": 60, "/forged": 1}
     assert all("/forged" not in {p.path for p in w.top_paths["all"]} for w in snap.windows.values())
+
+
+def test_a_probe_dated_past_the_clock_shows_in_the_totals_at_once() -> None:
+    """The same for a probe the fast lane leaves to the general path (its details come later,
+    with the lane's, in line order)."""
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    def line(sec: float, request: str, status: int, client: str) -> bytes:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(sec))
+        return f'{client} - - [{stamp}] "{request}" {status} 1 "-" "Mozilla/5.0"'.encode()
+
+    p = Pipeline(get_format("combined"))
+    p.feed_block(b"\n".join(line(T0 + i, "GET /a HTTP/1.1", 200, "10.0.0.1") for i in range(60)))
+    p.snapshot(now=T0 + 60)
+    block = [line(T0 + 61, "GET /b HTTP/1.1", 200, "10.0.0.1")]
+    block.append(line(T0 + 10_000, "GET /.env HTTP/1.1", 404, "6.6.6.6"))
+    p.feed_block(b"\n".join(block))
+    snap = p.snapshot(now=T0 + 62)
+    assert [c.client for c in snap.totals.probes] == ["6.6.6.6"]
+    assert "6.6.6.6" in {c.client for c in snap.totals.top_clients}

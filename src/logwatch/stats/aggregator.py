@@ -526,7 +526,11 @@ class Aggregator:
         now_sec = self._now_sec
         for index, client, path, ts, rules in batch.probe_details:
             # A general-path probe dated past the clock (refused by _bucket_for): the totals'.
-            slot = self.archive if int(ts) > now_sec else slot_of(index)
+            if int(ts) > now_sec:
+                slot = self.archive
+                self._version += 1  # the totals change: cached views must go
+            else:
+                slot = slot_of(index)
             self._add_probe(slot, client, path, ts, rules)
         self.lines += total
         self.parsed += total
