@@ -18,10 +18,11 @@ fast lane works on a whole batch at once:
   one update per distinct key.
 
 Anything out of the ordinary (a shape the split does not take, a path, query, method or agent a
-probe rule looks at whatever the status, a long line, a forwarded-for list, a date ahead of the clock) goes through
-the general path, parse → classify → add, in its place in the batch, so the classifier sees every
-line in order and both lanes give the same figures (tests run both on the same lines).
-Records are built only for the lines the ring of recent requests keeps: the last batches' last ones.
+probe rule looks at whatever the status, a long line, a forwarded-for list, a date ahead of the
+clock) goes through the general path, parse → classify → add, in its place in the batch, so the
+classifier sees every line in order and both lanes give the same figures (tests run both on the
+same lines). Records are built only for the lines the ring of recent requests keeps: the last
+batches' last ones.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from heapq import merge
 from itertools import compress, filterfalse
 from operator import attrgetter, itemgetter, methodcaller, not_
 from typing import Any
@@ -131,32 +131,23 @@ class FastLane:
         days = self._days
         if len(days) >= _TIME_CACHE:
             days.clear()
-        two, secs = _TWO_DIGITS, _SECONDS
         # filterfalse probes the cache as it goes: a value repeated in the batch is filled once.
         for rest in filterfalse(times.__contains__, rests):
             day = days.get(rest[:17] + rest[25:])  # all but "HH:MM:SS"
             if day is not None and rest[19] == ":" and rest[22] == ":":
-                hour = two.get(rest[17:19], 99)
-                minute = two.get(rest[20:22])
-                second = secs.get(rest[23:25])
-                if hour < 24 and minute is not None and second is not None:
-                    ts = day[0] + hour * 3600 + minute * 60 + second
-                    if 0 <= ts < MAX_EPOCH:
-                        sec = int(ts)
-                        times[rest] = (ts, day[1], sec, sec // FINE)
-                        continue
+                of_day = _time_of_day(rest)
+                ts = day[0] + of_day if of_day is not None else -1.0
+                if 0 <= ts < MAX_EPOCH:
+                    sec = int(ts)
+                    times[rest] = (ts, day[1], sec, sec // FINE)
+                    continue
             when = times[rest] = _head_when(rest)
-            if when is not _NO_TIME and len(rest) == 33 and rest[:5] == "- - [":
+            if when is not _NO_TIME and len(rest) == 33 and rest[:5] == "- - [" and rest[25] == " ":
                 # The usual shape: remember its day (when less the time of day). Its colons are
                 # not checked: parse_clf ignores those two characters too.
-                hour = two.get(rest[17:19], 99)
-                minute = two.get(rest[20:22])
-                second = secs.get(rest[23:25])
-                if hour < 24 and minute is not None and second is not None and rest[25] == " ":
-                    days[rest[:17] + rest[25:]] = (
-                        when[0] - (hour * 3600 + minute * 60 + second),
-                        when[1],
-                    )
+                of_day = _time_of_day(rest)
+                if of_day is not None:
+                    days[rest[:17] + rest[25:]] = (when[0] - of_day, when[1])
 
     def _fill_requests(self, requests: Iterable[str]) -> None:
         cache = self._requests
@@ -487,11 +478,15 @@ def _last_requests(
     return recent
 
 
-def _as_when(parsed: tuple[float, int] | None) -> _When:
-    if parsed is None:
-        return _NO_TIME
-    sec = int(parsed[0])
-    return (parsed[0], parsed[1], sec, sec // FINE)
+def _time_of_day(rest: str) -> float | None:
+    """A usual head's "HH:MM:SS" (characters 17-25) in seconds, read as parse_clf reads it;
+    None unless each field is two digits in its range."""
+    hour = _TWO_DIGITS.get(rest[17:19], 99)
+    minute = _TWO_DIGITS.get(rest[20:22])
+    second = _SECONDS.get(rest[23:25])
+    if hour < 24 and minute is not None and second is not None:
+        return hour * 3600 + minute * 60 + second
+    return None
 
 
 def _head_when(rest: str) -> _When:
@@ -504,7 +499,10 @@ def _head_when(rest: str) -> _When:
         and len(rest) - lb <= 68
         and rest.count(" ", 0, lb) == 1
     ):
-        return _as_when(parse_clf_uncached(rest[lb + 2 : -2]))
+        parsed = parse_clf_uncached(rest[lb + 2 : -2])
+        if parsed is not None:
+            sec = int(parsed[0])
+            return (parsed[0], parsed[1], sec, sec // FINE)
     return _NO_TIME
 
 
@@ -517,9 +515,9 @@ def _probe_details(
     clients: list[str],
 ) -> list[tuple[int, str, str, float, tuple[str, ...]]]:
     """Each probe of the batch, both lanes', in line order: (slot, client, path, ts, rules)."""
-    general = [i for i, (_, v) in counted.items() if v.probe] if counted else []
+    general = [i for i, (_, v) in counted.items() if v.probe]
     hits = []
-    for i in merge(lane_probes, general) if general and lane_probes else lane_probes or general:
+    for i in sorted(lane_probes + general) if general else lane_probes:
         pair = counted.get(i)
         if pair is None:
             hits.append((whens[i][3], clients[i], rqs[i][0], whens[i][0], verdicts[i].probe_rules))

@@ -9,8 +9,9 @@ A client whose state can no longer matter (its counters would restart, its rate 
 no mark is live) is forgotten: each new client looks at the two oldest entries, drops the stale
 ones and sends live ones to the back, so the table holds about the clients of the last `horizon`
 seconds, not `size` of them whatever the traffic. Eviction at `size` is oldest-first with a second
-chance for marked clients: a cheap stand-in for LRU that does not move every touched key. (An OrderedDict, because popping the front of a plain dict again
-and again rescans the deleted slots: quadratic under churn.)
+chance for marked clients: a cheap stand-in for LRU that does not move every touched key. (An
+OrderedDict, because popping the front of a plain dict again and again rescans the deleted slots:
+quadratic under churn.)
 """
 
 from __future__ import annotations

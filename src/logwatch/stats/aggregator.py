@@ -455,11 +455,7 @@ class Aggregator:
         if newest_old is not None:
             self._bucket_for(int(newest_old), newest_old)
         # Likewise slots: before the coarse floor (and no slot left there), the totals'.
-        archived = self._coarse_floor
-        if (self.fine and min(self.fine) * FINE < archived) or (
-            self.coarse and min(self.coarse) * COARSE < archived
-        ):
-            archived = -(1 << 62)  # slots not folded yet (expect_until raised the floor)
+        archived = self._archive_floor()
         slots: dict[int, Slot] = {}
 
         def slot_of(index: int) -> Slot:
@@ -568,17 +564,22 @@ class Aggregator:
         of seconds (and every second in it), than every slot, than any cached minute sum. A
         batch all before it may be counted under `ARCHIVED` for its second and its slot (the
         pipeline's fast lane does, reading a long history): fewer keys, the same figures."""
-        floor = self._coarse_floor
-        if (self.fine and min(self.fine) * FINE < floor) or (
-            self.coarse and min(self.coarse) * COARSE < floor
-        ):
-            return -1  # slots not folded yet (expect_until raised the floor)
-        limit = min(self._ring_reach() + 1, int(self._future_limit()) + 1, floor)
+        limit = min(self._ring_reach() + 1, int(self._future_limit()) + 1, self._archive_floor())
         if self.seconds:
             limit = min(limit, min(self.seconds))
         if self._minute_sums:
             limit = min(limit, min(self._minute_sums) * 60)
         return limit
+
+    def _archive_floor(self) -> int:
+        """Slots starting before this second belong to the archive: the coarse floor, unless
+        older slots are still in the rings (expect_until raised the floor before they folded)."""
+        floor = self._coarse_floor
+        if (self.fine and min(self.fine) * FINE < floor) or (
+            self.coarse and min(self.coarse) * COARSE < floor
+        ):
+            return -(1 << 62)
+        return floor
 
     def future_limit(self) -> int:
         """The last second a line may carry and move the clock (see `_future_limit`)."""
