@@ -167,6 +167,22 @@ def test_merge_of_two_halves_equals_one_pass() -> None:
         assert sm.windows[name].classes == sw.windows[name].classes
 
 
+def test_merged_probe_paths_count_like_one_pass_whatever_the_overlap() -> None:
+    """A prober's distinct paths after a merge: the union up to the cap, as one pass counts
+    them (it used to take the other part's first few, some already known, and lose new ones)."""
+    paths = [f"/probe{i}" for i in range(80)]
+    order = paths[:40] + paths[20:60] + paths  # the second half repeats some of the first's
+    whole, a, b = Aggregator(), Aggregator(), Aggregator()
+    for i, path in enumerate(order):
+        r = rec(T0 + i, path, 404)
+        whole.add(r, PROBE)
+        (a if i < 40 else b).add(r, PROBE)
+    a.merge(b)
+    (one,), (merged,) = whole.snapshot().totals.probes, a.snapshot().totals.probes
+    assert merged.hits == one.hits == len(order)
+    assert merged.distinct_paths == one.distinct_paths == 64
+
+
 def test_live_clock_far_ahead_of_log_time_loses_nothing() -> None:
     """Replayed old lines in live mode: the clock expires their seconds between batches, and
     later lines of the same second must still be counted (they used to go to a dropped bucket)."""

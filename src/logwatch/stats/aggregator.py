@@ -761,7 +761,10 @@ class Aggregator:
                 self.probe_details[client] = details
             else:
                 mine_d.hits += details.hits
-                mine_d.paths.update(list(details.paths)[: _MAX_PROBE_PATHS - len(mine_d.paths)])
+                for path in sorted(details.paths - mine_d.paths):  # new ones, up to the cap
+                    if len(mine_d.paths) >= _MAX_PROBE_PATHS:
+                        break
+                    mine_d.paths.add(path)
                 mine_d.rules.update(details.rules)
                 if details.last >= mine_d.last:
                     mine_d.last_path = details.last_path
