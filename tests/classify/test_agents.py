@@ -118,3 +118,15 @@ def test_agent_cache_is_bounded() -> None:
     for i in range(500):
         c.classify(rec(agent=f"Mozilla/5.0 Thing/{i}"))
     assert len(c._agent_cache) <= 50
+
+
+def test_classifiers_share_the_built_tables_but_not_their_configuration() -> None:
+    """Building the agent automaton is most of a classifier's start: classifiers with the same
+    agent settings share it (a forked backfill worker inherits it ready), others get their own."""
+    a, b = Classifier(), Classifier()
+    assert a.agents is b.agents and a.rules is b.rules
+    mine = Classifier(ClassifyConfig(extra_bot_patterns=("AcmeMonitor",)))
+    assert mine.agents is not a.agents
+    agent = "AcmeMonitor/1.0"
+    assert mine.classify(rec(agent=agent)).cls == BOT
+    assert a.classify(rec(agent=agent)).cls == HUMAN

@@ -14,6 +14,7 @@ Order of judgement for one request:
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -112,15 +113,30 @@ def _put(cache: OrderedDict, key: str, value: object, cap: int) -> None:
     cache[key] = value
 
 
+# Rules and the agent automaton never change once built, and building them is most of a
+# classifier's start (about 70 ms): classifiers of one process share them, and a forked worker
+# (backfill) inherits them ready.
+@functools.lru_cache(maxsize=1)
+def _probe_rules() -> ProbeRules:
+    return ProbeRules()
+
+
+@functools.lru_cache(maxsize=8)
+def _agent_matcher(
+    extra: tuple[tuple[str, str], ...], allow: tuple[str, ...], header_tokens: tuple[str, ...]
+) -> AgentMatcher:
+    return AgentMatcher(extra, allow, header_tokens)
+
+
 class Classifier:
     """Turns a Record into a Verdict. Stateful: it remembers recent client behaviour, so feed it
     the lines of one log in order."""
 
     def __init__(self, config: ClassifyConfig | None = None) -> None:
         self.config = cfg = config or ClassifyConfig()
-        self.rules = ProbeRules()
+        self.rules = _probe_rules()
         extra = tuple((p, "other") for p in cfg.extra_bot_patterns) + tuple(cfg.extra_bots)
-        self.agents = AgentMatcher(extra, cfg.allow_agents, self.rules.header_tokens)
+        self.agents = _agent_matcher(extra, tuple(cfg.allow_agents), self.rules.header_tokens)
         self._header_tokens = self.rules.header_tokens
         self._normal_methods = self.rules.normal_methods
         self._protocols = self.rules.protocols
