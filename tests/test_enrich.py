@@ -390,6 +390,21 @@ def test_engine_options_carry_enrich_and_scrub(private_log: Path, dbs: list[Path
     assert opts.client_transform is not None and opts.client_transform("81.2.69.142") == "81.2.0.0"
 
 
+def test_headless_keeps_recent_requests_only_for_geoip(private_log: Path, dbs: list[Path]) -> None:
+    """Headless output shows no request stream: without GeoIP's bot claims to check, a live
+    follower must not build Records for a ring nothing reads; the dashboard keeps its own."""
+    from logwatch.cli import REPORT_RECENT
+
+    def recent(*argv: str) -> int:
+        return engine_options(
+            build_main_parser().parse_args([str(private_log), *argv])
+        ).stats.recent
+
+    assert recent("--headless") == 0
+    assert recent("--headless", "--geoip", str(dbs[0])) == REPORT_RECENT
+    assert recent() > REPORT_RECENT
+
+
 def test_help_says_where_to_get_a_database(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])

@@ -298,9 +298,15 @@ def load_settings(args: argparse.Namespace) -> Config:
     return config
 
 
-# A report (and headless output) shows no request stream; it keeps only enough recent requests
-# for GeoIP's claimed-bot check, which also keeps worker results small between processes.
+# A report (and headless output) shows no request stream. With GeoIP it keeps enough recent
+# requests for the claimed-bot check; without, none: building them costs a live follower
+# thousands of Records a second that nothing reads.
 REPORT_RECENT = 2000
+
+
+def output_recent(enrich: object | None) -> int:
+    """The ring of recent requests that `report` and `--headless` keep."""
+    return REPORT_RECENT if enrich is not None else 0
 
 
 def stats_config(config: Config, recent: int | None = None) -> StatsConfig:
@@ -358,7 +364,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         enrich=enrich,
         syslog=list(args.syslog),
         # Headless shows no request stream: the report's small ring (GeoIP's bot claims) will do.
-        stats=stats_config(config, recent=REPORT_RECENT if args.headless else None),
+        stats=stats_config(config, recent=output_recent(enrich) if args.headless else None),
         classify=config.classify,
         alerts=AlertEngine.from_config(config),
         exporters=exporters,
@@ -390,7 +396,7 @@ def _report(args: argparse.Namespace) -> int:
     pipeline = Pipeline(
         _load_format(args.format),
         classifier=Classifier(config.classify),
-        stats=stats_config(config, recent=REPORT_RECENT),
+        stats=stats_config(config, recent=output_recent(enrich)),
         client_transform=transform,
         scrub=scrub,
     )
