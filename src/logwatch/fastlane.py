@@ -61,9 +61,12 @@ _SECONDS = {f"{i:02d}": float(i) for i in range(61)}
 _CLS = attrgetter("cls")
 _TS, _SEC, _SLOT = itemgetter(0), itemgetter(2), itemgetter(3)
 _PATH, _CAMPAIGN = itemgetter(0), itemgetter(3)
-# " 200 5120 " between the request and the referrer: a 3-digit status and a size or "-".
-_MIDS = re.compile(r"(?: [0-9]{3} (?:[0-9]{1,20}|-) )*")
-_MID = re.compile(r" [0-9]{3} (?:[0-9]{1,20}|-) ")
+# " 200 5120 " between the request and the referrer: a 3-digit status and a size or "-". A
+# batch's are checked at once, joined by newlines (which no field holds): joined by nothing, a
+# doubled field (" 200 5  200 5 ") would pass as two.
+_MID_TEXT = r" [0-9]{3} (?:[0-9]{1,20}|-) "
+_MIDS = re.compile(rf"{_MID_TEXT}(?:\n{_MID_TEXT})*")
+_MID = re.compile(_MID_TEXT)
 # A line the lane does not take, as columns: its empty time part sends it to the general path.
 _ODD = ("", "", " 000 - ", "", " ", "", "")
 
@@ -354,7 +357,7 @@ class FastLane:
                 odd.update(i for i, field in enumerate(column) if len(field) > cap)
         if seps.count(" ") != len(seps):
             odd.update(i for i, sep in enumerate(seps) if sep != " ")
-        if _MIDS.fullmatch("".join(mids)) is None:
+        if _MIDS.fullmatch("\n".join(mids)) is None:
             odd.update(i for i, mid in enumerate(mids) if _MID.fullmatch(mid) is None)
         if max(map(len, clients)) > _MAX_CLIENT or "," in "".join(clients) or "" in clients:
             odd.update(

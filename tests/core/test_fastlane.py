@@ -84,6 +84,27 @@ def _lines(gen: object) -> list[bytes]:
     return [line.rstrip(b"\n") for line in gen]  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "odd",
+    [
+        [b'"GET /a HTTP/1.1" 200 75889  200 75889 "-" "M"'],  # joins into two valid fields
+        [b'"GET /a HTTP/1.1" 200 5  200 5 "-" "M"', b'"GET /b HTTP/1.1""-" "M"'],  # and none
+        [b'"GET /c HTTP/1.1" 200 5 200 5 "-" "M"'],
+    ],
+)
+def test_status_fields_are_judged_each_on_its_own(odd: list[bytes]) -> None:
+    """The status fields of a batch are checked at once, joined: a doubled field (" 200 5  200
+    5 ") joins into two valid ones. Each must still be judged on its own: the lane used to
+    take such a line, then crash building its Record (`int("5  200 5")`)."""
+    lines = _lines(synth.generate(200, seed=5))
+    head = b"1.2.3.4 - - [10/Oct/2026:00:34:09 +0000] "
+    lines[150:150] = [head + line for line in odd]
+    for sizes in ([len(lines)], [7, 1]):
+        fast, slow = _feed_both(lines, sizes)
+        _assert_same(fast, slow)
+        assert any(r.client == "1.2.3.4" for r, _ in fast.snapshot().recent)
+
+
 def test_fast_lane_takes_the_plain_lines() -> None:
     """The lane is really used: on a realistic log few lines are parsed again (none here) or
     need the whole classifier (the probes among them), and malformed ones still are counted."""
