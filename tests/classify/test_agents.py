@@ -130,3 +130,14 @@ def test_classifiers_share_the_built_tables_but_not_their_configuration() -> Non
     agent = "AcmeMonitor/1.0"
     assert mine.classify(rec(agent=agent)).cls == BOT
     assert a.classify(rec(agent=agent)).cls == HUMAN
+
+
+def test_an_empty_agent_is_judged_again_when_the_format_logs_none() -> None:
+    """A classifier that judged "" under a format with agents (a bot) must not keep that
+    judgement for a format that logs none (backfill's warm-up met it first)."""
+    c = Classifier()
+    assert c.classify(rec(agent="")).cls == BOT
+    c.agents_logged = False
+    assert c.classify(rec(agent="")).cls == HUMAN
+    c.agents_logged = True
+    assert c.classify(rec(agent="")).cls == BOT

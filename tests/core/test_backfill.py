@@ -52,6 +52,25 @@ def test_parallel_ranges_count_like_one_pass(tmp_path: Path) -> None:
     assert a["probes"]["count"] == b["probes"]["count"]
 
 
+def test_a_log_without_agents_counts_like_one_pass_when_split(tmp_path: Path) -> None:
+    """`common` logs no agent. A worker's warm-up judged the missing agent as a real empty one
+    ("empty user agent → bot") and its classifier kept that judgement: every piece but the
+    first counted its requests as bots."""
+    from logwatch import synth
+
+    log = tmp_path / "common.log"
+    log.write_bytes(b"".join(synth.generate(20_000, fmt="common", seed=4, rate=20)))
+    fmt = get_format("common")
+    one = Pipeline(fmt)
+    one.feed(log.read_bytes().split(b"\n")[:-1], str(log))
+    many = backfill.read_parallel(
+        str(log), fmt, jobs=2, pieces=4, stats=StatsConfig(), classify=ClassifyConfig()
+    )
+    a, b = one.snapshot().to_json(windows=False), many.snapshot().to_json(windows=False)
+    assert a["classes"] == b["classes"] and a["bots"] == b["bots"]
+    assert b["classes"]["human"] > b["classes"]["bot"]
+
+
 def test_small_files_are_not_split(tmp_path: Path) -> None:
     log = tmp_path / "small.log"
     make_log(log, 100)

@@ -143,8 +143,7 @@ class Classifier:
         self._asset_ext = frozenset(e.lower().lstrip(".") for e in cfg.asset_extensions)
         self._asset_names = frozenset(n.lower() for n in cfg.asset_names)
         self._asset_prefixes = tuple(p.lower() for p in cfg.asset_prefixes)
-        # Set False for formats that log no agent (common): then "" says nothing about the client.
-        self.agents_logged = True
+        self._agents_logged = True
         # OrderedDicts: popping the oldest key of a plain dict rescans deleted slots (quadratic).
         self._agent_cache: OrderedDict[str, AgentEntry] = OrderedDict()
         self._path_cache: OrderedDict[str, PathEntry] = OrderedDict()
@@ -162,10 +161,21 @@ class Classifier:
         )
         self._observe = clients.observe
 
+    @property
+    def agents_logged(self) -> bool:
+        """False for formats that log no agent (common): then "" says nothing about the client."""
+        return self._agents_logged
+
+    @agents_logged.setter
+    def agents_logged(self, logged: bool) -> None:
+        if logged != self._agents_logged:
+            self._agent_cache.pop("", None)  # judged under the other setting
+            self._agents_logged = logged
+
     # -- caches -------------------------------------------------------------------------------
 
     def _agent_of(self, agent: str) -> AgentEntry:
-        if not agent and not self.agents_logged:
+        if not agent and not self._agents_logged:
             return _NO_AGENT_LOGGED
         info = self.agents.lookup(agent)
         verdict = None

@@ -102,6 +102,7 @@ def _warm(
 ) -> None:
     """Replay the bytes before the range through the classifier only (nothing is counted)."""
     parse = job.format.parse
+    classifier.agents_logged = job.format.has_agent  # as the pipeline sets it for the range
     warm_start = max(0, job.start - WARM_BYTES)
     for batch in read_batches(f, start=warm_start, end=job.start):  # type: ignore[arg-type]
         for line in sanitize.decode_lines(batch.lines):
