@@ -183,6 +183,31 @@ def test_merged_probe_paths_count_like_one_pass_whatever_the_overlap() -> None:
     assert merged.distinct_paths == one.distinct_paths == 64
 
 
+def test_merged_probers_keep_one_pass_order_last_paths_and_recent_requests() -> None:
+    """Parts of a file merge in file order and must tell what one pass tells: the prober seen
+    last is kept when the table trims (not one only the first part saw), its last path is the
+    later part's even when a line there is dated earlier, and the recent requests keep the
+    log's order within each part."""
+    cfg = StatsConfig(probe_clients=2, recent=10)
+    order = [
+        (T0 + 0, "10.0.0.1", "/.env"),
+        (T0 + 1, "10.0.0.2", "/.git/config"),
+        (T0 + 2, "10.0.0.3", "/wp-login.php"),
+        # the later part: 10.0.0.1 again (a line dated early), then 10.0.0.4
+        (T0 + 3, "10.0.0.4", "/xmlrpc.php"),
+        (T0 - 5, "10.0.0.1", "/phpinfo.php"),
+    ]
+    whole, a, b = Aggregator(cfg), Aggregator(cfg), Aggregator(cfg)
+    for i, (ts, client, path) in enumerate(order):
+        r = rec(ts, path, 404, client=client)
+        whole.add(r, PROBE)
+        (a if i < 3 else b).add(r, PROBE)
+    a.merge(b)
+    assert list(a.probe_details) == list(whole.probe_details) == ["10.0.0.4", "10.0.0.1"]
+    assert a.probe_details["10.0.0.1"].last_path == "/phpinfo.php"
+    assert [r.path for r, _ in a.recent] == [r.path for r, _ in whole.recent]
+
+
 def test_live_clock_far_ahead_of_log_time_loses_nothing() -> None:
     """Replayed old lines in live mode: the clock expires their seconds between batches, and
     later lines of the same second must still be counted (they used to go to a dropped bucket)."""

@@ -24,6 +24,7 @@ import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from heapq import merge as merge_sorted
 from heapq import nsmallest
 from typing import Any
 
@@ -150,6 +151,10 @@ class _ProbeClient:
 
 
 _MAX_PROBE_PATHS = 64
+
+
+def _request_time(pair: tuple[Record, Verdict]) -> float:
+    return pair[0].ts
 
 
 def _drop(_item: object) -> None:
@@ -755,25 +760,29 @@ class Aggregator:
                     mine_slot.merge(slot)
         self._newest_fine = max(self.fine, default=-1)
         self.archive.merge(other.archive)
+        # `other` holds the later lines (parts of a file merge in file order): its probers are
+        # the most recent, its last paths the last ones.
         for client, details in other.probe_details.items():
             mine_d = self.probe_details.get(client)
             if mine_d is None:
                 self.probe_details[client] = details
             else:
+                self.probe_details.move_to_end(client)
                 mine_d.hits += details.hits
                 for path in sorted(details.paths - mine_d.paths):  # new ones, up to the cap
                     if len(mine_d.paths) >= _MAX_PROBE_PATHS:
                         break
                     mine_d.paths.add(path)
                 mine_d.rules.update(details.rules)
-                if details.last >= mine_d.last:
-                    mine_d.last_path = details.last_path
+                mine_d.last_path = details.last_path
                 mine_d.first = min(mine_d.first, details.first)
                 mine_d.last = max(mine_d.last, details.last)
         while len(self.probe_details) > self.config.probe_clients:
             self.probe_details.popitem(last=False)
-        if other.recent:  # most history pieces carry none: skip re-sorting ours
-            combined = sorted([*self.recent, *other.recent], key=lambda rv: rv[0].ts)
+        if other.recent:  # most history pieces carry none
+            # Each side keeps its own order (a late line stays where the log has it); the two
+            # interleave by time: a history piece may land after live lines came in.
+            combined = list(merge_sorted(self.recent, other.recent, key=_request_time))
             self.recent = deque(combined[-self.config.recent :], maxlen=self.config.recent)
         self._history_end = max(self._history_end, other._history_end)
         newest = max(self._now_sec, other._now_sec)
