@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from logwatch import sanitize
@@ -290,7 +290,13 @@ class LiveEngine:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from logwatch.ingest.backfill import RangeJob, default_jobs, plan_ranges, read_range
+        from logwatch.ingest.backfill import (
+            RangeJob,
+            default_jobs,
+            plan_ranges,
+            read_range,
+            warm_to,
+        )
         from logwatch.ingest.since import last_time
 
         fmt = self.pipeline.format
@@ -335,6 +341,17 @@ class LiveEngine:
                 self.parallel_pieces_pending = 0
         except (OSError, ValueError, RuntimeError, BrokenProcessPool) as exc:
             self.worker_error = f"worker processes failed ({exc}); reading here instead"
+        # The workers' classifiers saw the history, this one did not: replay the end of what
+        # they read, so that a client caught probing in its last minutes is still known when it
+        # comes back. On this loop, where lines are classified: the classifier is never shared
+        # between threads (a fraction of a second, and not on the dashboard's loop).
+        if reached > start:
+            with contextlib.suppress(OSError):  # gone since: the counts stand without it
+                warm_to(
+                    self.pipeline.classifier,
+                    replace(whole, start=reached),
+                    self.pipeline.client_transform,
+                )
         return reached, counted
 
     def _make_sources(self) -> list[LineSource]:

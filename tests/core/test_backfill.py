@@ -98,15 +98,45 @@ def test_plan_ranges_makes_exactly_the_pieces_asked_and_keeps_recent_at_the_end(
     log = tmp_path / "big.log"
     make_log(log, 3_000)
     size = log.stat().st_size
+    stats = StatsConfig(recent=50)  # the pieces within the last 50 KiB keep the ring
     whole = backfill.RangeJob(
-        str(log), 0, size, "s", get_format("combined"), StatsConfig(), ClassifyConfig()
+        str(log), 0, size, "s", get_format("combined"), stats, ClassifyConfig()
     )
     for pieces in (2, 3, 8):
         jobs = backfill.plan_ranges(whole, pieces)
         assert len(jobs) == pieces and jobs[0].start == 0 and jobs[-1].end == size
         assert all(a.end == b.start for a, b in itertools.pairwise(jobs))
-        assert [j.stats.recent for j in jobs] == [0] * (pieces - 1) + [StatsConfig().recent]
+        ring_from = size - 50 * backfill.RING_LINE_BYTES
+        assert [j.stats.recent for j in jobs] == [50 if j.end > ring_from else 0 for j in jobs]
+        assert jobs[-1].stats.recent == 50 and jobs[0].stats.recent == 0
     agg = backfill.read_parallel(
-        str(log), get_format("combined"), jobs=2, stats=StatsConfig(), classify=ClassifyConfig()
+        str(log), get_format("combined"), jobs=2, pieces=8, stats=stats, classify=ClassifyConfig()
     )
-    assert len(agg.recent) > 0  # the last piece's recent requests survive the merge
+    # The ring comes back full (the last piece alone holds fewer), in the log's order.
+    assert [r.ts for r, _ in agg.recent] == sorted(r.ts for r, _ in agg.recent)
+    assert len(agg.recent) == 50 and agg.recent[-1][0].ts == agg.now
+
+
+def test_the_next_file_is_classified_knowing_the_end_of_a_split_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller's classifier goes on to the next file: after a split read it must know the
+    clients of the file's end (a prober there), as after a single pass."""
+    from logwatch.report import read_into
+
+    monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 100_000)
+    big, small = tmp_path / "big.log", tmp_path / "small.log"
+    make_log(big, 5_000)
+    prober = '203.0.113.9 - - [10/Oct/2026:00:04:10 +0000] "GET /.env HTTP/1.1" 404 10 "-" "x"\n'
+    with big.open("a") as f:
+        f.write(prober)
+    small.write_text(
+        '203.0.113.9 - - [10/Oct/2026:00:04:20 +0000] "GET / HTTP/1.1" 200 10 "-" "curl/8.4.0"\n'
+    )
+    counts = []
+    for jobs in (1, 2):
+        pipeline = Pipeline()
+        assert read_into(pipeline, [str(big), str(small)], jobs=jobs) == []
+        counts.append(pipeline.snapshot().to_json(windows=False)["bots"])
+        assert pipeline.classifier.clients.flagged("203.0.113.9", pipeline.aggregator.now)
+    assert counts[0] == counts[1]  # the curl request a scanner's both ways

@@ -25,6 +25,9 @@ async def test_big_history_goes_to_workers_then_following_goes_on(tmp_path: Path
     log = tmp_path / "access.log"
     now = time.time()
     log.write_text("".join(clf(i, now - 600 + i / 100) for i in range(20_000)))
+    with log.open("a") as f:  # a prober at the very end of the history
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now - 400))
+        f.write(f'203.0.113.9 - - [{stamp}] "GET /.env HTTP/1.1" 404 1 "-" "x"\n')
     seen: list[int] = []
     options = EngineOptions(
         paths=[str(log)],
@@ -60,13 +63,17 @@ async def test_big_history_goes_to_workers_then_following_goes_on(tmp_path: Path
     await asyncio.wait_for(task, 30)
     snap = engine.latest
     assert snap is not None and engine.error is None
-    assert snap.lines == snap.parsed == 20_500
-    assert snap.totals.status["4xx"] == 2_050
+    assert snap.lines == snap.parsed == 20_501
+    assert snap.totals.status["4xx"] == 2_051
     assert engine.parallel_pieces == 8  # 4 pieces per worker
     # The history arrived in pieces, each merged as it landed (snapshots in between may or may
     # not catch a partial count: on a fast machine all pieces can land within one tick).
-    assert len(merged) == 8 and all(0 < n < 20_000 for n in merged) and sum(merged) == 20_000
-    assert seen and seen[-1] == 20_500
+    assert len(merged) == 8 and all(0 < n < 20_001 for n in merged) and sum(merged) == 20_001
+    assert seen and seen[-1] == 20_501
+    # The request stream comes back full (the last piece alone holds 2,500), and the engine's
+    # own classifier knows the history's last prober, though workers read it.
+    assert len(snap.recent) == engine.pipeline.aggregator.config.recent == 20_000
+    assert engine.pipeline.classifier.clients.flagged("203.0.113.9", now) is not None
 
 
 async def test_failing_workers_leave_the_rest_to_the_follower(

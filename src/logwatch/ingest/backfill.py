@@ -16,7 +16,7 @@ import itertools
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from logwatch import sanitize
@@ -29,6 +29,9 @@ from logwatch.stats.aggregator import Aggregator, StatsConfig
 # Below this size one process is faster than starting workers and merging.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 WARM_BYTES = 4 * 1024 * 1024
+# Bytes per request assumed when choosing the pieces that keep recent requests: generous (real
+# lines are 150-300 bytes), so the ring comes back full.
+RING_LINE_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +63,19 @@ def should_split(path: str, jobs: int) -> bool:
 def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
     """Cut the byte range of `whole` into `pieces` jobs (the reader aligns them to lines).
 
-    Only the last piece keeps a ring of recent requests: the others' would be dropped by the
-    merge anyway, and results cross between processes as pickles, whose loading holds the
-    interpreter lock (the dashboard's keys wait on it)."""
+    Only the last pieces keep a ring of recent requests, those within the file's last
+    `RING_LINE_BYTES` per request kept: the others' would be dropped by the merge anyway, and
+    results cross between processes as pickles, whose loading holds the interpreter lock (the
+    dashboard's keys wait on it)."""
     pieces = max(1, min(pieces, whole.end - whole.start))
     span = whole.end - whole.start
     edges = [whole.start + i * span // pieces for i in range(pieces)] + [whole.end]
     jobs = [replace(whole, start=a, end=b) for a, b in itertools.pairwise(edges) if b > a]
     quiet = replace(whole.stats, recent=0)
-    return [*(replace(job, stats=quiet) for job in jobs[:-1]), *jobs[-1:]]
+    ring_from = whole.end - whole.stats.recent * RING_LINE_BYTES
+    return [
+        job if job is jobs[-1] or job.end > ring_from else replace(job, stats=quiet) for job in jobs
+    ]
 
 
 def read_range(job: RangeJob, classifier: Classifier | None = None) -> Aggregator:
@@ -165,21 +172,29 @@ def read_parallel(
     workers = max(1, min(len(work) - (1 if in_process else 0), jobs))
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        queued = work[1:] if in_process else work
+        # This process reads the last piece, with the caller's classifier: the classifier goes
+        # on (a next file, say) knowing the clients of the file's end, not of its first piece.
+        queued = work[:-1] if in_process else work
         futures = [pool.submit(read_range, job) for job in queued]
         # The total keeps the caller's full configuration (pieces but the last keep no recent
         # requests), so merge even the in-process piece into a fresh aggregator.
         total = into if into is not None else Aggregator(stats)
         if history_end is not None:
             total.expect_until(history_end)
-        if in_process:
-            total.merge(read_range(work[0], classifier))
-            done += work[0].end - work[0].start
-            if progress is not None:
-                progress(done)
-        for job, future in zip(queued, futures, strict=True):
-            total.merge(future.result())
+        last = read_range(work[-1], classifier) if in_process else None
+        parts = zip(queued, map(Future.result, futures), strict=True)
+        for job, part in itertools.chain(parts, [(work[-1], last)] if last is not None else []):
+            total.merge(part)  # in file order
             done += job.end - job.start
             if progress is not None:
                 progress(done)
     return total
+
+
+def warm_to(
+    classifier: Classifier, job: RangeJob, transform: Callable[[str, float], str] | None
+) -> None:
+    """Bring `classifier`'s memory of clients to `job.start` (the end of a history read by
+    workers), replaying the bytes just before it as a worker does before its range."""
+    with open(job.path, "rb") as f:
+        _warm(classifier, job, f, transform)
