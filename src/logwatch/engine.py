@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
@@ -24,6 +24,9 @@ from logwatch.model import SourceState
 from logwatch.pipeline import Pipeline
 from logwatch.stats.aggregator import StatsConfig
 from logwatch.stats.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from logwatch.ingest.backfill import RangeJob
 
 SnapshotCallback = Callable[[Snapshot], None]
 
@@ -290,13 +293,7 @@ class LiveEngine:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from logwatch.ingest.backfill import (
-            RangeJob,
-            default_jobs,
-            plan_ranges,
-            read_range,
-            warm_to,
-        )
+        from logwatch.ingest.backfill import RangeJob, default_jobs, plan_ranges, read_range
         from logwatch.ingest.since import last_time
 
         fmt = self.pipeline.format
@@ -327,7 +324,8 @@ class LiveEngine:
             try:
                 for job, future in zip(work, futures, strict=True):
                     part = await future
-                    self.pipeline.aggregator.merge(part)
+                    # Live lines of other sources may be counted already: time decides.
+                    self.pipeline.aggregator.merge(part, later=False)
                     self.parallel_pieces += 1
                     self.parallel_pieces_pending -= 1
                     counted += part.lines
@@ -341,18 +339,25 @@ class LiveEngine:
                 self.parallel_pieces_pending = 0
         except (OSError, ValueError, RuntimeError, BrokenProcessPool) as exc:
             self.worker_error = f"worker processes failed ({exc}); reading here instead"
-        # The workers' classifiers saw the history, this one did not: replay the end of what
-        # they read, so that a client caught probing in its last minutes is still known when it
-        # comes back. On this loop, where lines are classified: the classifier is never shared
-        # between threads (a fraction of a second, and not on the dashboard's loop).
-        if reached > start:
-            with contextlib.suppress(OSError):  # gone since: the counts stand without it
-                warm_to(
-                    self.pipeline.classifier,
-                    replace(whole, start=reached),
-                    self.pipeline.client_transform,
-                )
+        await self._warm_classifier(replace(whole, start=reached))
         return reached, counted
+
+    async def _warm_classifier(self, job: RangeJob) -> None:
+        """The workers' classifiers saw the history, this one did not: replay the end of what
+        they read, so that a client caught probing in its last minutes is still known when it
+        comes back. On this loop, where lines are classified (the classifier is never shared
+        between threads), a batch at a time: other sources and a stop go on in between."""
+        classifier = self.pipeline.classifier
+        ends = job.history_end
+        if job.start <= 0 or (
+            ends is not None and ends < time.time() - classifier.config.behaviour_horizon
+        ):
+            return  # nothing read, or too old to mark anyone now
+        from logwatch.ingest.backfill import warm_steps
+
+        with contextlib.suppress(OSError), open(job.path, "rb") as f:  # gone: counts stand
+            for _ in warm_steps(classifier, job, f, self.pipeline.client_transform):
+                await asyncio.sleep(0)
 
     def _make_sources(self) -> list[LineSource]:
         from logwatch.ingest.tail import Follower

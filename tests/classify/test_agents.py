@@ -141,3 +141,8 @@ def test_an_empty_agent_is_judged_again_when_the_format_logs_none() -> None:
     assert c.classify(rec(agent="")).cls == HUMAN
     c.agents_logged = True
     assert c.classify(rec(agent="")).cls == BOT
+
+
+def test_extra_bots_given_as_lists_in_code_still_work() -> None:
+    config = ClassifyConfig(extra_bots=[["AcmeCrawler", "search"]])  # type: ignore[arg-type]
+    assert Classifier(config).classify(rec(agent="AcmeCrawler/2")).bot_category == "search"

@@ -208,6 +208,19 @@ def test_merged_probers_keep_one_pass_order_last_paths_and_recent_requests() -> 
     assert [r.path for r, _ in a.recent] == [r.path for r, _ in whole.recent]
 
 
+def test_history_merged_into_a_live_count_does_not_overrule_newer_probes() -> None:
+    """The dashboard merges history pieces into an aggregator that may hold live lines of
+    other sources already: there the later line in time, not the merge order, decides."""
+    live, history = Aggregator(), Aggregator()
+    live.add(rec(T0, "/live-now.php", 404, client="10.0.0.1"), PROBE)
+    live.add(rec(T0 + 1, "/other.php", 404, client="10.0.0.2"), PROBE)
+    history.add(rec(T0 - 300, "/.env", 404, client="10.0.0.1"), PROBE)
+    live.merge(history, later=False)
+    assert live.probe_details["10.0.0.1"].last_path == "/live-now.php"
+    assert list(live.probe_details) == ["10.0.0.1", "10.0.0.2"]
+    assert live.probe_details["10.0.0.1"].hits == 2
+
+
 def test_live_clock_far_ahead_of_log_time_loses_nothing() -> None:
     """Replayed old lines in live mode: the clock expires their seconds between batches, and
     later lines of the same second must still be counted (they used to go to a dropped bucket)."""

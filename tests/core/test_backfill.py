@@ -106,8 +106,11 @@ def test_plan_ranges_makes_exactly_the_pieces_asked_and_keeps_recent_at_the_end(
         jobs = backfill.plan_ranges(whole, pieces)
         assert len(jobs) == pieces and jobs[0].start == 0 and jobs[-1].end == size
         assert all(a.end == b.start for a, b in itertools.pairwise(jobs))
-        ring_from = size - 50 * backfill.RING_LINE_BYTES
-        assert [j.stats.recent for j in jobs] == [50 if j.end > ring_from else 0 for j in jobs]
+        # Each piece keeps what the merge may keep of it: the requests after it are at least
+        # its distance to the end over RING_LINE_BYTES.
+        assert [j.stats.recent for j in jobs] == [
+            max(0, 50 - (size - j.end) // backfill.RING_LINE_BYTES) for j in jobs
+        ]
         assert jobs[-1].stats.recent == 50 and jobs[0].stats.recent == 0
     agg = backfill.read_parallel(
         str(log), get_format("combined"), jobs=2, pieces=8, stats=stats, classify=ClassifyConfig()

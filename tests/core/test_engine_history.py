@@ -43,9 +43,9 @@ async def test_big_history_goes_to_workers_then_following_goes_on(tmp_path: Path
     aggregator = engine.pipeline.aggregator
     merge = aggregator.merge
 
-    def merge_piece(part: Aggregator) -> None:
+    def merge_piece(part: Aggregator, **how: bool) -> None:
         merged.append(part.lines)
-        merge(part)
+        merge(part, **how)
 
     aggregator.merge = merge_piece  # type: ignore[method-assign]
     task = asyncio.create_task(engine.run())
@@ -135,3 +135,47 @@ async def test_a_log_nobody_writes_to_shows_its_last_hour_until_live_lines_come(
     snap = engine.latest
     assert snap is not None and snap.extra["live"] is True
     assert snap.windows["1m"].requests == 1  # now the wall clock: only the new line is recent
+
+
+async def test_the_history_replay_yields_to_the_loop_and_skips_old_history(
+    tmp_path: Path,
+) -> None:
+    """After workers read the history, the engine replays its end through its own classifier:
+    a batch at a time (other sources and a stop must not wait for 4 MB of it), and not at all
+    when the history ended longer ago than any mark lasts."""
+    from logwatch.classify import ClassifyConfig
+    from logwatch.ingest.backfill import RangeJob
+    from logwatch.ingest.formats import get_format
+    from logwatch.stats.aggregator import StatsConfig
+
+    log = tmp_path / "access.log"
+    now = time.time()
+    with log.open("w") as f:
+        f.write("".join(clf(i, now - 300 + i / 100) for i in range(15_000)))  # ~1.8 MB
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now - 60))
+        f.write(f'203.0.113.9 - - [{stamp}] "GET /.env HTTP/1.1" 404 1 "-" "x"\n')
+    size = log.stat().st_size
+
+    def job(history_end: float) -> RangeJob:
+        fmt, stats = get_format("combined"), StatsConfig()
+        return RangeJob(
+            str(log), size, size, str(log), fmt, stats, ClassifyConfig(), None, history_end
+        )
+
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    engine = LiveEngine(EngineOptions(paths=[str(log)]))
+    task = asyncio.create_task(ticker())
+    await engine._warm_classifier(job(now - 60))
+    task.cancel()
+    assert engine.pipeline.classifier.clients.flagged("203.0.113.9", now) is not None
+    assert ticks >= size // (256 * 1024)  # the loop ran between the batches
+    stale = LiveEngine(EngineOptions(paths=[str(log)]))
+    await stale._warm_classifier(job(now - 3600))
+    assert len(stale.pipeline.classifier.clients) == 0

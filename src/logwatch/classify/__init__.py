@@ -135,7 +135,9 @@ class Classifier:
     def __init__(self, config: ClassifyConfig | None = None) -> None:
         self.config = cfg = config or ClassifyConfig()
         self.rules = _probe_rules()
-        extra = tuple((p, "other") for p in cfg.extra_bot_patterns) + tuple(cfg.extra_bots)
+        extra = tuple((p, "other") for p in cfg.extra_bot_patterns) + tuple(
+            (pattern, category) for pattern, category in cfg.extra_bots
+        )
         self.agents = _agent_matcher(extra, tuple(cfg.allow_agents), self.rules.header_tokens)
         self._header_tokens = self.rules.header_tokens
         self._normal_methods = self.rules.normal_methods

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -63,18 +63,21 @@ def should_split(path: str, jobs: int) -> bool:
 def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
     """Cut the byte range of `whole` into `pieces` jobs (the reader aligns them to lines).
 
-    Only the last pieces keep a ring of recent requests, those within the file's last
-    `RING_LINE_BYTES` per request kept: the others' would be dropped by the merge anyway, and
-    results cross between processes as pickles, whose loading holds the interpreter lock (the
-    dashboard's keys wait on it)."""
+    Only the last pieces keep a ring of recent requests, each as much as the merge may keep of
+    it: the rest would be dropped by the merge anyway, and results cross between processes as
+    pickles, whose loading holds the interpreter lock (the dashboard's keys wait on it)."""
     pieces = max(1, min(pieces, whole.end - whole.start))
     span = whole.end - whole.start
     edges = [whole.start + i * span // pieces for i in range(pieces)] + [whole.end]
     jobs = [replace(whole, start=a, end=b) for a, b in itertools.pairwise(edges) if b > a]
-    quiet = replace(whole.stats, recent=0)
-    ring_from = whole.end - whole.stats.recent * RING_LINE_BYTES
+    # A piece that ends d bytes before the file's end has at least d / RING_LINE_BYTES requests
+    # after it: the ring needs only the rest of them from it.
+    recent = whole.stats.recent
     return [
-        job if job is jobs[-1] or job.end > ring_from else replace(job, stats=quiet) for job in jobs
+        replace(job, stats=replace(whole.stats, recent=need))
+        if (need := max(0, recent - (whole.end - job.end) // RING_LINE_BYTES)) != recent
+        else job
+        for job in jobs
     ]
 
 
@@ -108,6 +111,14 @@ def _warm(
     classifier: Classifier, job: RangeJob, f: object, transform: Callable[[str, float], str] | None
 ) -> None:
     """Replay the bytes before the range through the classifier only (nothing is counted)."""
+    for _ in warm_steps(classifier, job, f, transform):
+        pass
+
+
+def warm_steps(
+    classifier: Classifier, job: RangeJob, f: object, transform: Callable[[str, float], str] | None
+) -> Iterator[None]:
+    """`_warm` a batch at a time (a caller on an event loop yields between them)."""
     parse = job.format.parse
     classifier.agents_logged = job.format.has_agent  # as the pipeline sets it for the range
     warm_start = max(0, job.start - WARM_BYTES)
@@ -118,6 +129,7 @@ def _warm(
                 if transform is not None:
                     rec.client = transform(rec.client, rec.ts)
                 classifier.classify(rec)
+        yield
 
 
 def read_parallel(
@@ -189,12 +201,3 @@ def read_parallel(
             if progress is not None:
                 progress(done)
     return total
-
-
-def warm_to(
-    classifier: Classifier, job: RangeJob, transform: Callable[[str, float], str] | None
-) -> None:
-    """Bring `classifier`'s memory of clients to `job.start` (the end of a history read by
-    workers), replaying the bytes just before it as a worker does before its range."""
-    with open(job.path, "rb") as f:
-        _warm(classifier, job, f, transform)

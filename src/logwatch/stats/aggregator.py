@@ -725,8 +725,12 @@ class Aggregator:
 
     # --- merging (parallel reading of one file) ----------------------------------------------
 
-    def merge(self, other: Aggregator) -> None:
-        """Add another aggregator's counts (for example of another byte range of a file)."""
+    def merge(self, other: Aggregator, *, later: bool = True) -> None:
+        """Add another aggregator's counts (for example of another byte range of a file).
+
+        `later`: other's lines all come after ours in the log (parts of a file merged in file
+        order): its probers are then the most recent and its last paths the last ones, as one
+        pass finds. Otherwise (history merged into a live count) time decides."""
         self.settle_recent()
         other.settle_recent()
         self.lines += other.lines
@@ -760,21 +764,21 @@ class Aggregator:
                     mine_slot.merge(slot)
         self._newest_fine = max(self.fine, default=-1)
         self.archive.merge(other.archive)
-        # `other` holds the later lines (parts of a file merge in file order): its probers are
-        # the most recent, its last paths the last ones.
         for client, details in other.probe_details.items():
             mine_d = self.probe_details.get(client)
             if mine_d is None:
                 self.probe_details[client] = details
             else:
-                self.probe_details.move_to_end(client)
+                newer = later or details.last >= mine_d.last
+                if newer:
+                    self.probe_details.move_to_end(client)
+                    mine_d.last_path = details.last_path
                 mine_d.hits += details.hits
                 for path in sorted(details.paths - mine_d.paths):  # new ones, up to the cap
                     if len(mine_d.paths) >= _MAX_PROBE_PATHS:
                         break
                     mine_d.paths.add(path)
                 mine_d.rules.update(details.rules)
-                mine_d.last_path = details.last_path
                 mine_d.first = min(mine_d.first, details.first)
                 mine_d.last = max(mine_d.last, details.last)
         while len(self.probe_details) > self.config.probe_clients:
