@@ -47,6 +47,8 @@ def test_report_command_does_not_import_textual(tmp_path: Path) -> None:
         "import sys\nfrom logwatch.cli import main\n"
         f"main(['report', {str(log)!r}])\n"
         "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('textual','rich')))\n"
+        # a webhook's HTTP client is loaded when a webhook is sent, not by every start
+        "print('HTTP', sorted(m for m in sys.modules if m in ('urllib.request', 'http.client')))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -56,3 +58,4 @@ def test_report_command_does_not_import_textual(tmp_path: Path) -> None:
         check=True,
     )
     assert "LOADED []" in out.stdout
+    assert "HTTP []" in out.stdout

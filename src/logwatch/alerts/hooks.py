@@ -24,9 +24,7 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -245,6 +243,11 @@ def post_webhook(
     sleep: Callable[[float], None] = time.sleep,
 ) -> HookResult:
     """POST the event; up to `retries` attempts with exponential backoff between them."""
+    # Here, not at the top: urllib.request (http.client, email) is a fifth of a start-up, and
+    # most runs never send a webhook.
+    import urllib.error
+    import urllib.request
+
     start = time.monotonic()
     body = json.dumps(event_payload(event), ensure_ascii=False).encode("utf-8")
     target = webhook_target(url)
