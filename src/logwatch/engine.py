@@ -21,12 +21,18 @@ from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.formats import FormatError, LogFormat
 from logwatch.ingest.reader import sample_lines
 from logwatch.model import SourceState
-from logwatch.pipeline import Pipeline
+from logwatch.pipeline import DETECT_LINES, Pipeline
 from logwatch.stats.aggregator import StatsConfig
 from logwatch.stats.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from logwatch.ingest.backfill import RangeJob
+
+# Lines written into a log that was empty at start: the format is looked for once this many
+# are pending, or once the first has waited this long (a quiet server's), and a sample that
+# fits no format waits for more, up to the pipeline's full sample (DETECT_LINES).
+LIVE_DETECT_LINES = 8
+LIVE_DETECT_WAIT = 5.0
 
 SnapshotCallback = Callable[[Snapshot], None]
 
@@ -95,6 +101,8 @@ class LiveEngine:
         self._thread: threading.Thread | None = None
         self._history_done = False
         self._live_seen = False  # a line arrived after start (not history)
+        self._history_judged = False  # the format was looked for once the history was read
+        self._pending_since: float | None = None  # live lines wait for a format since then
         self._lines_at_last_tick = 0
         self._last_tick = time.monotonic()
         self.ingest_rate = 0.0  # lines per second over the last tick
@@ -216,19 +224,43 @@ class LiveEngine:
                 self._history_done = True
             self._publish()
 
+    def _detect(self, final: bool) -> bool:
+        """Choose the format from the lines pending (False: the engine stops, on a log it
+        cannot read). History is judged on what it holds. Lines written into a log that was
+        empty at start wait for a fair sample (`LIVE_DETECT_LINES`, or what came within
+        `LIVE_DETECT_WAIT`), and for more when that fits no format: a first line such as
+        "-- server restarted --" must not stop the engine, nor one odd line choose the format."""
+        pipeline = self.pipeline
+        pending = pipeline.pending_lines()
+        live = self._history_judged  # the history's lines (if any) were judged already
+        self._history_judged = True
+        if not pending:
+            return True
+        now = time.monotonic()
+        if live and not final:
+            if self._pending_since is None:
+                self._pending_since = now
+            if pending < LIVE_DETECT_LINES and now - self._pending_since < LIVE_DETECT_WAIT:
+                return True
+        try:
+            pipeline.flush()
+        except FormatError as exc:
+            if live and not final and pending < DETECT_LINES:
+                self._pending_since = now  # try again with more lines
+                return True
+            self.error = str(exc)
+            self._request_stop()
+            return False
+        return True
+
     def _all_history_read(self) -> bool:
         states = [s for src in self.sources for s in src.states()]
         return bool(states) and all(s.state not in ("reading", "starting") for s in states)
 
     def _publish(self, final: bool = False) -> None:
         pipeline = self.pipeline
-        if pipeline.format is None and (self._history_done or final):
-            try:
-                pipeline.flush()
-            except FormatError as exc:
-                self.error = str(exc)
-                self._request_stop()
-                return
+        if pipeline.format is None and (self._history_done or final) and not self._detect(final):
+            return
         now_mono = time.monotonic()
         lines = pipeline.aggregator.lines
         elapsed = max(now_mono - self._last_tick, 1e-6)

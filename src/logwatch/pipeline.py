@@ -28,7 +28,7 @@ from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.snapshot import Snapshot
 
 Observer = Callable[[Record, Verdict], None]
-_DETECT_LINES = 64
+DETECT_LINES = 64
 LINE_TOO_LONG = "line too long"
 
 
@@ -69,7 +69,7 @@ class Pipeline:
             self.aggregator.add_malformed(LINE_TOO_LONG, "")
         if self.format is None:
             self._pending.extend((line, source) for line in lines)
-            if sum(1 for line, _ in self._pending if line.strip()) >= _DETECT_LINES:
+            if self.pending_lines() >= DETECT_LINES:
                 self.flush()
             return
         self._process(lines, source)
@@ -90,13 +90,17 @@ class Pipeline:
         with _no_cyclic_gc():
             self._fast.run_text(text, source, newlines)  # type: ignore[union-attr]
 
+    def pending_lines(self) -> int:
+        """Lines (blank ones aside) buffered while the format is unknown."""
+        return sum(1 for line, _ in self._pending if line.strip())
+
     def detect(self, sample: list[str]) -> None:
         """Choose the format from sample lines (e.g. a file's head) before feeding.
 
         Raises FormatError (with a message for the user) when no format fits."""
         if self.format is not None or not sample:
             return
-        detection = detect_format(sample, _DETECT_LINES)
+        detection = detect_format(sample, DETECT_LINES)
         if detection is None:
             first = next((s for s in sample if s.strip()), "")
             raise FormatError(no_format_message(self.scrub(first) if self.scrub else first))
@@ -112,11 +116,9 @@ class Pipeline:
         Raises FormatError (with a message for the user) when no format fits."""
         if self.format is not None or not self._pending:
             return
-        sample = [
-            sanitize.decode(_strip_cr(line)) for line, _ in self._pending[: _DETECT_LINES * 4]
-        ]
-        detection = detect_format(sample, _DETECT_LINES)
-        if detection is None or detection.matched * 4 < min(detection.sampled, _DETECT_LINES):
+        sample = [sanitize.decode(_strip_cr(line)) for line, _ in self._pending[: DETECT_LINES * 4]]
+        detection = detect_format(sample, DETECT_LINES)
+        if detection is None or detection.matched * 4 < min(detection.sampled, DETECT_LINES):
             first = next((s for s in sample if s.strip()), "")
             if self.scrub is not None:
                 first = self.scrub(first)

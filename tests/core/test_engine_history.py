@@ -179,3 +179,34 @@ async def test_the_history_replay_yields_to_the_loop_and_skips_old_history(
     stale = LiveEngine(EngineOptions(paths=[str(log)]))
     await stale._warm_classifier(job(now - 3600))
     assert len(stale.pipeline.classifier.clients) == 0
+
+
+async def test_a_log_empty_at_start_waits_for_a_fair_sample_before_choosing_a_format(
+    tmp_path: Path,
+) -> None:
+    """A log that is empty when the engine starts (a fresh rotation): its first line written
+    may be no request at all. The engine used to choose the format from whatever one line was
+    pending at its next tick, and stopped for good when that line fit no format."""
+    log = tmp_path / "access.log"
+    log.write_text("")
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=0.05, force_polling=True, poll_interval=0.02
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    await asyncio.sleep(0.3)
+    with log.open("a") as f:
+        f.write("-- server restarted --\n")
+    await asyncio.sleep(0.5)  # ticks pass with one odd line pending
+    assert engine.error is None
+    with log.open("a") as f:
+        f.write("".join(clf(i, time.time() - 5) for i in range(100)))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if engine.latest is not None and engine.latest.lines >= 101:
+            break
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    snap = engine.latest
+    assert engine.error is None and snap is not None
+    assert (snap.format, snap.lines, snap.parsed, snap.malformed) == ("combined", 101, 100, 1)
