@@ -242,6 +242,28 @@ async def test_late_writes_to_the_renamed_file_after_the_switch(tmp_path):
     await c.close()
 
 
+async def test_a_renamed_file_rewritten_in_place_while_read_out_is_not_read_again(tmp_path):
+    """After a rename rotation the old file is read out for a grace period. If it is then cut
+    and rewritten in place (`cp access.log access.log.1`, a hand-made copytruncate), its new
+    bytes are a copy of lines already read under the live name: they must not come twice."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 5))
+    c = Collector(poll([log], from_start=True, rotate_grace=5.0))
+    await c.wait_count(5)
+    os.rename(log, tmp_path / "access.log.1")
+    log.write_bytes(lines(100, 103))
+    await c.wait_count(8)
+    assert c.state(log) == "rotated"  # the old file is still being read out
+    (tmp_path / "access.log.1").write_bytes(log.read_bytes())  # cut and rewritten in place
+    os.truncate(log, 0)
+    append(log, lines(200, 202))
+    await c.wait_count(10)
+    await c.settle()
+    got = numbers(c.lines)
+    assert sorted(got) == [*range(5), 100, 101, 102, 200, 201]
+    await c.close()
+
+
 async def test_rename_rotation_with_rotated_name_also_matched(tmp_path):
     """access.log* with include_rotated: the renamed file is the same file, never read twice."""
     log = tmp_path / "access.log"

@@ -38,6 +38,7 @@ import contextlib
 import gzip
 import io
 import lzma
+import math
 import os
 import stat
 import sys
@@ -770,6 +771,12 @@ class Follower:
         if h is src.cur:
             src.path_stat = path_stat
         h.size = size
+        if not intact and h is not src.cur:
+            # A rotated-away file, still being read out, was cut and rewritten in place (`cp
+            # access.log access.log.1`): its new bytes are a copy of lines counted under the
+            # live name. Its stream has ended; the drain loop releases it.
+            h.last_growth = -math.inf
+            return False
         if not intact:
             # copytruncate: the file was cut below our offset (and may have grown again).
             src.truncations += 1
