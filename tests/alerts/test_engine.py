@@ -399,3 +399,24 @@ def test_spike_baseline_of_a_sparse_metric_is_not_zero() -> None:
     assert baseline is not None and 0.3 < baseline < 1.0
     assert eng.evaluate(probes_at(t + 120, 2)) == []
     assert [e.state for e in eng.evaluate(probes_at(t + 130, 8))] == ["firing"]
+
+
+def test_probing_clients_counts_every_prober_not_only_the_listed_ones() -> None:
+    """A snapshot lists the top 50 probers; the metric is how many probed. A rule above 100
+    could never fire when the metric was the length of the list."""
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    pipeline = Pipeline(get_format("combined"))
+    pipeline.feed(
+        [
+            f"198.51.{i // 250}.{i % 250 + 1} - - [14/Nov/2023:22:13:{i // 10:02d} +0000] "
+            f'"GET /.env HTTP/1.1" 404 10 "-" "curl/8.0"'.encode()
+            for i in range(200)
+        ]
+    )
+    view_1m = pipeline.snapshot().windows["1m"]
+    assert len(view_1m.probes) == 50 and view_1m.probing_clients == 200
+    engine = AlertEngine([rule(name="probers", metric="probing_clients", above=100)])
+    events = engine.evaluate(pipeline.snapshot())
+    assert states(events) == ["firing"] and events[0].value == 200

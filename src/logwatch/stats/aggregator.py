@@ -1085,6 +1085,7 @@ def _with_keys(
         probe_hits=view.probe_hits,
         probe_rules=dict(slot.probe_rules),
         probes=tuple(probes),
+        probing=len(slot.probe_clients),
         top_paths=top_paths,
         top_clients=top_clients,
         top_referrers=tuple(slot.referrers.top(_TOP)),

@@ -88,7 +88,8 @@ class WindowView:
     top_bots: tuple[BotStat, ...] = ()
     probe_hits: int = 0
     probe_rules: dict[str, int] = field(default_factory=dict)  # probe family -> hits
-    probes: tuple[ProbeClientStat, ...] = ()
+    probes: tuple[ProbeClientStat, ...] = ()  # the top probing clients
+    probing: int = 0  # distinct probing clients (as many as the window's bounded table holds)
     top_paths: dict[str, tuple[PathStat, ...]] = field(default_factory=dict)  # by class, + "all"
     top_clients: tuple[ClientStat, ...] = ()
     top_referrers: tuple[tuple[str, int], ...] = ()
@@ -125,7 +126,7 @@ class WindowView:
 
     @property
     def probing_clients(self) -> int:
-        return len(self.probes)
+        return max(self.probing, len(self.probes))
 
     def figures(self) -> dict[str, Any]:
         """The scalar figures under the names alert rules and exporters use."""
