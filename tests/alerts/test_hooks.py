@@ -353,3 +353,42 @@ def test_full_queue_drops_and_records(tmp_path: Path) -> None:
     assert runner.wait(60)
     assert sum(1 for ev in events if ev.hooks and ev.hooks[0].ok) == 2
     runner.close()
+
+
+class _Recorder:
+    """A stand-in HookRunner that records what it was given."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    def submit(self, event: object, rule: object) -> None:
+        self.sent.append((event.state, event.id))  # type: ignore[attr-defined]
+
+    def close(self, timeout: float = 0.0) -> None:
+        pass
+
+
+def test_an_alert_fired_while_history_was_read_pages_once_live_and_resolves_after() -> None:
+    """History is evaluated with hooks off (a backfill must not page for the past). An alert
+    that fired then and still fires when the engine goes live is an incident going on now:
+    its hooks run at the first live evaluation, and its resolve after. One that ended within
+    the history pages nobody, not even with its resolve."""
+    rule = AlertRule(
+        "5xx", "5xx_rate", "1m", above=0.05, min_requests=10, clear_for=0.0, exec=("true",)
+    )
+    recorder = _Recorder()
+    eng = AlertEngine([rule], hooks=recorder)  # type: ignore[arg-type]
+    bad, good = view(requests=100, s5xx=50), view(requests=100, s5xx=0)
+    fired = eng.evaluate(snap(T0, bad), run_hooks=False)
+    assert recorder.sent == []
+    assert eng.evaluate(snap(T0 + 5, bad), run_hooks=True) == []  # no new event...
+    assert recorder.sent == [("firing", fired[0].id)]  # ...but the ongoing one pages now
+    eng.evaluate(snap(T0 + 10, bad), run_hooks=True)
+    resolved = eng.evaluate(snap(T0 + 20, good), run_hooks=True)
+    assert recorder.sent == [("firing", fired[0].id), ("resolved", resolved[0].id)]
+
+    recorder.sent.clear()
+    eng.evaluate(snap(T0 + 1000, bad), run_hooks=False)
+    eng.evaluate(snap(T0 + 1010, good), run_hooks=False)
+    eng.evaluate(snap(T0 + 1020, good), run_hooks=True)
+    assert recorder.sent == []

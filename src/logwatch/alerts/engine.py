@@ -336,6 +336,7 @@ class AlertEngine:
         self.needs_records: bool = bool(self._scoped)
         self._history: deque[AlertEvent] = deque(maxlen=history_size)
         self._first: float | None = None
+        self._paged: set[int] = set()  # firing events whose hooks ran (their resolve's may)
         wants_hooks = any(r.exec or r.webhook for r in self.rules)
         self.hooks: HookRunner | None = hooks
         if self.hooks is None and run_hooks and wants_hooks:
@@ -372,17 +373,31 @@ class AlertEngine:
         if self._first is None:
             self._first = now
         events: list[AlertEvent] = []
+        hooks_on = run_hooks and self.run_hooks and self.hooks is not None
+        to_hook: list[tuple[AlertRule, AlertEvent]] = []
         for rule, st in zip(self.rules, self._states, strict=True):
+            firing = st.event
             ev = self._step(rule, st, snapshot, now)
             if ev is not None:
                 events.append(ev)
+                if ev.state == FIRING:
+                    to_hook.append((rule, ev))
+                elif firing is not None and firing.id in self._paged:
+                    # A resolve goes to the hooks only after its firing did: not for an alert
+                    # that fired and ended while history was read (nobody was paged).
+                    self._paged.discard(firing.id)
+                    to_hook.append((rule, ev))
+            elif hooks_on and st.event is not None and st.event.id not in self._paged:
+                # Fired while history was read and still going on now: page it now.
+                to_hook.append((rule, st.event))
         for ev in events:
             self._history.append(ev)
-        if events and run_hooks and self.run_hooks and self.hooks is not None:
-            for ev in events:
-                hooked = self._rule(ev.rule)
-                if hooked is not None and (hooked.exec or hooked.webhook):
-                    self.hooks.submit(ev, hooked)
+        if hooks_on and self.hooks is not None:
+            for rule, ev in to_hook:
+                if ev.state == FIRING:
+                    self._paged.add(ev.id)
+                if rule.exec or rule.webhook:
+                    self.hooks.submit(ev, rule)
         return events
 
     def active(self) -> list[AlertEvent]:
@@ -410,12 +425,6 @@ class AlertEngine:
             self.hooks.close(timeout)
 
     # -- internals -----------------------------------------------------------------------------
-
-    def _rule(self, name: str) -> AlertRule | None:
-        for r in self.rules:
-            if r.name == name:
-                return r
-        return None
 
     def _measure(
         self, rule: AlertRule, st: _State, snapshot: Snapshot, now: float
