@@ -253,6 +253,11 @@ class LiveEngine:
             return False
         return True
 
+    def _history_is_recent(self) -> bool:
+        aggregator = self.pipeline.aggregator
+        longest = max((seconds for _, seconds in aggregator.config.windows), default=0)
+        return aggregator.lines > 0 and aggregator.now >= time.time() - longest
+
     def _all_history_read(self) -> bool:
         states = [s for src in self.sources for s in src.states()]
         return bool(states) and all(s.state not in ("reading", "starting") for s in states)
@@ -266,10 +271,13 @@ class LiveEngine:
         elapsed = max(now_mono - self._last_tick, 1e-6)
         self.ingest_rate = (lines - self._lines_at_last_tick) / elapsed
         self._lines_at_last_tick, self._last_tick = lines, now_mono
-        # Windows follow the wall clock once lines arrive live; until then (history, or a log
-        # nobody writes to any more) they follow the log's own time, so an old log still shows
-        # its last hour instead of empty panels.
-        live = self._live_seen and self.options.follow
+        # Windows follow the wall clock once lines arrive live, or once the history is read if
+        # it was written within the longest window (a site that goes quiet right after start
+        # must show it, and its alerts see it); a log nobody writes to any more follows its own
+        # time, so it still shows its last hour instead of empty panels.
+        live = self.options.follow and (
+            self._live_seen or (self._history_done and self._history_is_recent())
+        )
         states = [s for src in self.sources for s in src.states()]
         extra: dict[str, Any] = {
             "ingest_rate": round(self.ingest_rate, 1),

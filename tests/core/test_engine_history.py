@@ -210,3 +210,29 @@ async def test_a_log_empty_at_start_waits_for_a_fair_sample_before_choosing_a_fo
     snap = engine.latest
     assert engine.error is None and snap is not None
     assert (snap.format, snap.lines, snap.parsed, snap.malformed) == ("combined", 101, 100, 1)
+
+
+async def test_a_recent_log_that_goes_quiet_is_shown_on_the_wall_clock(tmp_path: Path) -> None:
+    """A log written until moments before the start follows the wall clock once read, though
+    no new line comes: a site that goes quiet right after logwatch starts must show it (and
+    its alerts must see it). Only a log nobody wrote to within the longest window keeps its
+    own time."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(i, now - 150 + i) for i in range(120)))  # until 30 s ago
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=0.05, force_polling=True, poll_interval=0.02
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if engine.latest is not None and engine.latest.lines == 120 and engine.history_done:
+            break
+    await asyncio.sleep(0.2)
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    snap = engine.latest
+    assert snap is not None and snap.extra["live"] is True
+    assert abs(snap.now - time.time()) < 5
+    assert 25 <= snap.windows["1m"].requests <= 31  # the lines of 60 to 30 s ago
