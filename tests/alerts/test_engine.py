@@ -420,3 +420,23 @@ def test_probing_clients_counts_every_prober_not_only_the_listed_ones() -> None:
     engine = AlertEngine([rule(name="probers", metric="probing_clients", above=100)])
     events = engine.evaluate(pipeline.snapshot())
     assert states(events) == ["firing"] and events[0].value == 200
+
+
+def test_a_spike_over_a_baseline_of_nothing_needs_the_floor() -> None:
+    """After a quiet hour the baseline is 0, and any value is "N times" it: a spike rule
+    alone does not fire then; with a floor (`above`) the floor is the test, and the alert
+    clears below it (not only back at exactly zero)."""
+    alone = AlertRule("probe surge", "probe_hits", "1m", spike=5.0, min_requests=0, clear_for=0.0)
+    floored = AlertRule(
+        "probe burst", "probe_hits", "1m", spike=5.0, above=20, min_requests=0, clear_for=0.0
+    )
+    eng = AlertEngine([alone, floored])
+    t = T0
+    for _ in range(60 * 6):  # a quiet hour
+        t += 10
+        assert eng.evaluate(probes_at(t, 0)) == []
+    assert eng.evaluate(probes_at(t + 10, 5)) == []
+    fired = eng.evaluate(probes_at(t + 20, 50))
+    assert [(e.rule, e.state) for e in fired] == [("probe burst", "firing")]
+    resolved = eng.evaluate(probes_at(t + 30, 3))
+    assert [(e.rule, e.state) for e in resolved] == [("probe burst", "resolved")]

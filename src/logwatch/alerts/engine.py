@@ -456,11 +456,14 @@ class AlertEngine:
             ready = False  # the window is not full yet: a low count means nothing
 
         if rule.spike is not None:
-            if baseline is None:
+            if baseline is not None and baseline > 0:
+                threshold = rule.spike * baseline
+            elif baseline is not None and rule.above is not None:
+                threshold = rule.above  # over a baseline of nothing, the floor is the test
+            else:
+                # No baseline yet, or a baseline of nothing: any value would be "N times" it.
                 ready = False
                 threshold = math.inf
-            else:
-                threshold = rule.spike * baseline
         else:
             threshold = rule.threshold
 
