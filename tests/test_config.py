@@ -448,3 +448,23 @@ def test_env_windows_must_keep_rule_windows(tmp_path: Path) -> None:
     c = load(tmp_path, '[[alerts]]\nname = "a"\nmetric = "5xx_rate"\nwindow = "5m"\nabove = 1\n')
     with pytest.raises(ConfigError):
         apply_env(c, {"LOGWATCH_WINDOWS": "1m"})
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ('metric = "5xx_rate"\nabove = 5', "share from 0 to 1"),
+        ('metric = "error_rate"\nbelow = 2', "share from 0 to 1"),
+        ('metric = "requests_per_s"\nabove = -0.1', "must not be negative"),
+        ('metric = "requests_per_s"\nbelow = -1', "must not be negative"),
+        ('metric = "requests_per_s"\nbelow = 0', "can never be crossed"),
+        ('metric = "5xx_rate"\nabove = 0.05\ntimeout = 1e300', "at most 3600 s"),
+    ],
+)
+def test_rules_that_could_never_work_are_refused(
+    tmp_path: Path, condition: str, message: str
+) -> None:
+    """A threshold no value can cross (a 500% error rate, a negative count, below zero) or a
+    hook timeout past any use was accepted silently; each is now an error on its line."""
+    e = error(tmp_path, f'[[alerts]]\nname = "a"\n{condition}\n')
+    assert e.key is not None and e.key.startswith("alerts.") and message in e.message

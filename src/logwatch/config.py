@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logwatch.alerts.rules import DEFAULT_RULES, METRICS, SCOPE_CLASSES, AlertRule
+from logwatch.alerts.rules import (
+    DEFAULT_RULES,
+    METRICS,
+    RATE_METRICS,
+    SCOPE_CLASSES,
+    AlertRule,
+)
 from logwatch.classify import ClassifyConfig
 from logwatch.privacy import DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX, parse_level
 
@@ -203,6 +209,9 @@ _TOP_KEYS = (
     "alerts",
 )
 _CLASSIFY_KEYS = ("bot_patterns", "allow_agents", "asset_extensions")
+# A hook that may run for more than an hour is a mistake (and huge values overflow the clock).
+MAX_HOOK_TIMEOUT = 3600.0
+
 _ALERT_KEYS = (
     "name",
     "metric",
@@ -386,6 +395,21 @@ class _Parser:
             raise self.fail(
                 "spike is a factor over the baseline and must be above 1", "spike", sec, i
             )
+        for key in ("above", "below"):
+            # A rule that can never fire (or always does) is a mistake to report, not to run.
+            if key in t and kw[key] < 0:
+                raise self.fail(f"{key} must not be negative", key, sec, i)
+            if key in t and metric in RATE_METRICS and kw[key] > 1:
+                raise self.fail(
+                    f"{metric} is a share from 0 to 1 (0.05 is 5%): {key} must be 1 at most",
+                    key,
+                    sec,
+                    i,
+                )
+        if "below" in t and kw["below"] == 0:
+            raise self.fail(
+                "below = 0 can never be crossed (nothing is below zero)", "below", sec, i
+            )
         if "min_requests" in t:
             kw["min_requests"] = self.get(t, "min_requests", _int_min(0), sec, i)
         elif "below" not in t:
@@ -404,8 +428,13 @@ class _Parser:
             raise self.fail("baseline must be at least 5m", "baseline", sec, i)
         if "timeout" in t:
             kw["timeout"] = self.get(t, "timeout", parse_duration, sec, i)
-            if kw["timeout"] <= 0:
-                raise self.fail("timeout must be above zero", "timeout", sec, i)
+            if not 0 < kw["timeout"] <= MAX_HOOK_TIMEOUT:
+                raise self.fail(
+                    f"timeout must be above zero and at most {MAX_HOOK_TIMEOUT:g} s",
+                    "timeout",
+                    sec,
+                    i,
+                )
         if "hysteresis" in t:
             kw["hysteresis"] = self.get(t, "hysteresis", _fraction, sec, i)
         if "exec" in t:

@@ -288,7 +288,7 @@ def post_webhook(
             error = "timed out" if isinstance(reason, TimeoutError) else f"unreachable: {reason}"
         except TimeoutError:
             status, error = None, f"timed out after {timeout:g}s"
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, OverflowError) as exc:  # OverflowError: a huge timeout
             status, error = None, f"failed: {exc}"
         if not retry:
             break
