@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -392,3 +394,35 @@ def test_an_alert_fired_while_history_was_read_pages_once_live_and_resolves_afte
     eng.evaluate(snap(T0 + 1010, good), run_hooks=False)
     eng.evaluate(snap(T0 + 1020, good), run_hooks=True)
     assert recorder.sent == []
+
+
+def test_a_webhook_trickling_its_answer_is_cut_at_the_timeout() -> None:
+    """`timeout` bounds the whole attempt, not each socket read: an endpoint that sends its
+    answer a byte every 0.3 s would otherwise hold a hook worker (of four) for minutes."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    done = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                if done.is_set():
+                    return
+                with contextlib.suppress(OSError):
+                    conn.sendall(bytes([byte]))
+                time.sleep(0.3)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    try:
+        res = post_webhook(url, event(), timeout=1.0, retries=1)
+    finally:
+        done.set()
+        server.close()
+    assert not res.ok and res.error == "timed out after 1s"
+    assert res.duration < 5  # the whole answer would take 12 s

@@ -21,6 +21,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -34,6 +35,8 @@ from logwatch import __version__
 from logwatch.sanitize import cap, clean
 
 if TYPE_CHECKING:
+    import urllib.request
+
     from logwatch.alerts.engine import AlertEvent
     from logwatch.alerts.rules import AlertRule
 
@@ -233,6 +236,41 @@ def webhook_target(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
 
 
+def _shut(sockets: list[socket.socket], expired: threading.Event) -> None:
+    """The watchdog's deadline: shut the attempt's sockets, which wakes a blocked read."""
+    expired.set()
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _opener(sockets: list[socket.socket]) -> urllib.request.OpenerDirector:
+    """urllib's opener (proxies from the environment, redirects, TLS) with connections that
+    note their socket in `sockets`, for the watchdog."""
+    import http.client
+    import urllib.request
+
+    def noting(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+        class Noting(base):  # type: ignore[valid-type,misc]
+            def connect(self) -> None:
+                super().connect()
+                sockets.append(self.sock)
+
+        return Noting
+
+    plain, tls = noting(http.client.HTTPConnection), noting(http.client.HTTPSConnection)
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(plain, req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(tls, req, context=self._context)  # type: ignore[attr-defined]
+
+    return urllib.request.build_opener(HTTP, HTTPS)
+
+
 def post_webhook(
     url: str,
     event: AlertEvent,
@@ -245,6 +283,7 @@ def post_webhook(
     """POST the event; up to `retries` attempts with exponential backoff between them."""
     # Here, not at the top: urllib.request (http.client, email) is a fifth of a start-up, and
     # most runs never send a webhook.
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -262,10 +301,17 @@ def post_webhook(
             headers={"Content-Type": "application/json", "User-Agent": f"logwatch/{__version__}"},
         )
         retry = True
+        # `timeout` bounds each socket operation; the watchdog bounds the whole attempt (an
+        # endpoint trickling a byte a second would otherwise hold a worker for ever).
+        sockets: list[socket.socket] = []
+        expired = threading.Event()
+        watchdog = threading.Timer(timeout, _shut, (sockets, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
+            with _opener(sockets).open(req, timeout=timeout) as resp:
                 status = resp.status
-                head = resp.read(_RESPONSE_CAP)
+                head = resp.read(_RESPONSE_CAP)  # cut short by the watchdog: still delivered
             return HookResult(
                 "webhook",
                 target,
@@ -288,8 +334,12 @@ def post_webhook(
             error = "timed out" if isinstance(reason, TimeoutError) else f"unreachable: {reason}"
         except TimeoutError:
             status, error = None, f"timed out after {timeout:g}s"
-        except (OSError, ValueError, OverflowError) as exc:  # OverflowError: a huge timeout
-            status, error = None, f"failed: {exc}"
+        except (OSError, ValueError, OverflowError, http.client.HTTPException) as exc:
+            status, error = None, f"failed: {exc}"  # OverflowError: a huge timeout
+        finally:
+            watchdog.cancel()
+        if expired.is_set() and not (status and 200 <= status < 300):
+            status, error = None, f"timed out after {timeout:g}s"
         if not retry:
             break
         if attempt < retries:
