@@ -440,3 +440,31 @@ def test_a_spike_over_a_baseline_of_nothing_needs_the_floor() -> None:
     assert [(e.rule, e.state) for e in fired] == [("probe burst", "firing")]
     resolved = eng.evaluate(probes_at(t + 30, 3))
     assert [(e.rule, e.state) for e in resolved] == [("probe burst", "resolved")]
+
+
+def test_a_spike_rule_learns_its_baseline_from_the_history_read_at_start() -> None:
+    """The baseline is per-minute samples; live, one comes per tick. After reading an hour of
+    history the rule had one sample and stayed blind for five live minutes. It now starts from
+    the per-minute figures of the longest window, and a spike at the end of the history is one."""
+    import time as clock
+
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    def line(i: int, ts: float, status: int) -> bytes:
+        stamp = clock.strftime("%d/%b/%Y:%H:%M:%S +0000", clock.gmtime(ts))
+        return (
+            f'10.0.{i % 7}.{i % 250} - - [{stamp}] "GET /p{i % 30} HTTP/1.1" {status} 10 "-" '
+            f'"Mozilla/5.0 (X11; Linux) Firefox/120.0"'
+        ).encode()
+
+    start = 1_790_000_000.0
+    calm = [line(i, start + i / 2, 500 if i % 100 == 0 else 200) for i in range(2 * 3540)]
+    spike = [line(i, start + 3540 + i / 2, 500 if i % 5 == 0 else 200) for i in range(120)]
+    pipeline = Pipeline(get_format("combined"))
+    pipeline.feed(calm + spike)
+    r = AlertRule("5xx surge", "5xx_rate", "1m", spike=3.0, min_requests=20, clear_for=0.0)
+    eng = AlertEngine([r])
+    events = eng.evaluate(pipeline.snapshot())
+    assert states(events) == ["firing"]
+    assert events[0].baseline == pytest.approx(0.01, abs=0.005)

@@ -32,7 +32,7 @@ from logwatch.sanitize import cap, clean
 if TYPE_CHECKING:
     from logwatch.config import Config
     from logwatch.model import Record, Verdict
-    from logwatch.stats.snapshot import Snapshot, WindowView
+    from logwatch.stats.snapshot import Series, Snapshot, WindowView
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -442,6 +442,8 @@ class AlertEngine:
     ) -> AlertEvent | None:
         value, requests, view = self._measure(rule, st, snapshot, now)
         st.value, st.requests = value, requests
+        if st.samples is not None and not st.samples and st.ring is None:
+            _seed_samples(rule.metric, st, snapshot, now)
         window = self._windows[rule.window]
         ready = value is not None and requests >= rule.min_requests
 
@@ -572,6 +574,51 @@ def _cleared(rule: AlertRule, value: float, threshold: float) -> bool:
             return True
         return value <= threshold * (1.0 - h)
     return value <= threshold * (1.0 - h)
+
+
+def _seed_samples(metric: str, st: _State, snapshot: Snapshot, now: float) -> None:
+    """A spike rule's first look: the per-minute figures of the longest window's series (the
+    history read at start), so that its baseline does not wait for an hour of live ticks.
+    Metrics the series does not hold (probes, other quantiles) start from their first tick."""
+    views = [v for v in snapshot.windows.values() if v.series is not None and v.series.requests]
+    if not views:
+        return
+    series = max(views, key=lambda v: v.seconds).series
+    assert series is not None
+    points = _series_points(series, metric)
+    if points is None:
+        return
+    first = snapshot.now - len(points) * series.step
+    for k, point in enumerate(points):
+        at = first + (k + 0.5) * series.step
+        if point is not None and at < now:
+            _add_sample(st, at, point)
+
+
+def _series_points(series: Series, metric: str) -> list[float | None] | None:
+    """The metric at each point of a window's series (None where it cannot say)."""
+    req = series.requests
+
+    def share(part: tuple[float, ...]) -> list[float | None]:
+        return [p / r if r else None for p, r in zip(part, req, strict=True)]
+
+    if metric == "requests_per_s":
+        return list(req)
+    if metric == "human_pageviews_per_min":
+        return [h * 60.0 for h in series.human]
+    if metric in ("5xx_rate", "4xx_rate", "error_rate"):
+        if metric == "5xx_rate":
+            rates = series.rate_5xx
+        elif metric == "4xx_rate":
+            rates = series.rate_4xx
+        else:
+            rates = tuple(a + b for a, b in zip(series.rate_4xx, series.rate_5xx, strict=True))
+        return [x if r else None for x, r in zip(rates, req, strict=True)]
+    if metric == "bot_share":
+        return share(series.bot)
+    if metric == "p95_latency":
+        return list(series.p95)
+    return None
 
 
 def _add_sample(st: _State, now: float, value: float) -> None:
