@@ -170,10 +170,9 @@ class Pipeline:
         if not line or line.isspace():
             return None
         if len(line) > sanitize.MAX_LINE_BYTES:
-            text = line[:200]
-            self.aggregator.add_malformed(
-                LINE_TOO_LONG, self.scrub(text) if self.scrub is not None else text
-            )
+            # Scrubbed before it is cut: an address cut in two would no longer be found.
+            text = line[:300] if self.scrub is None else self.scrub(line[:300])
+            self.aggregator.add_malformed(LINE_TOO_LONG, text[:200])
             return None
         assert self.format is not None
         rec = self.format.parse(line)

@@ -244,30 +244,49 @@ class Anonymizer:
     def scrub(self, text: str, now: float | None = None) -> str:
         """Replace every address found in free text (X-Forwarded-For, a malformed line) by what
         ``apply`` makes of it. Over-inclusive by design: a version string shaped like an IPv4
-        address is masked too."""
+        address is masked too, and text that looks like an IPv6 address but is none (cut short,
+        a MAC address) is dropped rather than kept."""
         if self.mode == "off" or not text:
             return text
 
-        def repl(m: re.Match[str]) -> str:
-            found = m.group()
-            if _packed(found) is not None:
-                return self.apply(found, now)
-            # A dotted quad inet_pton refuses (leading zeros, 999) may still be read as an
-            # address by someone: drop it rather than guess.
-            return INVALID if ":" not in found else found
+        def address(found: str) -> str:
+            return self.apply(found, now) if _packed(found) is not None else INVALID
 
-        return _ADDRESS_LIKE.sub(repl, text)
+        def run(m: re.Match[str]) -> str:
+            found = m.group()
+            if ":" not in found:  # a dotted quad: inet_pton refuses 999 or leading zeros, which
+                return address(found)  # someone may still read as an address: drop those
+            # As found, or without the colons a word left ("client:2001:db8::1" gives the run
+            # ":2001:db8::1"); whole, or as an unbracketed "address:port".
+            for core in dict.fromkeys((found, found.lstrip(":"))):
+                lead = found[: len(found) - len(core)]
+                if _packed(core) is not None:
+                    return lead + self.apply(core, now)
+                host, _, port = core.rpartition(":")
+                if port.isdigit() and len(port) <= 5 and _packed(host) is not None:
+                    return f"{lead}{self.apply(host, now)}:{port}"
+            inside = _DOTTED_QUAD.sub(lambda q: address(q.group()), core)
+            if _LOOKS_V6.search(inside) is not None:
+                return lead + INVALID
+            return lead + inside  # "2000:13:55:36": a time of day, not an address
+
+        return _ADDRESS_RUN.sub(run, text)
 
     def __repr__(self) -> str:
         levels = f"v4_prefix={self.v4_prefix}, v6_prefix={self.v6_prefix}"
         return f"Anonymizer(mode={self.mode!r}, {levels})"
 
 
-# IPv6 candidates first (they may end in a dotted IPv4), then IPv4. Each candidate is checked
-# with inet_pton before it is replaced, so timestamps like 2000:13:55:36 stay as they are.
-_ADDRESS_LIKE = re.compile(
-    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?"
-    r"(?:%[\w.-]+)?(?![\w:])"
-    r"|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d])",
+# Address candidates: runs of hex digits, colons and dots holding two colons or a dotted quad,
+# with a zone id. A run may follow a word ("ip_2001:db8::1") or an escape ("\x00203.0.113.7":
+# the line was escaped before it is scrubbed), so it has no boundary on its left; the digits and
+# dots of a longer number are not an address ("1.2.3.4.5" is a version).
+_ADDRESS_RUN = re.compile(
+    r"(?:[0-9A-Fa-f]{0,4}:){2,}[0-9A-Fa-f.]*(?:%[\w.-]+)?"
+    r"|(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)"
+    r"|(?<=\\x[0-9A-Fa-f]{2})\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)",
     re.ASCII,
 )
+_DOTTED_QUAD = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])", re.ASCII)
+# What no time of day or plain number has: "::", a hex letter, or five groups.
+_LOOKS_V6 = re.compile(r"::|[A-Fa-f]|(?:[^:]*:){4}", re.ASCII)

@@ -52,7 +52,8 @@ def test_the_enumeration_finds_the_patterns_it_must() -> None:
         "logwatch.ingest.formats._TAIL_TOKEN",
         "logwatch.classify.agents._GENERIC",
         "logwatch.classify.agents._BEFORE_URL",
-        "logwatch.privacy._ADDRESS_LIKE",
+        "logwatch.privacy._ADDRESS_RUN",
+        "logwatch.privacy._LOOKS_V6",
     ):
         assert must in names
     # The probe regexes live on the classifier instance, loaded from data.
