@@ -14,13 +14,14 @@ import argparse
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.formats import LogFormat, detect_format, get_format
 from logwatch.model import Record
+from logwatch.privacy import DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX, Anonymizer, parse_level
 
 _DETECT_LINES = 64
 LINE_TOO_LONG = "line too long"
@@ -73,11 +74,13 @@ def explain_lines(
     lines: Iterable[bytes | str],
     fmt: LogFormat | None = None,
     classifier: Classifier | None = None,
+    client_transform: Callable[[str, float], str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One result dict per input line (blank lines included, as malformed), in order.
 
     Without `fmt` the format is detected from the first lines (they are buffered, then explained
-    in order like the rest). Raises ValueError when no known format matches."""
+    in order like the rest). Raises ValueError when no known format matches. `client_transform`
+    (anonymising) is applied to each client before it is judged, as at ingestion."""
     classifier = classifier or Classifier()
     texts: Iterator[tuple[str, bool]] = (_text(line) for line in lines)
     if fmt is None:
@@ -99,7 +102,12 @@ def explain_lines(
             result = _malformed("empty line")
         else:
             rec = parse(text)
-            result = _malformed(rec) if isinstance(rec, str) else explain_record(rec, classifier)
+            if isinstance(rec, str):
+                result = _malformed(rec)
+            else:
+                if client_transform is not None:
+                    rec.client = client_transform(rec.client, rec.ts)
+                result = explain_record(rec, classifier)
         yield {"line": n, **result}
 
 
@@ -108,10 +116,11 @@ def run_explain(
     fmt: LogFormat | None,
     out: IO[str],
     classifier: Classifier | None = None,
+    client_transform: Callable[[str, float], str] | None = None,
 ) -> int:
     """Write one JSON object per line to `out`. Returns the exit status (0, or 2 if no format)."""
     try:
-        for result in explain_lines(lines, fmt, classifier):
+        for result in explain_lines(lines, fmt, classifier, client_transform):
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
     except ValueError as exc:
         sys.stderr.write(f"logwatch explain: {exc}\n")
@@ -126,7 +135,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("lines", nargs="*", metavar="LINE", help="log lines; none or `-` reads stdin")
     p.add_argument("--format", "-f", help="log format (default: detected)")
-    p.add_argument("--config", "-c", help="config file (for [classify] settings)")
+    p.add_argument("--config", "-c", help="config file (for [classify] and privacy settings)")
+    p.add_argument(
+        "--anonymize-ip",
+        nargs="?",
+        const="24,48",
+        metavar="V4[,V6]",
+        help="show clients masked to these prefix lengths (default 24,48), as logwatch keeps them",
+    )
+    p.add_argument("--hash-clients", action="store_true", help="show clients as keyed hashes")
     return p
 
 
@@ -145,8 +162,16 @@ def main(argv: list[str] | None = None) -> int:
         classify_config = config.classify
         if not args.format and config.format:
             args.format = config.format
+        if args.anonymize_ip is None and config.anonymize_ip is not None:
+            args.anonymize_ip = f"{config.anonymize_ip[0]},{config.anonymize_ip[1]}"
+        args.hash_clients = args.hash_clients or config.hash_clients
     except ImportError:  # pragma: no cover - config ships with the package
         pass
+    try:
+        anonymizer = _anonymizer(args.anonymize_ip, args.hash_clients)
+    except ValueError as exc:
+        sys.stderr.write(f"logwatch explain: {exc}\n")
+        return 2
     if args.format:
         try:
             fmt = get_format(args.format)
@@ -155,4 +180,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     from_stdin = not args.lines or args.lines == ["-"]
     lines: Iterable[bytes | str] = sys.stdin.buffer if from_stdin else args.lines
-    return run_explain(lines, fmt, sys.stdout, Classifier(classify_config))
+    transform = anonymizer.apply if anonymizer is not None else None
+    return run_explain(lines, fmt, sys.stdout, Classifier(classify_config), transform)
+
+
+def _anonymizer(level: str | None, hashed: bool) -> Anonymizer | None:
+    """The privacy setting as logwatch applies it at ingestion (explain shows what it keeps)."""
+    if level is None and not hashed:
+        return None
+    v4, v6 = parse_level(level) if level else (DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX)
+    return Anonymizer("hash" if hashed else "mask", v4_prefix=v4, v6_prefix=v6)

@@ -100,3 +100,27 @@ def test_cli_reads_stdin(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert proc.returncode == 0, proc.stderr
     results = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert [r["class"] for r in results] == ["human", "bot", None, "bot", "asset"]
+
+
+def test_explain_shows_clients_as_the_privacy_settings_keep_them(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """explain printed every full client address whatever the privacy settings: the flags
+    were refused and the config's anonymize_ip / hash_clients ignored."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    line = '203.0.113.77 - - [10/Oct/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0"'
+
+    def client(*argv: str) -> str:
+        assert main([line, *argv]) == 0
+        return json.loads(capsys.readouterr().out)["client"]
+
+    assert client() == "203.0.113.77"
+    assert client("--anonymize-ip") == "203.0.113.0"
+    assert client("--anonymize-ip", "16") == "203.0.0.0"
+    assert client("--hash-clients").startswith("h:")
+    config = tmp_path / "lw.toml"
+    config.write_text("anonymize_ip = true\n")
+    assert client("--config", str(config)) == "203.0.113.0"
+    monkeypatch.setenv("LOGWATCH_ANONYMIZE_IP", "1")
+    assert client() == "203.0.113.0"
