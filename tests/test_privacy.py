@@ -357,3 +357,12 @@ def test_scrub_leaves_no_full_address_behind(text: str) -> None:
             assert int(addr) & 0xFF == 0
         elif addr.ipv4_mapped is None:
             assert int(addr) & ((1 << 80) - 1) == 0
+
+
+def test_a_6to4_address_is_cut_like_the_ipv4_it_embeds() -> None:
+    """2002:cb00:714d::/48 is the IPv4 203.0.113.77 written in IPv6: the /48 kept of other
+    IPv6 addresses would keep all of it. It is cut to the IPv4 prefix instead."""
+    assert mask_ip("2002:cb00:714d::1") == "2002:cb00:7100::"  # 203.0.113.0/24
+    assert mask_ip("2002:cb00:714d::1", 16, 48) == "2002:cb00::"
+    assert mask_ip("2001:db8:85a3::1") == "2001:db8:85a3::"  # other IPv6: the /48
+    assert Anonymizer("mask").scrub("for=2002:cb00:714d::1") == "for=2002:cb00:7100::"

@@ -43,6 +43,9 @@ _V6_MASKS = tuple((_V6_ALL << (128 - p)) & _V6_ALL for p in range(129))
 _DAY = 86400
 
 
+_SIX_TO_FOUR = b"\x20\x02"  # 6to4 addresses embed a whole IPv4 after these 16 bits
+
+
 def _packed(ip: str) -> bytes | None:
     """The 4 or 16 bytes of an address, or None. IPv4-mapped IPv6 comes back as its 4 bytes.
 
@@ -97,6 +100,8 @@ def mask_ip(ip: str, v4_prefix: int = DEFAULT_V4_PREFIX, v6_prefix: int = DEFAUL
     if len(packed) == 4:
         n = int.from_bytes(packed, "big") & _V4_MASKS[v4_prefix]
         return inet_ntop(AF_INET, n.to_bytes(4, "big"))
+    if packed[:2] == _SIX_TO_FOUR:  # 2002:AABB:CCDD::/48 is the IPv4 AA.BB.CC.DD: cut that
+        v6_prefix = min(v6_prefix, 16 + v4_prefix)
     n = int.from_bytes(packed, "big") & _V6_MASKS[v6_prefix]
     return inet_ntop(AF_INET6, n.to_bytes(16, "big"))
 
