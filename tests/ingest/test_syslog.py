@@ -68,6 +68,16 @@ def test_bsd_without_tag_keeps_the_whole_message() -> None:
     assert m.body == LINE
 
 
+@pytest.mark.parametrize("client", [b"203.0.113.7", b"2001:db8::7"])
+def test_an_access_line_with_no_host_does_not_lend_its_client_as_the_host(client: bytes) -> None:
+    """A sender that writes the time but no HOST or TAG: the line's first word is its client's
+    address. Taken as the host, it became the source's name ("syslog:203.0.113.7"), in every
+    by-source count and Prometheus label, where anonymising never reaches."""
+    line = client + b' - - [29/Nov/2026:16:42:55 +0000] "GET / HTTP/1.1" 200 1 "-" "x"'
+    m = parse_message(b"<190>Nov 29 16:42:55 " + line)
+    assert (m.host, m.tag, m.body) == (None, None, line)
+
+
 @pytest.mark.parametrize(
     "frame",
     [

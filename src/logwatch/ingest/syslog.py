@@ -195,11 +195,21 @@ def _parse_3164(frame: bytes, pos: int) -> Message:
     if m is not None:  # nginx `nohostname`, or a sender that leaves the host out
         return Message(None, m.group(1), frame[m.end() :])
     if ts is not None:
-        # Timestamp and host but no TAG: the rest is the message.
+        # Timestamp and host but no TAG: the rest is the message. Unless the "host" is an
+        # address followed by " - ": that is an access-log line with no host (its client would
+        # become the source's name, where anonymising never reaches it).
         end = frame.find(b" ", pos)
-        if end > pos:
+        if end > pos and not (frame[end : end + 3] == b" - " and _is_address(frame[pos:end])):
             return Message(frame[pos:end], None, frame[end + 1 :])
     return Message(None, None, frame[pos:])
+
+
+def _is_address(word: bytes) -> bool:
+    try:
+        ipaddress.ip_address(word.decode("ascii", "replace").strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def clean_host(raw: bytes | str) -> str:
