@@ -140,6 +140,33 @@ def test_traefik_json() -> None:
     assert r.ts == pytest.approx(1638972163.464763)
 
 
+@pytest.mark.parametrize(
+    ("fmt", "field", "address", "client"),
+    [
+        ("caddy", "remote_addr", "203.0.113.5:51234", "203.0.113.5"),
+        ("caddy", "remote_addr", "[2001:db8::7]:443", "2001:db8::7"),
+        ("caddy", "remote_addr", "2001:db8::7", "2001:db8::7"),
+        ("traefik", "ClientAddr", "203.0.113.5:51234", "203.0.113.5"),
+    ],
+)
+def test_a_client_written_with_its_port_is_the_address_alone(
+    fmt: str, field: str, address: str, client: str
+) -> None:
+    """Caddy's old remote_addr and Traefik's ClientAddr carry the port: a client counted as
+    one per port, and anonymised to "invalid" (no address) or a hash that changed with it."""
+    if fmt == "caddy":
+        line = (
+            f'{{"ts":1693840791.75,"request":{{"{field}":"{address}","proto":"HTTP/1.1",'
+            '"method":"GET","uri":"/","headers":{}},"status":200}'
+        )
+    else:
+        line = (
+            f'{{"{field}":"{address}","DownstreamStatus":200,"RequestMethod":"GET",'
+            '"RequestPath":"/","StartUTC":"2021-12-08T14:02:43Z"}'
+        )
+    assert parse(fmt, line).client == client
+
+
 def test_nginx_escape_json_and_json_control_characters() -> None:
     line = (
         '{"time_iso8601":"2026-10-10T13:55:36+02:00","remote_addr":"192.0.2.9",'

@@ -374,6 +374,18 @@ def _json_text(value: Any, limit: int = MAX_FIELD) -> str:
     return cap(text, limit) if len(text) > limit else text
 
 
+def _host_of(address: str) -> str:
+    """An address that may carry its port (Caddy's old `remote_addr`, Traefik's `ClientAddr`:
+    "203.0.113.5:51234", "[2001:db8::1]:443") → the address alone, so the client is counted
+    (and anonymised) as one, whatever port it came from."""
+    if address.startswith("["):
+        end = address.find("]")
+        return address[1:end] if end > 0 else address
+    if address.count(":") == 1:
+        return address.partition(":")[0]
+    return address
+
+
 def _json_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -535,7 +547,9 @@ def _caddy(obj: dict[str, Any]) -> _Fields | str:
     if not isinstance(headers, dict):
         headers = {}
     return _Fields(
-        client=_json_text(req.get("client_ip") or req.get("remote_ip") or req.get("remote_addr")),
+        client=_host_of(
+            _json_text(req.get("client_ip") or req.get("remote_ip") or req.get("remote_addr"))
+        ),
         when=parse_epoch(obj.get("ts")),
         method=_json_text(req.get("method"), 24),
         uri=_json_text(req.get("uri"), MAX_PATH + MAX_QUERY),
@@ -556,7 +570,7 @@ def _traefik(obj: dict[str, Any]) -> _Fields | str:
     duration = _json_number(obj.get("Duration"))
     start = obj.get("StartUTC") or obj.get("time")
     return _Fields(
-        client=_json_text(obj.get("ClientHost") or obj.get("ClientAddr")),
+        client=_host_of(_json_text(obj.get("ClientHost") or obj.get("ClientAddr"))),
         when=parse_iso(start) if isinstance(start, str) else None,
         method=_json_text(obj.get("RequestMethod"), 24),
         uri=_json_text(obj.get("RequestPath"), MAX_PATH + MAX_QUERY),
