@@ -177,7 +177,9 @@ class Pipeline:
         assert self.format is not None
         rec = self.format.parse(line)
         if type(rec) is str:
-            self.aggregator.add_malformed(rec, self.scrub(line) if self.scrub is not None else line)
+            # Examples keep 300 characters: scrub no more (a little over, for an address there).
+            kept = line if self.scrub is None else self.scrub(line[:400])
+            self.aggregator.add_malformed(rec, kept)
             return None
         assert isinstance(rec, Record)
         rec.source = source

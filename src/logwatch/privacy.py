@@ -271,7 +271,7 @@ class Anonymizer:
                 if port.isdigit() and len(port) <= 5 and _packed(host) is not None:
                     return f"{lead}{self.apply(host, now)}:{port}"
             inside = _DOTTED_QUAD.sub(lambda q: address(q.group()), core)
-            if _LOOKS_V6.search(inside) is not None:
+            if inside.count(":") >= 4 or _LOOKS_V6.search(inside) is not None:
                 return lead + INVALID
             return lead + inside  # "2000:13:55:36": a time of day, not an address
 
@@ -293,5 +293,5 @@ _ADDRESS_RUN = re.compile(
     re.ASCII,
 )
 _DOTTED_QUAD = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])", re.ASCII)
-# What no time of day or plain number has: "::", a hex letter, or five groups.
-_LOOKS_V6 = re.compile(r"::|[A-Fa-f]|(?:[^:]*:){4}", re.ASCII)
+# What no time of day or plain number has: "::" or a hex letter (or five groups, counted).
+_LOOKS_V6 = re.compile(r"::|[A-Fa-f]", re.ASCII)
