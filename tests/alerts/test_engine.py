@@ -468,3 +468,30 @@ def test_a_spike_rule_learns_its_baseline_from_the_history_read_at_start() -> No
     events = eng.evaluate(pipeline.snapshot())
     assert states(events) == ["firing"]
     assert events[0].baseline == pytest.approx(0.01, abs=0.005)
+
+
+def test_a_short_history_seeds_no_zeros_from_before_its_first_request() -> None:
+    """The series of the longest window spans an hour whatever was read: its points before the
+    first request are no measure, and taken as zeros they made steady traffic a "spike"."""
+    import time as clock
+
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    def lines(start: float, seconds: int) -> list[bytes]:
+        return [
+            (
+                f"10.0.0.{i % 200} - - [{clock.strftime('%d/%b/%Y:%H:%M:%S +0000', clock.gmtime(start + i / 5))}] "
+                f'"GET /p{i % 30} HTTP/1.1" 200 10 "-" "Mozilla/5.0 (X11; Linux) Firefox/120.0"'
+            ).encode()
+            for i in range(seconds * 5)
+        ]
+
+    start = 1_790_000_000.0
+    pipeline = Pipeline(get_format("combined"))
+    pipeline.feed(lines(start, 600))  # ten minutes of history at 5 requests/s
+    eng = AlertEngine([AlertRule("surge", "requests_per_s", "1m", spike=3.0, min_requests=0)])
+    assert eng.evaluate(pipeline.snapshot()) == []
+    for k in range(1, 60):  # ten more minutes of the same, a snapshot every 10 s
+        pipeline.feed(lines(start + 600 + (k - 1) * 10, 10))
+        assert eng.evaluate(pipeline.snapshot()) == [], k

@@ -280,6 +280,7 @@ class _State:
         "requests",
         "ring",
         "samples",
+        "seeded",
         "since",
         "state",
         "value",
@@ -295,6 +296,7 @@ class _State:
         self.value: float | None = None
         self.requests = 0
         self.baseline: float | None = None  # frozen while a spike is pending or firing
+        self.seeded = False  # a spike rule's samples were seeded from the history's series
         # Spike history: [minute, sum, count], one entry per minute, bounded to the baseline span.
         self.samples: deque[list[float]] | None = (
             deque(maxlen=int(rule.baseline // 60) + 2) if rule.spike is not None else None
@@ -442,7 +444,8 @@ class AlertEngine:
     ) -> AlertEvent | None:
         value, requests, view = self._measure(rule, st, snapshot, now)
         st.value, st.requests = value, requests
-        if st.samples is not None and not st.samples and st.ring is None:
+        if st.samples is not None and not st.seeded and st.ring is None:
+            st.seeded = True
             _seed_samples(rule.metric, st, snapshot, now)
         window = self._windows[rule.window]
         ready = value is not None and requests >= rule.min_requests
@@ -588,10 +591,12 @@ def _seed_samples(metric: str, st: _State, snapshot: Snapshot, now: float) -> No
     points = _series_points(series, metric)
     if points is None:
         return
-    first = snapshot.now - len(points) * series.step
+    start = snapshot.now - len(points) * series.step
+    # Points before the first request are no measure of anything (a short history).
+    since = snapshot.now - snapshot.totals.seconds if snapshot.totals.requests else math.inf
     for k, point in enumerate(points):
-        at = first + (k + 0.5) * series.step
-        if point is not None and at < now:
+        at = start + (k + 0.5) * series.step
+        if point is not None and since <= start + k * series.step and at < now:
             _add_sample(st, at, point)
 
 
