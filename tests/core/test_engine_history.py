@@ -236,3 +236,59 @@ async def test_a_recent_log_that_goes_quiet_is_shown_on_the_wall_clock(tmp_path:
     assert snap is not None and snap.extra["live"] is True
     assert abs(snap.now - time.time()) < 5
     assert 25 <= snap.windows["1m"].requests <= 31  # the lines of 60 to 30 s ago
+
+
+async def test_a_live_line_before_the_first_tick_is_not_judged_as_history(
+    tmp_path: Path,
+) -> None:
+    """The first line written into a log empty at start may come before the engine's first
+    tick: it must wait for a fair sample like any live line, not be judged alone."""
+    log = tmp_path / "access.log"
+    log.write_text("")
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=1.0, force_polling=True, poll_interval=0.02
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    await asyncio.sleep(0.1)
+    with log.open("a") as f:
+        f.write("-- server restarted --\n")
+    await asyncio.sleep(1.5)  # the first tick passes with one odd line pending
+    assert engine.error is None
+    with log.open("a") as f:
+        f.write("".join(clf(i, time.time() - 5) for i in range(100)))
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        if engine.latest is not None and engine.latest.lines >= 101:
+            break
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    assert engine.error is None and engine.latest is not None
+    assert (engine.latest.format, engine.latest.parsed, engine.latest.malformed) == (
+        "combined",
+        100,
+        1,
+    )
+
+
+async def test_a_log_whose_clock_runs_ahead_keeps_its_own_time(tmp_path: Path) -> None:
+    """A log dated two hours ahead (a wrong time zone) must not show empty windows on the
+    wall clock once read: it keeps its own time, as an old log does."""
+    log = tmp_path / "access.log"
+    ahead = time.time() + 2 * 3600
+    log.write_text("".join(clf(i, ahead - 100 + i) for i in range(100)))
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=0.05, force_polling=True, poll_interval=0.02
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if engine.latest is not None and engine.latest.lines == 100 and engine.history_done:
+            break
+    await asyncio.sleep(0.2)
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    snap = engine.latest
+    assert snap is not None and snap.extra["live"] is False
+    assert snap.windows["5m"].requests == 100
