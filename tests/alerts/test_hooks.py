@@ -426,3 +426,44 @@ def test_a_webhook_trickling_its_answer_is_cut_at_the_timeout() -> None:
         server.close()
     assert not res.ok and res.error == "timed out after 1s"
     assert res.duration < 5  # the whole answer would take 12 s
+
+
+def test_the_webhook_deadline_holds_when_connecting_was_slow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The watchdog cuts sockets it knows of: one that came after the deadline (a slow name
+    lookup, a proxy) must not then read on without any bound."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    done = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+                if done.is_set():
+                    return
+                with contextlib.suppress(OSError):
+                    conn.sendall(bytes([byte]))
+                time.sleep(0.3)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    connect = socket.create_connection
+
+    def slow_connect(*args: Any, **kwargs: Any) -> socket.socket:
+        time.sleep(1.2)  # a slow name lookup, past the 1 s deadline
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", slow_connect)
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    try:
+        res = post_webhook(url, event(), timeout=1.0, retries=1)
+    finally:
+        done.set()
+        server.close()
+    assert not res.ok and res.error == "timed out after 1s"
+    assert res.duration < 5

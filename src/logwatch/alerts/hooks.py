@@ -244,7 +244,9 @@ def _shut(sockets: list[socket.socket], expired: threading.Event) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _opener(sockets: list[socket.socket]) -> urllib.request.OpenerDirector:
+def _opener(
+    sockets: list[socket.socket], expired: threading.Event
+) -> urllib.request.OpenerDirector:
     """urllib's opener (proxies from the environment, redirects, TLS) with connections that
     note their socket in `sockets`, for the watchdog."""
     import http.client
@@ -252,9 +254,21 @@ def _opener(sockets: list[socket.socket]) -> urllib.request.OpenerDirector:
 
     def noting(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
         class Noting(base):  # type: ignore[valid-type,misc]
-            def connect(self) -> None:
-                super().connect()
-                sockets.append(self.sock)
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                create: Callable[..., socket.socket] = self._create_connection  # type: ignore[has-type]
+
+                def creating(*a: Any, **kw: Any) -> socket.socket:
+                    # Noted as soon as it exists, so the watchdog can cut a TLS handshake or a
+                    # proxy tunnel too; a deadline passed while resolving the name ends here.
+                    sock = create(*a, **kw)
+                    sockets.append(sock)
+                    if expired.is_set():
+                        _shut(sockets, expired)
+                        raise TimeoutError
+                    return sock
+
+                self._create_connection = creating
 
         return Noting
 
@@ -309,7 +323,7 @@ def post_webhook(
         watchdog.daemon = True
         watchdog.start()
         try:
-            with _opener(sockets).open(req, timeout=timeout) as resp:
+            with _opener(sockets, expired).open(req, timeout=timeout) as resp:
                 status = resp.status
                 head = resp.read(_RESPONSE_CAP)  # cut short by the watchdog: still delivered
             return HookResult(
