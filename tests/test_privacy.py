@@ -329,6 +329,14 @@ def test_scrub_masks_every_address_in_free_text() -> None:
         # what is no address stays
         ("time 13:55:36 and 2000:13:55:36", "time 13:55:36 and 2000:13:55:36"),
         ("v 1.2.3.4.5", "v 1.2.3.4.5"),
+        # an address ending a sentence; words with colons are no addresses
+        ("at 203.0.113.9.", "at 203.0.113.0."),
+        ("connect ::203.0.113.7.", "connect ::."),
+        ("from 2001:db8:85a3::1.", "from 2001:db8:85a3::."),
+        (
+            "Module::Build /cgi-bin/Foo::Dead re:a:b:c:d",
+            "Module::Build /cgi-bin/Foo::Dead re:a:b:c:d",
+        ),
     ],
 )
 def test_scrub_finds_addresses_wherever_a_malformed_line_holds_them(

@@ -259,17 +259,25 @@ class Anonymizer:
 
         def run(m: re.Match[str]) -> str:
             found = m.group()
+            if not any(map(str.isdigit, found)):  # "Module::Build", "re:a:b:c": words
+                return found
             if ":" not in found:  # a dotted quad: inet_pton refuses 999 or leading zeros, which
                 return address(found)  # someone may still read as an address: drop those
             # As found, or without the colons a word left ("client:2001:db8::1" gives the run
-            # ":2001:db8::1"); whole, or as an unbracketed "address:port".
-            for core in dict.fromkeys((found, found.lstrip(":"))):
-                lead = found[: len(found) - len(core)]
+            # ":2001:db8::1") or a sentence's full stop; whole, or as an unbracketed
+            # "address:port".
+            for core in dict.fromkeys(
+                (found, found.lstrip(":"), found.rstrip("."), found.strip(":."))
+            ):
+                at = found.index(core)
+                lead, trail = found[:at], found[at + len(core) :]
                 if _packed(core) is not None:
-                    return lead + self.apply(core, now)
+                    return lead + self.apply(core, now) + trail
                 host, _, port = core.rpartition(":")
                 if port.isdigit() and len(port) <= 5 and _packed(host) is not None:
-                    return f"{lead}{self.apply(host, now)}:{port}"
+                    return f"{lead}{self.apply(host, now)}:{port}{trail}"
+            core = found.lstrip(":")
+            lead = found[: len(found) - len(core)]
             inside = _DOTTED_QUAD.sub(lambda q: address(q.group()), core)
             if inside.count(":") >= 4 or _LOOKS_V6.search(inside) is not None:
                 return lead + INVALID
@@ -292,6 +300,6 @@ _ADDRESS_RUN = re.compile(
     r"|(?<=\\x[0-9A-Fa-f]{2})\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)",
     re.ASCII,
 )
-_DOTTED_QUAD = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])", re.ASCII)
+_DOTTED_QUAD = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)", re.ASCII)
 # What no time of day or plain number has: "::" or a hex letter (or five groups, counted).
 _LOOKS_V6 = re.compile(r"::|[A-Fa-f]", re.ASCII)
