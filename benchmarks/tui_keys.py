@@ -31,7 +31,7 @@ from logwatch.tui.widgets.header import HistoryProgress, source_progress  # noqa
 KEYS = ["w", "v"]
 
 
-async def run(path: Path, size: tuple[int, int]) -> None:
+async def run(path: Path, size: tuple[int, int], expected: int) -> None:
     link = EngineLink(EngineOptions(paths=[str(path)], since=None))
     app = LogwatchApp(link)
     latencies: list[float] = []
@@ -75,6 +75,10 @@ async def run(path: Path, size: tuple[int, int]) -> None:
             if link.engine is not None and link.engine.history_done:
                 finished = time.perf_counter() - t_start
                 break
+        # The dashboard's snapshot trails the engine by a tick or two: wait for the last one.
+        settle = time.perf_counter() + 10
+        while app.latest.lines < expected and time.perf_counter() < settle:
+            await asyncio.sleep(0.1)
         lines = app.latest.lines
     lat = sorted(latencies)
     ref = sorted(refresh)
@@ -124,7 +128,7 @@ def main() -> None:
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     print(f"GIL switch interval {sys.getswitchinterval() * 1000:g} ms")
-    asyncio.run(run(path, (args.width, args.height)))
+    asyncio.run(run(path, (args.width, args.height), args.lines))
 
 
 if __name__ == "__main__":
