@@ -83,14 +83,18 @@ def _status_term(value: str) -> Predicate:
 
 def _class_term(value: str) -> Predicate:
     wanted = set()
+    probes = False
     for part in value.lower().split(","):
         part = part.strip()
         if part == "probe":
-            return lambda r, v: v.probe
-        if part not in CLASSES:
-            raise FilterError(f"class:{value}: expected one of {', '.join(CLASSES)}")
-        wanted.add(part)
-    return lambda r, v: v.cls in wanted
+            probes = True
+        elif part in CLASSES:
+            wanted.add(part)
+        else:
+            raise FilterError(f"class:{value}: expected one of {', '.join(CLASSES)} or probe")
+    if not probes:
+        return lambda r, v: v.cls in wanted
+    return lambda r, v: v.probe or v.cls in wanted
 
 
 def _text_match(value: str, case: bool = False) -> Callable[[str], bool]:

@@ -112,3 +112,13 @@ def test_errors_name_the_term(bad):
     with pytest.raises(FilterError) as err:
         parse_filter(bad)
     assert bad.split(":")[0] in str(err.value)
+
+
+def test_class_with_probe_keeps_the_other_classes():
+    """`class:bot,probe` returned a probe-only test as soon as it read "probe": plain bots
+    were left out, and what followed ("class:probe,nonsense") was not even checked."""
+    for text in ("class:bot,probe", "class:probe,bot"):
+        keep = parse_filter(text)
+        assert keep(rec(), BOT) and keep(rec(), PROBE) and not keep(rec(), HUMAN)
+    with pytest.raises(FilterError):
+        parse_filter("class:probe,nonsense")
