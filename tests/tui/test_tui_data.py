@@ -61,3 +61,47 @@ def test_filtered_view_recomputes_every_window():
     assert f.totals.requests == len(f.recent)
     nothing = filtered_view(snap, parse_filter("path:/nowhere"))
     assert nothing.windows["5m"].requests == 0 and nothing.recent == ()
+
+
+def _few_lines_snapshot():  # type: ignore[no-untyped-def]
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    firefox = b'"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"'
+    lines = [
+        b'1.2.3.4 - - [10/Oct/2026:00:00:01 +0000] "-" 400 0 "-" "-"',
+        b'1.2.3.4 - - [10/Oct/2026:00:00:02 +0000] "\\x16\\x03\\x01\\x00\\xa5\\x01" 400 150 "-" "-"',
+        b'9.9.9.8 - - [10/Oct/2026:00:00:03 +0000] "GET /x HTTP/1.1" 200 10 "-" "-"',
+        b'5.6.7.8 - - [10/Oct/2026:00:00:04 +0000] "GET /.env HTTP/1.1" 404 10 "-" ' + firefox,
+        b'5.6.7.8 - - [10/Oct/2026:00:00:05 +0000] "GET /blog/ HTTP/1.1" 200 10 "-" ' + firefox,
+        b'8.8.8.8 - - [10/Oct/2026:00:00:06 +0000] "GET /x HTTP/1.1" 200 10 "-" ' + firefox,
+        b'8.8.8.8 - - [10/Oct/2026:00:00:07 +0000] "GET /x HTTP/1.1" 000 10 "-" ' + firefox,
+        b'8.8.8.8 - - [10/Oct/2026:00:00:08 +0000] "GET /main.css HTTP/1.1" 200 10 "-" ' + firefox,
+    ]
+    pipeline = Pipeline(get_format("combined"))
+    pipeline.feed(lines)
+    return pipeline.snapshot()
+
+
+def test_drill_downs_agree_with_the_rows_they_open_from():
+    """Found by a hunt: rows keyed by a request with no path opened empty drill-downs; two bot
+    rows of one name opened one merged drill-down; the statuses-over-time table lost 000; a
+    client's verdict was its last request's class (a human whose last request was a .css file
+    an "asset", a prober no longer a prober); a path's window figure was the "all" row whatever
+    the panel showed."""
+    from logwatch.tui.drilldata import bot_key
+
+    snap = _few_lines_snapshot()
+    w = snap.window("all")
+    for p in w.top_paths["all"]:
+        assert path_drill(snap, "all", p.path).matched == p.hits, p.path
+    for b in w.top_bots:
+        d = bot_drill(snap, "all", bot_key(b.name, b.category))
+        assert d.matched == b.hits and ("kind", b.category) in d.info
+    x = path_drill(snap, "all", "/x")
+    timeline = next(s for s in x.sections if s.id == "timeline")
+    assert sum(sum(v[1:]) for _, v in timeline.rows) == x.matched == 3
+    labels = [label for label, _ in x.info]
+    assert "window all (human)" in labels and "window all (all)" in labels
+    assert dict(client_drill(snap, "all", "8.8.8.8").info)["verdict"] == "human"
+    assert dict(client_drill(snap, "all", "5.6.7.8").info)["verdict"].endswith("· probe")

@@ -78,6 +78,7 @@ def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) ->
         ("3xx", 5, False),
         ("4xx", 5, False),
         ("5xx", 5, False),
+        ("Other", 5, False),  # 000 (no answer sent), 1xx
     )
     section = Section("timeline", "Statuses over time", cols)
     if not rows:
@@ -91,25 +92,40 @@ def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) ->
         counts[i][status_class(r.status)] += 1
     for i, c in enumerate(counts):
         ts = start + i * step
-        section.rows.append((str(i), (Clock(ts), c["2xx"], c["3xx"], c["4xx"], c["5xx"])))
+        other = sum(c.values()) - c["2xx"] - c["3xx"] - c["4xx"] - c["5xx"]
+        section.rows.append((str(i), (Clock(ts), c["2xx"], c["3xx"], c["4xx"], c["5xx"], other)))
     return section
 
 
-def _find_path(w: WindowView, path: str) -> tuple[str, PathStat] | None:
-    for cls in ("all", "human", "bot", "asset"):
-        for p in w.top_paths.get(cls, ()):
-            if p.path == path:
-                return cls, p
-    return None
+def _client_verdict(verdicts: list[Verdict]) -> str:
+    """What a client is over its recent requests, not its last one: a bot if any request was a
+    bot's (the newest such verdict names it), else human if it viewed a page, else asset; and a
+    prober if any request probed (its assets do not make it an "asset" client)."""
+    bots = [v for v in verdicts if v.cls == "bot"]
+    if bots:
+        v = bots[-1]
+        text = f"bot/{v.bot_category or 'other'}" + (f" ({v.bot_name})" if v.bot_name else "")
+    else:
+        text = "human" if any(v.cls == "human" for v in verdicts) else "asset"
+    return text + (" · probe" if any(v.probe for v in verdicts) else "")
+
+
+def _path_rows(w: WindowView, path: str) -> list[tuple[str, PathStat]]:
+    return [
+        (cls, p)
+        for cls in ("all", "human", "bot", "asset")
+        for p in w.top_paths.get(cls, ())
+        if p.path == path
+    ]
 
 
 def path_drill(snap: Snapshot, window: str, path: str) -> DrillData:
     w = snap.window(window)
-    rows = _matching(snap, lambda r, v: r.path == path)
+    # Keyed as the panels count it: a request with no path (a TLS handshake, "-") by its text.
+    rows = _matching(snap, lambda r, v: (r.path or r.request) == path)
     info: list[tuple[str, str]] = [("path", path)]
-    found = _find_path(w, path)
-    if found is not None:
-        cls, p = found
+    # Every list that holds it (the panel shows one class; "all" counts every class).
+    for cls, p in _path_rows(w, path):
         info.append(
             (
                 f"window {w.name} ({cls})",
@@ -159,15 +175,7 @@ def client_drill(snap: Snapshot, window: str, client: str) -> DrillData:
 
         info += describe_client(snap, client)
     if rows:
-        v = rows[-1][1]
-        verdict = v.cls
-        if v.cls == "bot":
-            verdict += f"/{v.bot_category or 'other'}"
-            if v.bot_name:
-                verdict += f" ({v.bot_name})"
-        if v.probe:
-            verdict += " · probe"
-        info.append(("verdict", verdict))
+        info.append(("verdict", _client_verdict([v for _, v in rows])))
         reasons: list[str] = []
         for _, vv in rows:
             for reason in vv.reasons:
@@ -215,12 +223,29 @@ def client_drill(snap: Snapshot, window: str, client: str) -> DrillData:
     )
 
 
-def bot_drill(snap: Snapshot, window: str, name: str) -> DrillData:
+# A bots panel row's key: name and kind (one name can be two rows: "(no agent)" as scanner and
+# as other). A bare name (from another drill-down's list) matches every kind.
+BOT_KEY_SEPARATOR = "\x1f"  # sanitised names never hold a control character
+
+
+def bot_key(name: str, category: str) -> str:
+    return f"{name}{BOT_KEY_SEPARATOR}{category}"
+
+
+def bot_drill(snap: Snapshot, window: str, key: str) -> DrillData:
     w = snap.window(window)
-    rows = _matching(snap, lambda r, v: v.cls == "bot" and (v.bot_name or v.bot_category) == name)
+    name, keyed, kind = key.partition(BOT_KEY_SEPARATOR)
+
+    def same(v: Verdict) -> bool:
+        category = v.bot_category or "other"
+        return (
+            v.cls == "bot" and (v.bot_name or category) == name and (not keyed or category == kind)
+        )
+
+    rows = _matching(snap, lambda r, v: same(v))
     info: list[tuple[str, str]] = [("bot", name)]
     for b in w.top_bots:
-        if b.name == name:
+        if b.name == name and (not keyed or b.category == kind):
             per_min = b.hits * 60.0 / w.seconds if w.seconds else 0.0
             info.append(("kind", b.category))
             info.append(
@@ -240,8 +265,8 @@ def bot_drill(snap: Snapshot, window: str, name: str) -> DrillData:
     clients = Counter(r.client for r, _ in rows)
     return DrillData(
         "bot",
-        name,
-        f"Bot {name}",
+        key,
+        f"Bot {name}" + (f" ({kind})" if keyed else ""),
         info,
         [
             _count_section(

@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
+from logwatch.tui.drilldata import BOT_KEY_SEPARATOR
 from logwatch.tui.render import safe
 from logwatch.tui.state import ViewState
 from logwatch.tui.widgets.table import Col, KeyedTable, Row
@@ -27,7 +28,8 @@ def cells_for(kind: str, key: str, vs: ViewState) -> tuple[Text, Text]:
     snap = vs.snapshot
     if kind == "bot":
         origins = snap.extra.get("bot_origins")
-        o: Any = origins.get(key) if isinstance(origins, dict) else None
+        name = key.partition(BOT_KEY_SEPARATOR)[0]  # a row key may carry the bot's kind
+        o: Any = origins.get(name) if isinstance(origins, dict) else None
         if not isinstance(o, dict):
             return safe(""), safe("")
         network = o.get("network") or ""

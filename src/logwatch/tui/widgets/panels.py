@@ -8,6 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 
 from logwatch.model import Record, Verdict
+from logwatch.tui.drilldata import bot_key
 from logwatch.tui.render import delta, fmt_clock, num, pct, safe, secs
 from logwatch.tui.state import ViewState
 from logwatch.tui.widgets.table import Col, KeyedTable, Row
@@ -184,9 +185,11 @@ class BotsPanel(Panel):
         return pct_str(w.bot_share) + " of requests" if w.requests else ""
 
     def build_rows(self, vs: ViewState) -> list[Row]:
+        # A name listed under two kinds ("(no agent)": scanner, other) keys each row by both.
+        names = Counter(b.name for b in vs.view.top_bots)
         return [
             Row(
-                b.name,
+                b.name if names[b.name] == 1 else bot_key(b.name, b.category),
                 (safe(b.name), safe(b.category), num(b.hits), pct(b.share)),
                 (b.hits, b.name.lower(), b.category),
             )
