@@ -314,3 +314,34 @@ def test_metrics_match_the_pipeline_report(exporter: PrometheusExporter) -> None
     assert report["probes"]["count"] > 0
     per_source = by(s, "logwatch_requests_total", "source")
     assert per_source == {("/var/log/a.log",): 3.0, ("syslog:web-2",): 3.0}
+
+
+def test_source_counters_never_go_down_when_a_source_goes_away() -> None:
+    """Sources past the label cap add up under `_other`; when one of them went away (a
+    forgotten glob match) its lines left the sum and the counter went down, which rate()
+    reads as a reset. Gone sources keep counting in their label."""
+    import dataclasses
+
+    pipeline = Pipeline(get_format("combined"))
+    snap = pipeline.snapshot()
+    exporter = PrometheusExporter("127.0.0.1:0", max_sources=3)
+
+    def sources(*names: str) -> tuple[SourceState, ...]:
+        return tuple(SourceState(n, n, "following", "", 100, 0.0, {"rotations": 2}) for n in names)
+
+    def counters() -> dict[tuple[str, ...], float]:
+        text = exporter.render().decode()
+        out: dict[tuple[str, ...], float] = {}
+        for fam in text_string_to_metric_families(text):
+            for s in fam.samples:
+                if s.name.endswith("_total"):
+                    out[(s.name, *sorted(s.labels.values()))] = s.value
+        return out
+
+    exporter.update(dataclasses.replace(snap, sources=sources("a", "b", "c", "d", "e")))
+    before = counters()
+    exporter.update(dataclasses.replace(snap, sources=sources("a", "c", "e")))  # b, d gone
+    after = counters()
+    assert before[("logwatch_source_lines_total", OTHER)] == 200  # d and e, past the cap
+    for key, value in before.items():
+        assert after.get(key, 0) >= value, key

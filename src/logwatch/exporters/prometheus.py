@@ -173,6 +173,10 @@ class PrometheusExporter:
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._source = _LabelValues(max_sources)
+        # Sources as last scraped, and what the ones gone since had counted (see _ingest).
+        self._last_sources: dict[str, tuple[str, int, dict[str, int]]] = {}
+        self._gone_lines: dict[str, int] = {}
+        self._gone_events: dict[tuple[str, str], int] = {}
         self._labels: dict[str, _LabelValues] = {}
         self._max_label_values = max_label_values
 
@@ -419,6 +423,17 @@ class PrometheusExporter:
         yield firing
         yield value
 
+    def _retire_sources(self, now_seen: dict[str, tuple[str, int, dict[str, int]]]) -> None:
+        """Counters must never go down (rate() would read a reset): a source that is gone (a
+        forgotten glob match) keeps its lines and events in its label's totals, `_other`'s
+        above all, where several sources add up. Kept per label, so bounded like the labels."""
+        for raw, (label, n, counts) in self._last_sources.items():
+            if raw not in now_seen:
+                self._gone_lines[label] = self._gone_lines.get(label, 0) + n
+                for key, k in counts.items():
+                    self._gone_events[(label, key)] = self._gone_events.get((label, key), 0) + k
+        self._last_sources = now_seen
+
     def _ingest(self, snap: Snapshot) -> Iterator[Metric]:
         source = self._source
         lines = CounterMetricFamily(
@@ -443,6 +458,7 @@ class PrometheusExporter:
         merged_lag: dict[str, float] = {}
         merged_state: dict[str, str] = {}
         merged_events: dict[tuple[str, str], int] = {}
+        now_seen: dict[str, tuple[str, int, dict[str, int]]] = {}
         for s in snap.sources:
             name = source(s.name)
             st = s.state if s.state in _SOURCE_STATES else "other"
@@ -450,14 +466,23 @@ class PrometheusExporter:
             merged_lines[name] = merged_lines.get(name, 0) + s.lines
             merged_lag[name] = max(merged_lag.get(name, 0.0), s.lag_seconds)
             merged_state.setdefault(name, st)
+            counts: dict[str, int] = {}
             for key in _SOURCE_EVENTS:
                 n = s.extra.get(key)
                 if isinstance(n, int) and not isinstance(n, bool):
                     merged_events[(name, key)] = merged_events.get((name, key), 0) + n
+                    counts[key] = n
+            now_seen[s.name] = (name, s.lines, counts)
+        self._retire_sources(now_seen)
+        for name, n in self._gone_lines.items():
+            merged_lines[name] = merged_lines.get(name, 0) + n
+        for key2, n in self._gone_events.items():
+            merged_events[key2] = merged_events.get(key2, 0) + n
         for name, n in merged_lines.items():
             lines.add_metric([name], n)
-            lag.add_metric([name], merged_lag[name])
-            state.add_metric([name, merged_state[name]], 1.0)
+            if name in merged_state:
+                lag.add_metric([name], merged_lag[name])
+                state.add_metric([name, merged_state[name]], 1.0)
         for (name, key), n in sorted(merged_events.items()):
             events.add_metric([name, key], n)
         for st in _SOURCE_STATES:
