@@ -279,6 +279,10 @@ def parse_since(text: str) -> float | None:
         return float(parse_window(text))
     except ValueError as exc:
         raise UsageError(f"--since: {exc}") from None
+    except OverflowError:
+        raise UsageError(
+            f"--since: {text.strip()[:40]!r} is too long ago to mean anything"
+        ) from None
 
 
 def load_settings(args: argparse.Namespace) -> Config:

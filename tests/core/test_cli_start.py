@@ -29,3 +29,12 @@ def test_no_logs_found_in_a_terminal_starts_the_demo(
     assert cli.main(["--theme", "light"]) == 0
     assert started == [["--theme", "light"]]
     assert "Starting the demo" in capsys.readouterr().err
+
+
+def test_a_since_too_long_ago_is_a_usage_error_not_a_traceback() -> None:
+    import pytest
+
+    from logwatch.cli import UsageError, parse_since
+
+    with pytest.raises(UsageError, match="--since"):
+        parse_since("1" + "0" * 400 + "d")

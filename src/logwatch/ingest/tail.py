@@ -838,8 +838,12 @@ class Follower:
             src.history_total = total
             while True:
                 try:
-                    data = await asyncio.to_thread(f.read, CHUNK_BYTES)
+                    # read1: what one call decompressed comes back before a damaged end raises
+                    # (read() would drop a whole chunk's lines with the error).
+                    data = await asyncio.to_thread(f.read1, CHUNK_BYTES)
                 except (OSError, EOFError, lzma.LZMAError) as exc:
+                    # What was read stands, the unfinished last line too (as `report` counts).
+                    await self._emit(src, *self._since_filter(*splitter.flush()), True)
                     src.set("error", f"{path}: damaged compressed data ({exc})")
                     break
                 if not data:
