@@ -76,6 +76,27 @@ def test_gzip_and_stdin(
     assert json.loads(proc.stdout)["parsed"] == 201
 
 
+@pytest.mark.parametrize("name", ["access.log.bz2", "access.log.xz", "plain.gz", "access.log.2"])
+def test_compressed_files_are_known_by_their_bytes_not_their_names(
+    access_log: Path, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report` read .bz2 and .xz as text ("no known format") though following read them, and
+    a ".gz" holding plain text lost every line ("not a gzipped file")."""
+    import bz2
+    import lzma
+
+    data = access_log.read_bytes()
+    packed = {
+        "access.log.bz2": bz2.compress(data),
+        "access.log.xz": lzma.compress(data),
+        "plain.gz": data,
+        "access.log.2": gzip.compress(data),  # compressed by logrotate, named without a suffix
+    }[name]
+    path = tmp_path / name
+    path.write_bytes(packed)
+    assert run_json(capsys, str(path))["parsed"] == 201
+
+
 def test_text_report_mentions_the_figures(
     access_log: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

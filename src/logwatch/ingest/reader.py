@@ -7,8 +7,10 @@ whole: it is cut, skipped to its newline and counted.
 
 from __future__ import annotations
 
+import bz2
 import glob
 import gzip
+import lzma
 import os
 import sys
 import zlib
@@ -30,17 +32,31 @@ class Batch:
     bytes_done: int = 0  # position reached in the input (compressed bytes for .gz)
 
 
+# Compressed files are known by their first bytes, not their names: a ".gz" that holds plain
+# text is read as text, and a rotated "access.log.2" that logrotate compressed is decompressed.
+_MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+
+
 def open_input(path: str) -> BinaryIO:
-    """Open a log for reading: `-` is stdin, `.gz` is decompressed on the fly."""
+    """Open a log for reading: `-` is stdin; gzip, bzip2 and xz are decompressed on the fly."""
     if path == "-":
         return sys.stdin.buffer
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not a log file")
     raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it
-    if path.endswith(".gz") or raw.peek(2)[:2] == b"\x1f\x8b":
-        raw.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]  # owns and closes its file
+    head = raw.peek(6)[:6]
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            raw.close()
+            return opener(path, "rb")  # type: ignore[return-value]
     return raw
+
+
+def is_compressed(path: str) -> bool:
+    """Whether the file's first bytes are those of a compressed stream we read."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    return any(head.startswith(magic) for magic, _ in _MAGIC)
 
 
 def read_batches(
@@ -179,10 +195,7 @@ def _skip_line(stream: BinaryIO, chunk: int) -> int:
 
 
 def is_seekable_plain(path: str) -> bool:
-    if path == "-" or path.endswith(".gz") or not os.path.isfile(path):
-        return False
-    with open(path, "rb") as f:
-        return f.read(2) != b"\x1f\x8b"
+    return path != "-" and os.path.isfile(path) and not is_compressed(path)
 
 
 def sample_lines(patterns: Sequence[str], limit: int = 256) -> list[str]:

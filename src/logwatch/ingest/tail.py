@@ -33,9 +33,7 @@ How it works
 from __future__ import annotations
 
 import asyncio
-import bz2
 import contextlib
-import gzip
 import io
 import lzma
 import math
@@ -52,6 +50,7 @@ from typing import Any
 from ..model import SourceState
 from . import sources
 from .loopcall import call_on_loop
+from .reader import open_input
 from .since import find_start
 
 CHUNK_BYTES = 1 << 20
@@ -996,9 +995,5 @@ def _last_line_start(fd: int, size: int, max_line: int) -> int:
 
 
 def _open_compressed(path: str) -> io.BufferedIOBase:
-    low = path.lower()
-    if low.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if low.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    return lzma.open(path, "rb")
+    # By its first bytes (reader.open_input): a ".gz" holding plain text is read as text.
+    return open_input(path)  # type: ignore[return-value]
