@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import IO
@@ -29,6 +30,7 @@ def read_into(
 
     jobs = jobs or backfill.default_jobs()
     errors: list[tuple[str, str]] = []
+    paths = _once_each(paths)
     # Where the history ends: lines older than every window before it skip the rings.
     ends = [t for t in map(last_time, paths) if t is not None]
     if ends:
@@ -61,6 +63,19 @@ def read_into(
             errors.append((path, f"truncated compressed file ({exc})"))
     pipeline.flush()
     return errors
+
+
+def _once_each(paths: Sequence[str]) -> list[str]:
+    """Each file once, as the follower reads them: a path given twice, or a link and its target,
+    is one log (standard input is what it is)."""
+    seen: set[str] = set()
+    out = []
+    for path in paths:
+        key = path if path == "-" else os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
 
 
 def _pct(n: int, total: int) -> str:

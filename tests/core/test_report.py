@@ -195,3 +195,14 @@ def test_truncated_and_corrupt_gzip_keep_what_was_read(
     assert main(["report", "--json", str(corrupt), str(access_log)]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["parsed"] >= 201 and "corrupt.log.gz" in out.err
+
+
+def test_a_file_given_twice_is_read_once(
+    access_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report a.log a.log`, or a link and its target, counted every line twice, where the
+    dashboard and --headless read each file once."""
+    link = tmp_path / "link.log"
+    link.symlink_to(access_log)
+    out = run_json(capsys, str(access_log), str(access_log), str(link))
+    assert out["parsed"] == 201
