@@ -66,15 +66,22 @@ def read_into(
 
 
 def _once_each(paths: Sequence[str]) -> list[str]:
-    """Each file once, as the follower reads them: a path given twice, or a link and its target,
-    is one log (standard input is what it is)."""
+    """Each file once, as the follower reads them: a glob (quoted, so the shell left it) is
+    expanded, rotated files included; a path given twice, or a link and its target, is one
+    log (standard input is what it is)."""
+    from logwatch.ingest import sources
+
     seen: set[str] = set()
     out = []
-    for path in paths:
-        key = path if path == "-" else os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            out.append(path)
+    for pattern in paths:
+        found = [pattern]
+        if pattern != "-" and sources.is_glob(pattern) and not os.path.exists(pattern):
+            found = [m.path for m in sources.expand([pattern], include_rotated=True)] or found
+        for path in found:
+            key = path if path == "-" else os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                out.append(path)
     return out
 
 

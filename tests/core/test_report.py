@@ -206,3 +206,14 @@ def test_a_file_given_twice_is_read_once(
     link.symlink_to(access_log)
     out = run_json(capsys, str(access_log), str(access_log), str(link))
     assert out["parsed"] == 201
+
+
+def test_a_quoted_glob_is_expanded(
+    access_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README says report takes files and globs; a quoted glob (left to logwatch by the
+    shell) was taken for a file name: "No such file or directory"."""
+    gz = tmp_path / "access.log.1.gz"
+    gz.write_bytes(gzip.compress(access_log.read_bytes()))
+    out = run_json(capsys, str(tmp_path / "access.log*"))
+    assert out["parsed"] == 2 * 201  # the log and its rotated, compressed copy
