@@ -217,15 +217,12 @@ def _load_format(spec: str | None) -> LogFormat | None:
 
 def _anonymizer(args: argparse.Namespace) -> Anonymizer | None:
     """The privacy switch (--anonymize-ip / --hash-clients, or the config), if asked for."""
-    if not args.anonymize_ip and not args.hash_clients:
-        return None
-    from logwatch import privacy
+    from logwatch.privacy import anonymizer_for
 
     try:
-        v4, v6 = privacy.parse_level(args.anonymize_ip) if args.anonymize_ip else (24, 48)
+        return anonymizer_for(args.anonymize_ip, args.hash_clients)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return privacy.Anonymizer("hash" if args.hash_clients else "mask", v4_prefix=v4, v6_prefix=v6)
 
 
 def _client_transform(args: argparse.Namespace) -> Callable[[str, float], str] | None:

@@ -21,7 +21,7 @@ from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.formats import LogFormat, detect_format, get_format
 from logwatch.model import Record
-from logwatch.privacy import DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX, Anonymizer, parse_level
+from logwatch.privacy import anonymizer_for
 
 _DETECT_LINES = 64
 LINE_TOO_LONG = "line too long"
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - config ships with the package
         pass
     try:
-        anonymizer = _anonymizer(args.anonymize_ip, args.hash_clients)
+        anonymizer = anonymizer_for(args.anonymize_ip, args.hash_clients)
     except ValueError as exc:
         sys.stderr.write(f"logwatch explain: {exc}\n")
         return 2
@@ -182,11 +182,3 @@ def main(argv: list[str] | None = None) -> int:
     lines: Iterable[bytes | str] = sys.stdin.buffer if from_stdin else args.lines
     transform = anonymizer.apply if anonymizer is not None else None
     return run_explain(lines, fmt, sys.stdout, Classifier(classify_config), transform)
-
-
-def _anonymizer(level: str | None, hashed: bool) -> Anonymizer | None:
-    """The privacy setting as logwatch applies it at ingestion (explain shows what it keeps)."""
-    if level is None and not hashed:
-        return None
-    v4, v6 = parse_level(level) if level else (DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX)
-    return Anonymizer("hash" if hashed else "mask", v4_prefix=v4, v6_prefix=v6)

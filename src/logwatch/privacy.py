@@ -290,6 +290,15 @@ class Anonymizer:
         return f"Anonymizer(mode={self.mode!r}, {levels})"
 
 
+def anonymizer_for(level: str | None, hashed: bool) -> Anonymizer | None:
+    """The privacy switch as the command line or the config gives it: a mask level ("24,48"),
+    hashing, or neither (None). Raises ValueError for a level that is no level."""
+    if not level and not hashed:
+        return None
+    v4, v6 = parse_level(level) if level else (DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX)
+    return Anonymizer("hash" if hashed else "mask", v4_prefix=v4, v6_prefix=v6)
+
+
 # Address candidates: runs of hex digits, colons and dots holding two colons or a dotted quad,
 # with a zone id. A run may follow a word ("ip_2001:db8::1") or an escape ("\x00203.0.113.7":
 # the line was escaped before it is scrubbed), so it has no boundary on its left; the digits and

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -396,11 +397,9 @@ def test_an_alert_fired_while_history_was_read_pages_once_live_and_resolves_afte
     assert recorder.sent == []
 
 
-def test_a_webhook_trickling_its_answer_is_cut_at_the_timeout() -> None:
-    """`timeout` bounds the whole attempt, not each socket read: an endpoint that sends its
-    answer a byte every 0.3 s would otherwise hold a hook worker (of four) for minutes."""
-    import socket
-
+@pytest.fixture
+def trickling_url() -> Iterator[str]:
+    """An endpoint that answers a byte every 0.3 s (the whole answer would take 12 s)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(4)
@@ -418,40 +417,26 @@ def test_a_webhook_trickling_its_answer_is_cut_at_the_timeout() -> None:
                 time.sleep(0.3)
 
     threading.Thread(target=trickle, daemon=True).start()
-    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
     try:
-        res = post_webhook(url, event(), timeout=1.0, retries=1)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hook"
     finally:
         done.set()
         server.close()
+
+
+def test_a_webhook_trickling_its_answer_is_cut_at_the_timeout(trickling_url: str) -> None:
+    """`timeout` bounds the whole attempt, not each socket read: an endpoint that sends its
+    answer a byte every 0.3 s would otherwise hold a hook worker (of four) for minutes."""
+    res = post_webhook(trickling_url, event(), timeout=1.0, retries=1)
     assert not res.ok and res.error == "timed out after 1s"
     assert res.duration < 5  # the whole answer would take 12 s
 
 
 def test_the_webhook_deadline_holds_when_connecting_was_slow(
-    monkeypatch: pytest.MonkeyPatch,
+    trickling_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The watchdog cuts sockets it knows of: one that came after the deadline (a slow name
     lookup, a proxy) must not then read on without any bound."""
-    import socket
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
-    done = threading.Event()
-
-    def trickle() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(65536)
-            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
-                if done.is_set():
-                    return
-                with contextlib.suppress(OSError):
-                    conn.sendall(bytes([byte]))
-                time.sleep(0.3)
-
-    threading.Thread(target=trickle, daemon=True).start()
     connect = socket.create_connection
 
     def slow_connect(*args: Any, **kwargs: Any) -> socket.socket:
@@ -459,11 +444,6 @@ def test_the_webhook_deadline_holds_when_connecting_was_slow(
         return connect(*args, **kwargs)
 
     monkeypatch.setattr(socket, "create_connection", slow_connect)
-    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
-    try:
-        res = post_webhook(url, event(), timeout=1.0, retries=1)
-    finally:
-        done.set()
-        server.close()
+    res = post_webhook(trickling_url, event(), timeout=1.0, retries=1)
     assert not res.ok and res.error == "timed out after 1s"
     assert res.duration < 5

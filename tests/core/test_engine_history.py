@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from logwatch.engine import EngineOptions, LiveEngine
 from logwatch.stats.aggregator import Aggregator
+from logwatch.stats.snapshot import Snapshot
 
 
 def clf(i: int, ts: float) -> str:
@@ -181,34 +183,55 @@ async def test_the_history_replay_yields_to_the_loop_and_skips_old_history(
     assert len(stale.pipeline.classifier.clients) == 0
 
 
+def _following(log: Path, tick: float = 0.05) -> tuple[LiveEngine, asyncio.Task[None]]:
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=tick, force_polling=True, poll_interval=0.02
+    )
+    engine = LiveEngine(options)
+    return engine, asyncio.create_task(engine.run())
+
+
+async def _stopped_when(
+    engine: LiveEngine, task: asyncio.Task[None], done: Callable[[Snapshot], bool]
+) -> Snapshot:
+    """Wait (up to 10 s) until the latest snapshot satisfies `done`, stop, and return the last."""
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if engine.latest is not None and done(engine.latest):
+            break
+    await asyncio.sleep(0.2)
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    assert engine.error is None and engine.latest is not None
+    return engine.latest
+
+
+@pytest.mark.parametrize(
+    ("tick", "first_line_after", "pending_for"),
+    [
+        (0.05, 0.3, 0.5),  # ticks pass with one odd line pending
+        (1.0, 0.1, 1.5),  # the line comes before the first tick
+    ],
+)
 async def test_a_log_empty_at_start_waits_for_a_fair_sample_before_choosing_a_format(
-    tmp_path: Path,
+    tmp_path: Path, tick: float, first_line_after: float, pending_for: float
 ) -> None:
     """A log that is empty when the engine starts (a fresh rotation): its first line written
     may be no request at all. The engine used to choose the format from whatever one line was
-    pending at its next tick, and stopped for good when that line fit no format."""
+    pending at its next tick, and stopped for good when that line fit no format. The line may
+    come before the engine's first tick: it must wait for a fair sample like any live line,
+    not be judged alone as history."""
     log = tmp_path / "access.log"
     log.write_text("")
-    options = EngineOptions(
-        paths=[str(log)], since=None, tick=0.05, force_polling=True, poll_interval=0.02
-    )
-    engine = LiveEngine(options)
-    task = asyncio.create_task(engine.run())
-    await asyncio.sleep(0.3)
+    engine, task = _following(log, tick)
+    await asyncio.sleep(first_line_after)
     with log.open("a") as f:
         f.write("-- server restarted --\n")
-    await asyncio.sleep(0.5)  # ticks pass with one odd line pending
+    await asyncio.sleep(pending_for)
     assert engine.error is None
     with log.open("a") as f:
         f.write("".join(clf(i, time.time() - 5) for i in range(100)))
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        if engine.latest is not None and engine.latest.lines >= 101:
-            break
-    engine.stop()
-    await asyncio.wait_for(task, 30)
-    snap = engine.latest
-    assert engine.error is None and snap is not None
+    snap = await _stopped_when(engine, task, lambda s: s.lines >= 101)
     assert (snap.format, snap.lines, snap.parsed, snap.malformed) == ("combined", 101, 100, 1)
 
 
@@ -220,55 +243,11 @@ async def test_a_recent_log_that_goes_quiet_is_shown_on_the_wall_clock(tmp_path:
     log = tmp_path / "access.log"
     now = time.time()
     log.write_text("".join(clf(i, now - 150 + i) for i in range(120)))  # until 30 s ago
-    options = EngineOptions(
-        paths=[str(log)], since=None, tick=0.05, force_polling=True, poll_interval=0.02
-    )
-    engine = LiveEngine(options)
-    task = asyncio.create_task(engine.run())
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        if engine.latest is not None and engine.latest.lines == 120 and engine.history_done:
-            break
-    await asyncio.sleep(0.2)
-    engine.stop()
-    await asyncio.wait_for(task, 30)
-    snap = engine.latest
-    assert snap is not None and snap.extra["live"] is True
+    engine, task = _following(log)
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 120 and engine.history_done)
+    assert snap.extra["live"] is True
     assert abs(snap.now - time.time()) < 5
     assert 25 <= snap.windows["1m"].requests <= 31  # the lines of 60 to 30 s ago
-
-
-async def test_a_live_line_before_the_first_tick_is_not_judged_as_history(
-    tmp_path: Path,
-) -> None:
-    """The first line written into a log empty at start may come before the engine's first
-    tick: it must wait for a fair sample like any live line, not be judged alone."""
-    log = tmp_path / "access.log"
-    log.write_text("")
-    options = EngineOptions(
-        paths=[str(log)], since=None, tick=1.0, force_polling=True, poll_interval=0.02
-    )
-    engine = LiveEngine(options)
-    task = asyncio.create_task(engine.run())
-    await asyncio.sleep(0.1)
-    with log.open("a") as f:
-        f.write("-- server restarted --\n")
-    await asyncio.sleep(1.5)  # the first tick passes with one odd line pending
-    assert engine.error is None
-    with log.open("a") as f:
-        f.write("".join(clf(i, time.time() - 5) for i in range(100)))
-    for _ in range(100):
-        await asyncio.sleep(0.1)
-        if engine.latest is not None and engine.latest.lines >= 101:
-            break
-    engine.stop()
-    await asyncio.wait_for(task, 30)
-    assert engine.error is None and engine.latest is not None
-    assert (engine.latest.format, engine.latest.parsed, engine.latest.malformed) == (
-        "combined",
-        100,
-        1,
-    )
 
 
 async def test_a_log_whose_clock_runs_ahead_keeps_its_own_time(tmp_path: Path) -> None:
@@ -277,18 +256,7 @@ async def test_a_log_whose_clock_runs_ahead_keeps_its_own_time(tmp_path: Path) -
     log = tmp_path / "access.log"
     ahead = time.time() + 2 * 3600
     log.write_text("".join(clf(i, ahead - 100 + i) for i in range(100)))
-    options = EngineOptions(
-        paths=[str(log)], since=None, tick=0.05, force_polling=True, poll_interval=0.02
-    )
-    engine = LiveEngine(options)
-    task = asyncio.create_task(engine.run())
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        if engine.latest is not None and engine.latest.lines == 100 and engine.history_done:
-            break
-    await asyncio.sleep(0.2)
-    engine.stop()
-    await asyncio.wait_for(task, 30)
-    snap = engine.latest
-    assert snap is not None and snap.extra["live"] is False
+    engine, task = _following(log)
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 100 and engine.history_done)
+    assert snap.extra["live"] is False
     assert snap.windows["5m"].requests == 100

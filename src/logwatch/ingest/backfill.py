@@ -74,10 +74,8 @@ def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
     # after it: the ring needs only the rest of them from it.
     recent = whole.stats.recent
     return [
-        replace(job, stats=replace(whole.stats, recent=need))
-        if (need := max(0, recent - (whole.end - job.end) // RING_LINE_BYTES)) != recent
-        else job
-        for job in jobs
+        replace(job, stats=replace(whole.stats, recent=max(0, recent - after // RING_LINE_BYTES)))
+        for job, after in ((job, whole.end - job.end) for job in jobs)
     ]
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import lzma
 import math
 import os
@@ -821,7 +820,8 @@ class Follower:
         src.history = True
         splitter = _Splitter(self.max_line_bytes)
         try:
-            f = await asyncio.to_thread(_open_compressed, path)
+            # Known by its first bytes: a ".gz" holding plain text is read as text.
+            f = await asyncio.to_thread(open_input, path)
         except PermissionError:
             src.set("error", f"permission denied: cannot read {path}")
             src.history = False
@@ -835,11 +835,12 @@ class Follower:
         try:
             total = os.fstat(f.fileno()).st_size if hasattr(f, "fileno") else 0
             src.history_total = total
+            # read1: what one call decompressed comes back before a damaged end raises (read()
+            # would drop a whole chunk's lines with the error).
+            read = getattr(f, "read1", f.read)
             while True:
                 try:
-                    # read1: what one call decompressed comes back before a damaged end raises
-                    # (read() would drop a whole chunk's lines with the error).
-                    data = await asyncio.to_thread(f.read1, CHUNK_BYTES)
+                    data = await asyncio.to_thread(read, CHUNK_BYTES)
                 except (OSError, EOFError, lzma.LZMAError) as exc:
                     # What was read stands, the unfinished last line too (as `report` counts).
                     await self._emit(src, *self._since_filter(*splitter.flush()), True)
@@ -992,8 +993,3 @@ def _last_line_start(fd: int, size: int, max_line: int) -> int:
     if i < 0:
         return size if start else 0  # an overlong unfinished line: start after it
     return start + i + 1
-
-
-def _open_compressed(path: str) -> io.BufferedIOBase:
-    # By its first bytes (reader.open_input): a ".gz" holding plain text is read as text.
-    return open_input(path)  # type: ignore[return-value]
