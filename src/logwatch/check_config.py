@@ -6,7 +6,6 @@ config cannot be used.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -15,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from logwatch.config import Config, ConfigError, load_config
+from logwatch.usage import ArgumentParser
 
 
 def run(
@@ -124,7 +124,7 @@ def render(config: Config) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `logwatch check-config [FILE] [--json]` (argv without the subcommand)."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="logwatch check-config",
         description="Validate a logwatch config and print the settings and alert rules it holds.",
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from logwatch import __version__
+from logwatch.usage import ArgumentParser, UsageError
 
 if TYPE_CHECKING:
     from logwatch.config import Config
@@ -36,10 +37,6 @@ examples:
   logwatch --headless --interval 10 access.log   JSON Lines for scripts and monitoring
   logwatch explain < access.log          why each line was classified as it was
 """
-
-
-class UsageError(Exception):
-    """Unusable arguments or input: exit 2 with this message."""
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -89,7 +86,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def build_main_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="logwatch",
         description="Watch web-server access logs: humans, bots, assets and probes, counted apart.",
         epilog=EXAMPLES + "\ncommands: " + ", ".join(COMMANDS) + " (logwatch COMMAND --help)",
@@ -128,7 +125,7 @@ def build_main_parser() -> argparse.ArgumentParser:
 
 
 def build_report_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="logwatch report",
         description="Read logs to the end and print one summary.",
         formatter_class=_HelpFormatter,
@@ -162,8 +159,20 @@ def _bind_anonymize_level(args: list[str]) -> list[str]:
     return out
 
 
+def _bind_signed_since(args: list[str]) -> list[str]:
+    """`--since -5m`: argparse takes `-5m` for an option and says only "expected one
+    argument"; bound to --since, its value gets parse_since's own message."""
+    out: list[str] = []
+    for word in args:
+        if out and out[-1] == "--since" and re.match(r"[-+][0-9]", word):
+            out[-1] = f"--since={word}"
+        else:
+            out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _bind_anonymize_level(list(sys.argv[1:] if argv is None else argv))
+    args = _bind_signed_since(_bind_anonymize_level(list(sys.argv[1:] if argv is None else argv)))
     try:
         if args and args[0] in COMMANDS:
             command, rest = args[0], args[1:]
@@ -270,6 +279,8 @@ def parse_since(text: str) -> float | None:
     """--since: a duration (90s, 15m, 1h, 2d), 0 for no history, or `all`."""
     if text.strip().lower() == "all":
         return None
+    if text.strip().startswith(("-", "+")):
+        raise UsageError(f"--since: {text.strip()[:40]!r}: give how far back, unsigned (e.g. 5m)")
     from logwatch.stats.aggregator import parse_window
 
     try:

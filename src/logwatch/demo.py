@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from logwatch.usage import ArgumentParser
+
 SAMPLE = "nginx_access.log"
 # Start the replay this far into the sample (its error spike begins at 25 minutes).
 START_AT = 22 * 60.0
@@ -184,7 +186,7 @@ class Replayer:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="logwatch demo",
         description="The dashboard on the bundled sample traffic, replayed as live traffic.",
     )

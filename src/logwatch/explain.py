@@ -22,6 +22,7 @@ from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.formats import LogFormat, detect_format, get_format
 from logwatch.model import Record
 from logwatch.privacy import anonymizer_for
+from logwatch.usage import ArgumentParser
 
 _DETECT_LINES = 64
 LINE_TOO_LONG = "line too long"
@@ -129,7 +130,7 @@ def run_explain(
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="logwatch explain",
         description="Show, as one JSON object per line, how each log line was classified and why.",
     )

@@ -38,3 +38,31 @@ def test_a_since_too_long_ago_is_a_usage_error_not_a_traceback() -> None:
 
     with pytest.raises(UsageError, match="--since"):
         parse_since("1" + "0" * 400 + "d")
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus (see logwatch --help)"),
+        (["--since"], "argument --since: expected one argument"),
+        (["report", "--jobs", "x", "a.log"], "invalid int value: 'x' (see logwatch report --help)"),
+        (["explain", "--nope"], "unrecognized arguments: --nope (see logwatch explain --help)"),
+        (["check-config", "--x"], "(see logwatch check-config --help)"),
+        (["demo", "--speed", "q"], "invalid float value: 'q' (see logwatch demo --help)"),
+    ],
+)
+def test_unusable_arguments_are_one_line_and_exit_2(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README promises one line on standard error; argparse printed its whole usage first."""
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("logwatch: ") and reason in err
+
+
+@pytest.mark.parametrize("value", ["-5m", "+1h"])
+def test_a_signed_since_says_what_is_wrong(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--since -5m` was taken for an option: "expected one argument", whatever was meant."""
+    assert cli.main(["--since", value, "access.log"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"logwatch: --since: {value!r}: give how far back, unsigned (e.g. 5m)\n"
