@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,12 @@ def build_report_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--json", action="store_true", help="print the JSON summary")
     p.add_argument("--top", type=int, default=10, help="rows in each top list (default 10)")
+    p.add_argument(
+        "--since",
+        default="all",
+        metavar="DURATION",
+        help="count only the lines of the last DURATION, back from now (e.g. 1h, 2d; default all)",
+    )
     p.add_argument(
         "--jobs",
         type=int,
@@ -404,6 +411,8 @@ def _report(args: argparse.Namespace) -> int:
     from logwatch.report import read_into, render_json, render_text
 
     config = load_settings(args)
+    back = parse_since(args.since)
+    since = None if back is None else time.time() - back
     transform, scrub, enrich = ingest_privacy(args)
     pipeline = Pipeline(
         _load_format(args.format),
@@ -414,7 +423,11 @@ def _report(args: argparse.Namespace) -> int:
     )
     try:
         errors = read_into(
-            pipeline, args.paths, jobs=_report_jobs(args), anonymize=_mask_levels(args)
+            pipeline,
+            args.paths,
+            jobs=_report_jobs(args),
+            anonymize=_mask_levels(args),
+            since=since,
         )
     except FormatError as exc:
         raise UsageError(str(exc)) from None

@@ -8,10 +8,18 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from logwatch.ingest.reader import read_all_blocks, sample_lines
-from logwatch.ingest.since import last_time
+from logwatch.ingest.reader import is_seekable_plain, read_all_blocks, sample_lines
+from logwatch.ingest.since import (
+    TimeOf,
+    find_start,
+    guess_time,
+    last_time,
+    safe_time,
+    skip_older,
+)
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline
+from logwatch.sanitize import MAX_LINE_BYTES
 from logwatch.stats.snapshot import Snapshot
 
 
@@ -21,11 +29,14 @@ def read_into(
     *,
     jobs: int = 1,
     anonymize: tuple[int, int] | None = None,
+    since: float | None = None,
 ) -> list[tuple[str, str]]:
     """Feed every line of `paths` into the pipeline; return (path, error) for inputs that failed.
 
     A file that cannot be read is reported and skipped; the others go on. Big plain files are
-    read by `jobs` processes (`ingest.backfill`); `jobs=0` means one per core."""
+    read by `jobs` processes (`ingest.backfill`); `jobs=0` means one per core. With `since`
+    (epoch seconds), only the lines from the first one dated at or after it are read: a plain
+    file is searched for it (`ingest.since`), a stream is read up to it."""
     from logwatch.ingest import backfill
 
     jobs = jobs or backfill.default_jobs()
@@ -37,25 +48,38 @@ def read_into(
         pipeline.aggregator.expect_until(max(ends))
     for path in paths:
         try:
-            split = backfill.should_split(path, jobs)
-            if split:
+            plain = is_seekable_plain(path)
+            if since is not None or (plain and backfill.should_split(path, jobs)):
                 pipeline.detect(sample_lines([path]))
+            fmt = pipeline.format
+            start = 0
+            if since is not None and plain and fmt is not None:
+                start = _since_offset(path, since, fmt.time_of)
+                if start >= os.path.getsize(path):
+                    continue  # every line is older
             # A head without one whole line (an endless first line) detects nothing: the
             # sequential reader below detects from the lines after it.
-            if split and pipeline.format is not None:
+            if fmt is not None and (start or backfill.should_split(path, jobs, start)):
+                # One piece or several; a piece that starts inside the file first replays the
+                # lines before it through the classifier (a prober stays one).
+                split = backfill.should_split(path, jobs, start)
                 backfill.read_parallel(
                     path,
-                    pipeline.format,
-                    jobs=jobs,
+                    fmt,
+                    jobs=jobs if split else 1,
                     stats=pipeline.aggregator.config,
                     classify=pipeline.classifier.config,
                     anonymize=anonymize,
+                    start=start,
                     history_end=max(ends) if ends else None,
                     into=pipeline.aggregator,
                     classifier=pipeline.classifier,
                 )
                 continue
-            for block in read_all_blocks(path):
+            blocks = read_all_blocks(path)
+            if since is not None:
+                blocks = skip_older(blocks, since, fmt.time_of if fmt is not None else guess_time)
+            for block in blocks:
                 pipeline.feed_block(block.data, path, block.too_long)
         except OSError as exc:
             errors.append((path, exc.strerror or str(exc)))
@@ -63,6 +87,21 @@ def read_into(
             errors.append((path, f"truncated compressed file ({exc})"))
     pipeline.flush()
     return errors
+
+
+def _since_offset(path: str, since: float, time_of: TimeOf) -> int:
+    """Where the lines dated at or after `since` begin in a plain file (its size: none do)."""
+    with open(path, "rb") as f:
+        fd = f.fileno()
+        size = os.fstat(fd).st_size
+        offset, _ = find_start(
+            lambda at, n: os.pread(fd, n, at), size, since, time_of, max_line_bytes=MAX_LINE_BYTES
+        )
+        # find_start leaves an unterminated last line to a follower, to read once it is whole;
+        # a report reads it now, so it must be new enough.
+        line = os.pread(fd, MAX_LINE_BYTES, offset).partition(b"\n")[0] if offset < size else b""
+        when = safe_time(time_of, line) if line else None
+        return size if when is not None and when < since else offset
 
 
 def _once_each(paths: Sequence[str]) -> list[str]:

@@ -6,6 +6,7 @@ import gzip
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,76 @@ def test_a_quoted_glob_is_expanded(
     gz.write_bytes(gzip.compress(access_log.read_bytes()))
     out = run_json(capsys, str(tmp_path / "access.log*"))
     assert out["parsed"] == 2 * 201  # the log and its rotated, compressed copy
+
+
+def dated(ts: float, i: int, path: str = "/page") -> str:
+    when = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ts))
+    return f'192.0.2.{i % 250} - - [{when}] "GET {path} HTTP/1.1" 200 100 "-" "{UA}"'
+
+
+@pytest.fixture
+def three_hours(tmp_path: Path) -> tuple[Path, int]:
+    """A log of one line a second over the three hours before now: (path, the newest second)."""
+    now = int(time.time())
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(dated(now - 3 * 3600 + k, k) for k in range(3 * 3600)) + "\n")
+    return p, now - 1
+
+
+def test_since_counts_only_the_last_stretch_of_every_kind_of_input(
+    three_hours: tuple[Path, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README lists --since among the common options; report refused it. Plain files are
+    searched for the start, compressed files and standard input are read up to it."""
+    log, _ = three_hours
+    gz = tmp_path / "access.log.1.gz"
+    gz.write_bytes(gzip.compress(log.read_bytes()))
+    parsed = []
+    for path in (log, gz):
+        out = run_json(capsys, "--since", "1h", str(path))
+        assert out["lines"] == out["parsed"]
+        parsed.append(out["parsed"])
+    piped = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "--since", "1h", "-"],
+        input=log.read_bytes(),
+        capture_output=True,
+        check=True,
+    )
+    parsed.append(json.loads(piped.stdout)["parsed"])
+    # One line a second: an hour's worth, less the seconds that passed between the runs.
+    assert all(3600 - 60 <= n <= 3600 for n in parsed), parsed
+    assert run_json(capsys, "--since", "all", str(log))["parsed"] == 3 * 3600
+
+
+def test_since_before_every_line_and_after_every_line(
+    three_hours: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    log, _ = three_hours
+    assert run_json(capsys, "--since", "1d", str(log))["parsed"] == 3 * 3600
+    # Nothing that recent: an empty summary of a known format, not "no lines to read".
+    with log.open("a") as f:
+        f.write(dated(time.time() - 7200, 0))  # an old, unterminated last line
+    out = run_json(capsys, "--since", "0", str(log))
+    assert out["format"] == "combined" and out["lines"] == out["parsed"] == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_since_in_a_split_file_matches_one_pass(
+    jobs: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a `since` inside a big file, split reads start there; the counts are the lines
+    dated at or after it, whether one process reads or two."""
+    from logwatch.ingest import backfill
+    from logwatch.pipeline import Pipeline
+    from logwatch.report import read_into
+
+    monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 100_000)
+    base = 1_790_000_000
+    log = tmp_path / "big.log"
+    log.write_text("\n".join(dated(base + k // 2, k, f"/p{k % 7}") for k in range(8_000)) + "\n")
+    since = base + 1_000.0  # line 2,000 on
+    pipeline = Pipeline()
+    assert read_into(pipeline, [str(log)], jobs=int(jobs), since=since) == []
+    snap = pipeline.snapshot()
+    assert snap.parsed == snap.lines == 6_000
+    assert snap.now - snap.totals.seconds == since

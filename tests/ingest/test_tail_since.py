@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from logwatch.ingest.since import find_start, guess_time, last_time
+from logwatch.ingest.reader import Block
+from logwatch.ingest.since import find_start, guess_time, last_time, skip_older
 from logwatch.ingest.tail import Follower
 
 T0 = 1_700_000_000
@@ -154,3 +155,21 @@ def test_last_time_reads_the_end_of_a_plain_file(tmp_path: Path) -> None:
     assert last_time(str(tmp_path / "missing.log")) is None
     (tmp_path / "undated.log").write_text("no dates here\n")
     assert last_time(str(tmp_path / "undated.log")) is None
+
+
+def test_skip_older_drops_a_stream_up_to_its_first_line_since() -> None:
+    """A stream cannot be searched: whole blocks that end older go unread, the block where
+    `since` falls is cut at its first line at or after it, and everything after it stays
+    (an older line there, out of order, included, as in a searched file)."""
+    blocks = [
+        Block(b"x undated\n" + f"{T0} a\n{T0 + 1} b".encode(), too_long=1),
+        Block(b"junk"),  # nothing dated: no verdict
+        Block(f"{T0 + 2} c\n{T0 + 5} d\n{T0 + 6} e".encode()),
+        Block(f"{T0 + 4} f\n{T0 + 9} g".encode()),
+    ]
+    got = list(skip_older(blocks, T0 + 5, time_of))
+    assert [b.data for b in got] == [f"{T0 + 5} d\n{T0 + 6} e".encode(), blocks[3].data]
+    assert list(skip_older(blocks, T0 + 10, time_of)) == []
+    # Undated lines before the first dated one go too, as before a searched file's start.
+    assert [b.data for b in skip_older(blocks, T0, time_of)][0] == f"{T0} a\n{T0 + 1} b".encode()
+    assert list(skip_older(blocks, T0, time_of))[1:] == blocks[1:]

@@ -54,10 +54,13 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def should_split(path: str, jobs: int) -> bool:
+def should_split(path: str, jobs: int, start: int = 0) -> bool:
+    """Whether the bytes of `path` from `start` on are worth reading with `jobs` processes."""
     from logwatch.ingest.reader import is_seekable_plain
 
-    return jobs > 1 and is_seekable_plain(path) and os.path.getsize(path) >= PARALLEL_MIN_BYTES
+    return (
+        jobs > 1 and is_seekable_plain(path) and os.path.getsize(path) - start >= PARALLEL_MIN_BYTES
+    )
 
 
 def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:

@@ -10,9 +10,14 @@ whatever the size of the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .timeparse import parse_clf, parse_iso
+
+if TYPE_CHECKING:
+    from .reader import Block
 
 ReadAt = Callable[[int, int], bytes]
 TimeOf = Callable[[bytes], float | None]
@@ -110,7 +115,7 @@ def find_start(
             if got is None:
                 return None
             line, nxt = got
-            t = _safe_time(time_of, line)
+            t = safe_time(time_of, line)
             if t is not None:
                 return start, t, nxt
             start = nxt
@@ -139,7 +144,7 @@ def find_start(
         if nxt >= size and not _ends_with_newline(cur, size):
             # The unterminated last line: start there so it is read once complete.
             return start, cur.bytes_read
-        when = _safe_time(time_of, line)
+        when = safe_time(time_of, line)
         if when is not None and when >= since:
             return start, cur.bytes_read
         start = nxt
@@ -151,7 +156,7 @@ def _ends_with_newline(cur: _Cursor, size: int) -> bool:
     return cur._read(size - 1, 1) == b"\n"
 
 
-def _safe_time(time_of: TimeOf, line: bytes) -> float | None:
+def safe_time(time_of: TimeOf, line: bytes) -> float | None:
     try:
         return time_of(line)
     except Exception:
@@ -195,7 +200,41 @@ def last_time(
         return None
     for line in reversed(tail.split(b"\n")[1:] if size > tail_bytes else tail.split(b"\n")):
         if line.strip():
-            when = _safe_time(time_of, line.rstrip(b"\r"))
+            when = safe_time(time_of, line.rstrip(b"\r"))
             if when is not None:
                 return when
+    return None
+
+
+def skip_older(blocks: Iterable[Block], since: float, time_of: TimeOf) -> Iterator[Block]:
+    """The blocks of a stream that cannot be searched (compressed, a pipe) from its first line
+    dated at or after `since`: the lines before it are dropped, as `find_start` skips them in a
+    file. A block whose last dated line is older is dropped without looking at the others."""
+    blocks = iter(blocks)
+    for block in blocks:
+        lines = block.data.split(b"\n")
+        if _ends_older(lines, time_of, since):
+            continue
+        first = _first_at_or_after(lines, time_of, since)
+        if first is None:
+            continue  # nothing dated in the block
+        yield replace(block, data=b"\n".join(lines[first:])) if first else block
+        yield from blocks
+        return
+
+
+def _ends_older(lines: list[bytes], time_of: TimeOf, since: float) -> bool:
+    """Whether the last dated line is older than `since`."""
+    for line in reversed(lines):
+        when = safe_time(time_of, line)
+        if when is not None:
+            return when < since
+    return False
+
+
+def _first_at_or_after(lines: list[bytes], time_of: TimeOf, since: float) -> int | None:
+    for i, line in enumerate(lines):
+        when = safe_time(time_of, line)
+        if when is not None and when >= since:
+            return i
     return None
