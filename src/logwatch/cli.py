@@ -56,7 +56,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         metavar="NAME|SPEC",
-        help="log format: combined, common, vhost_combined, caddy, traefik, nginx_json, or an "
+        help="log format: combined, common, vhost_combined, caddy, traefik, nginx_json, bunkerweb, or an "
         "nginx log_format / Apache LogFormat string (default: detect)",
     )
     p.add_argument(

@@ -132,7 +132,8 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     """A readable report. Log-derived text is already sanitised (no control characters)."""
     w = (out or sys.stdout).write
     t = snap.totals
-    w(f"format     {snap.format or '?'}\n")
+    others = "".join(f", {name} ({n} lines)" for name, n in snap.other_formats.items())
+    w(f"format     {snap.format or '?'}{others}\n")
     w(f"lines      {snap.lines}   parsed {snap.parsed}   malformed {snap.malformed}\n")
     if snap.malformed_reasons:
         reasons = ", ".join(f"{r}: {n}" for r, n in sorted(snap.malformed_reasons.items()))

@@ -43,6 +43,7 @@ FORMAT_SPECS = (
     '"$http_referer" "$http_user_agent" $request_time $upstream_response_time',
     '%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"',
     '%v %h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\" %D',
+    "bunkerweb",  # a built-in compiled from its nginx log_format
 )
 
 _HEAD = '203.0.113.9 - - [10/Oct/2026:13:55:36 +0000] "'

@@ -171,5 +171,5 @@ def test_skip_older_drops_a_stream_up_to_its_first_line_since() -> None:
     assert [b.data for b in got] == [f"{T0 + 5} d\n{T0 + 6} e".encode(), blocks[3].data]
     assert list(skip_older(blocks, T0 + 10, time_of)) == []
     # Undated lines before the first dated one go too, as before a searched file's start.
-    assert [b.data for b in skip_older(blocks, T0, time_of)][0] == f"{T0} a\n{T0 + 1} b".encode()
-    assert list(skip_older(blocks, T0, time_of))[1:] == blocks[1:]
+    first, *rest = skip_older(blocks, T0, time_of)
+    assert first.data == f"{T0} a\n{T0 + 1} b".encode() and rest == blocks[1:]

@@ -752,18 +752,18 @@ def _assign(f: _Fields, field: str, value: str) -> None:
         f.xff = cap(value, MAX_FIELD)
 
 
-def compile_nginx(spec: str) -> CompiledFormat:
+def compile_nginx(spec: str, name: str = "nginx log_format") -> CompiledFormat:
     """Compile an nginx `log_format` string ('$remote_addr - ... "$http_user_agent"')."""
     pieces: list[tuple[str, str | None]] = []
     pos = 0
     for m in _NGINX_TOKEN.finditer(spec):
-        name = m.group(1) or m.group(2)
-        pieces.append((spec[pos : m.start()], _NGINX_VARS.get(name, "ignore")))
+        variable = m.group(1) or m.group(2)
+        pieces.append((spec[pos : m.start()], _NGINX_VARS.get(variable, "ignore")))
         pos = m.end()
     pieces.append((spec[pos:], None))
     if not any(field for _, field in pieces):
         raise ValueError("an nginx log_format needs at least one $variable")
-    return CompiledFormat(spec, "nginx log_format", pieces)
+    return CompiledFormat(spec, name, pieces)
 
 
 def compile_apache(spec: str) -> CompiledFormat:
@@ -798,6 +798,13 @@ def compile_apache(spec: str) -> CompiledFormat:
 # --- the registry and detection ----------------------------------------------------------------
 
 
+# BunkerWeb (a WAF built on nginx) logs the virtual host and a request id around the client.
+BUNKERWEB = (
+    '$host $remote_addr - $request_id $remote_user [$time_local] "$request" $status '
+    '$body_bytes_sent "$http_referer" "$http_user_agent"'
+)
+
+
 def _builtin(name: str) -> LogFormat:
     if name in ("combined", "common", "combined_extra", "clf", "traefik_clf"):
         return ClfFormat("common" if name == "clf" else name)
@@ -811,6 +818,8 @@ def _builtin(name: str) -> LogFormat:
         return JsonFormat("cloudflare", _cloudflare)
     if name in ("json", "nginx_json"):
         return JsonFormat(name, _generic_json)
+    if name == "bunkerweb":
+        return compile_nginx(BUNKERWEB, name)
     raise KeyError(name)
 
 
@@ -824,6 +833,7 @@ FORMAT_NAMES = (
     "nginx_json",
     "json",
     "cloudflare",
+    "bunkerweb",
 )
 
 
@@ -850,7 +860,15 @@ def get_format(spec: str) -> LogFormat:
 
 
 # Candidates for detection, most specific first: on a tie the earlier one wins.
-_DETECT_ORDER = ("vhost_combined", "caddy", "traefik", "cloudflare", "nginx_json", "combined")
+_DETECT_ORDER = (
+    "bunkerweb",
+    "vhost_combined",
+    "caddy",
+    "traefik",
+    "cloudflare",
+    "nginx_json",
+    "combined",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,6 +212,7 @@ class Aggregator:
         self.config = config or StatsConfig()
         cfg = self.config
         self.format = ""
+        self.other_formats: dict[str, int] = {}  # lines read by formats learned beside `format`
         self.lines = 0
         self.parsed = 0
         self.malformed = 0
@@ -263,6 +264,10 @@ class Aggregator:
         self.malformed_reasons[reason] = self.malformed_reasons.get(reason, 0) + 1
         if len(self.malformed_examples) < self.config.examples:
             self.malformed_examples.append((reason, line[:300]))
+
+    def add_other_format(self, name: str) -> None:
+        """One line read by a format learned beside the first (the line is added as usual)."""
+        self.other_formats[name] = self.other_formats.get(name, 0) + 1
 
     def add(self, rec: Record, v: Verdict) -> None:
         self.add_many(((rec, v),))
@@ -743,6 +748,7 @@ class Aggregator:
         _add_counts(self.requests_by, other.requests_by)
         _add_counts(self.bots_by, other.bots_by)
         _add_counts(self.probes_by, other.probes_by)
+        _add_counts(self.other_formats, other.other_formats)
         if other.first_ts is not None and (self.first_ts is None or other.first_ts < self.first_ts):
             self.first_ts = other.first_ts
         self.format = self.format or other.format
@@ -832,6 +838,7 @@ class Aggregator:
             "bots": dict(self.bots_by),
             "probes": dict(self.probes_by),
             "malformed": dict(self.malformed_reasons),
+            "formats": dict(self.other_formats),
         }
         return Snapshot(
             now=clock,

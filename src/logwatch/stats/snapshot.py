@@ -201,9 +201,15 @@ class Snapshot:
     mark: tuple[float, WindowView, WindowView] | None = None
     # Exact monotonic counts since start, for exporters (Prometheus counters):
     # "requests": {(source, class, status_class): n}, "bots": {category: n},
-    # "probes": {family: n}, "malformed": {reason: n}.
+    # "probes": {family: n}, "malformed": {reason: n}, "formats": {format learned beside the
+    # first: lines it read}.
     counters: dict[str, dict[Any, int]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def other_formats(self) -> dict[str, int]:
+        """Lines read by formats learned beside `format` (a log holding two shapes of line)."""
+        return dict(self.counters.get("formats", {}))
 
     def window(self, name: str) -> WindowView:
         return self.windows.get(name, self.totals)
@@ -223,6 +229,7 @@ class Snapshot:
         t = self.totals
         out: dict[str, Any] = {
             "format": self.format,
+            "other_formats": self.other_formats,
             "lines": self.lines,
             "parsed": self.parsed,
             "malformed": {
