@@ -67,6 +67,11 @@ def families(**kw: object) -> tuple[str, ...]:
         ({"path": "/download", "query": "file=..%2F..%2Fetc%2Fpasswd"}, "traversal"),
         ({"path": "/view", "query": "page=report.pdf%00.html"}, "traversal"),
         ({"path": "/cgi-bin/.%2e/.%2e/.%2e/bin/sh", "method": "POST"}, "traversal"),
+        # overlong UTF-8 and IIS %u slashes decode to U+FFFD, not to a ../ the tokens see
+        ({"path": "/%c0%af..%c0%af..%c0%afetc/passwd"}, "traversal"),
+        ({"path": "/scripts/..%C1%1C..%C1%1Cwinnt/x.txt"}, "traversal"),
+        ({"path": "/..%e0%80%af..%e0%80%afx"}, "traversal"),
+        ({"path": "/download", "query": "f=..%u2216..%u2216boot"}, "traversal"),
         ({"path": "/foo", "query": "a=%20union%20all%20select%20"}, "sqli"),
         ({"path": "/item", "query": "id=1%27%20AND%20SLEEP(5)--"}, "sqli"),
         ({"path": "/foo", "query": "a=information_schema.tables"}, "sqli"),
