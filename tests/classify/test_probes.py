@@ -108,6 +108,15 @@ def families(**kw: object) -> tuple[str, ...]:
         ),
         ({"path": "/", "agent": "() { :; }; /bin/bash -c 'cat /etc/passwd'"}, "shell-injection"),
         (
+            {"path": "/cgi-bin/x", "query": "c=powershell%20-nop%20-w%20hidden%20-enc%20JABz"},
+            "shell-injection",
+        ),
+        (
+            {"path": "/x", "query": "cmd=powershell.exe+IEX(New-Object+Net.WebClient)"},
+            "shell-injection",
+        ),
+        ({"path": "/x;powershell+-e+JABz"}, "shell-injection"),
+        (
             {
                 "path": "/index.php",
                 "query": "s=/index/\\think\\app/invokefunction&function=call_user_func_array",
@@ -185,6 +194,8 @@ def test_probe_families_fire(kw: dict[str, object], family: str) -> None:
         {"path": "/blog/union-select-guide"},
         {"path": "/docs/sql/union-all-select-examples"},
         {"path": "/hudson-valley-tours"},
+        {"path": "/tags/powershell"},
+        {"path": "/search", "query": "q=powershell+tutorial"},
         {"path": "/blog/struts-and-shocks"},
         {"path": "/products/actuators"},
         {"path": "/search", "query": "q=rock+%26+roll&page=2"},
