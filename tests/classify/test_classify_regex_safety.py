@@ -34,6 +34,8 @@ ATTACKS = [
     "a1 " * (SIZE // 3),
     "union " * (SIZE // 6),
     "union" + " " * SIZE,
+    "union" + "-" * SIZE,
+    "union" + "- " * (SIZE // 2),
     "=http://" * (SIZE // 8),
     "=http://" + "a" * SIZE,
     "=http://1.1.1." * (SIZE // 14),
