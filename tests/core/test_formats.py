@@ -259,3 +259,19 @@ def test_unicode_digits_in_numeric_fields_are_malformed_not_a_crash(digits: str)
     assert isinstance(get_format("combined").parse(decode(line.encode())), str)
     obj = f'{{"status": "{digits}", "time_iso8601": "2026-10-10T13:55:36+00:00"}}'
     assert get_format("nginx_json").parse(obj) == "bad status"
+
+
+def test_nginx_log_format_takes_lists_of_upstreams_and_forwarded_for() -> None:
+    # nginx joins several upstreams' values with ", " (and redirects' with " : "): the line
+    # still matches, and the first time is taken.
+    fmt = compile_nginx(
+        '$remote_addr $http_x_forwarded_for [$time_local] "$request" $status '
+        "$request_time $upstream_response_time $upstream_addr"
+    )
+    head = '203.0.113.7 198.51.100.9, 10.0.0.1 [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200'
+    r = fmt.parse(head + " 0.004 0.001, 0.002 : 0.001 10.0.0.5:80, 10.0.0.6:80")
+    assert isinstance(r, Record), r
+    assert r.upstream_time == pytest.approx(0.001) and r.request_time == pytest.approx(0.004)
+    assert r.forwarded_for == "198.51.100.9, 10.0.0.1" and r.client == "203.0.113.7"
+    r = fmt.parse(head + " 0.004 0.001 : 0.003 10.0.0.5:80 : 10.0.0.6:80")
+    assert isinstance(r, Record) and r.upstream_time == pytest.approx(0.001)

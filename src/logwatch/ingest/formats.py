@@ -397,7 +397,8 @@ def _json_number(value: Any) -> float | None:
         # 1e400 and Infinity are valid to Python's json; an infinite size cannot become an int.
         return number if number >= 0 and math.isfinite(number) else None
     if isinstance(value, str):
-        return _float_or_none(value.split(",")[0].strip())
+        # Of a list ("0.010, 0.002 : 0.001": several upstreams), the first.
+        return _float_or_none(value.split(",", 1)[0].split(" : ", 1)[0].strip())
     return None
 
 
@@ -657,6 +658,10 @@ _APACHE_HEADERS = {
     "host": "vhost",
 }
 _NGINX_TOKEN = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+# Fields that may hold a list: nginx joins the values of several upstreams with ", " (and
+# internal redirects with " : "), and X-Forwarded-For is "client, proxy, ...".
+_LIST_FIELDS = frozenset(("upstream_time", "xff", "ignore_list"))
+_LIST_VALUE = r"(\S*(?:(?:, | : )\S+)*)"
 _APACHE_TOKEN = re.compile(r"%[<>]?(?:!?\d{3}(?:,\d{3})*)?(?:\{([^}]*)\})?([a-zA-Z%])")
 
 
@@ -682,6 +687,8 @@ class CompiledFormat(LogFormat):
                 pattern.append(r'([^"\\]*(?:\\.[^"\\]*)*)')
             elif previous == "[":
                 pattern.append(r"([^\]]{0,64})")
+            elif field in _LIST_FIELDS:
+                pattern.append(_LIST_VALUE)
             else:
                 pattern.append(r"(\S*)")
             self._fields.append(field)
@@ -758,7 +765,12 @@ def compile_nginx(spec: str) -> CompiledFormat:
     pos = 0
     for m in _NGINX_TOKEN.finditer(spec):
         name = m.group(1) or m.group(2)
-        pieces.append((spec[pos : m.start()], _NGINX_VARS.get(name, "ignore")))
+        field = _NGINX_VARS.get(name) or (
+            "ignore_list"
+            if name.startswith("upstream_") or name.endswith("forwarded_for")
+            else "ignore"
+        )
+        pieces.append((spec[pos : m.start()], field))
         pos = m.end()
     pieces.append((spec[pos:], None))
     if not any(field for _, field in pieces):
