@@ -275,3 +275,28 @@ def test_nginx_log_format_takes_lists_of_upstreams_and_forwarded_for() -> None:
     assert r.forwarded_for == "198.51.100.9, 10.0.0.1" and r.client == "203.0.113.7"
     r = fmt.parse(head + " 0.004 0.001 : 0.003 10.0.0.5:80 : 10.0.0.6:80")
     assert isinstance(r, Record) and r.upstream_time == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize(
+    ("spec", "time_text"),
+    [
+        ("[%{%d/%b/%Y:%H:%M:%S %z}t]", "[10/Oct/2026:15:55:36 +0200]"),
+        ("%{%Y-%m-%dT%H:%M:%S%z}t", "2026-10-10T13:55:36+0000"),
+        ("%{%d/%b/%Y %T}t", "10/Oct/2026 13:55:36"),  # no zone: UTC
+        ("%{begin:%F %T}t", "2026-10-10 13:55:36"),
+        ("%{msec}t", "1791640536000"),
+        ("%{sec}t", "1791640536"),
+    ],
+)
+def test_apache_logformat_with_a_strftime_time(spec: str, time_text: str) -> None:
+    # `%{format}t` writes the time as the format says: it must be read so, not lost.
+    fmt = compile_apache("%h %l %u " + spec + ' \\"%r\\" %>s %b')
+    r = fmt.parse("203.0.113.7 - - " + time_text + ' "GET / HTTP/1.1" 200 5')
+    assert isinstance(r, Record), r
+    assert r.ts == 1791640536.0 and r.status == 200 and r.path == "/"
+    assert fmt.parse(
+        "203.0.113.7 - - " + time_text.replace("36", "9x") + ' "GET / HTTP/1.1" 200 5'
+    ) in (
+        "bad timestamp",
+        "does not match Apache LogFormat",
+    )

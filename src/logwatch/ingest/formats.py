@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from logwatch.ingest.timeparse import parse_any, parse_clf, parse_epoch, parse_iso
+from logwatch.ingest.timeparse import (
+    parse_any,
+    parse_clf,
+    parse_epoch,
+    parse_iso,
+    parse_strftime,
+)
 from logwatch.model import Record
 from logwatch.sanitize import (
     MAX_AGENT,
@@ -662,6 +668,8 @@ _NGINX_TOKEN = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 # internal redirects with " : "), and X-Forwarded-For is "client, proxy, ...".
 _LIST_FIELDS = frozenset(("upstream_time", "xff", "ignore_list"))
 _LIST_VALUE = r"(\S*(?:(?:, | : )\S+)*)"
+# A time field written with a strftime format: the prefix, then the format.
+_STRFTIME = "strftime:"
 _APACHE_TOKEN = re.compile(r"%[<>]?(?:!?\d{3}(?:,\d{3})*)?(?:\{([^}]*)\})?([a-zA-Z%])")
 
 
@@ -689,6 +697,9 @@ class CompiledFormat(LogFormat):
                 pattern.append(r"([^\]]{0,64})")
             elif field in _LIST_FIELDS:
                 pattern.append(_LIST_VALUE)
+            elif field.startswith(_STRFTIME):
+                # As many words as the strftime format writes.
+                pattern.append(r"(\S+" + r"(?: \S+)" * field.count(" ") + ")")
             else:
                 pattern.append(r"(\S*)")
             self._fields.append(field)
@@ -757,6 +768,8 @@ def _assign(f: _Fields, field: str, value: str) -> None:
         f.cache = cap(value, 32)
     elif field == "xff":
         f.xff = cap(value, MAX_FIELD)
+    elif field.startswith(_STRFTIME):
+        f.when = parse_strftime(value, field[len(_STRFTIME) :])
 
 
 def compile_nginx(spec: str) -> CompiledFormat:
@@ -778,6 +791,16 @@ def compile_nginx(spec: str) -> CompiledFormat:
     return CompiledFormat(spec, "nginx log_format", pieces)
 
 
+def _apache_time(arg: str) -> str:
+    """The field of `%{...}t`: seconds since the epoch, or a strftime format."""
+    fmt = arg.removeprefix("begin:").removeprefix("end:")
+    if fmt in ("sec", "msec", "usec"):
+        return "time_epoch"
+    if fmt in ("msec_frac", "usec_frac"):
+        return "ignore"
+    return _STRFTIME + fmt
+
+
 def compile_apache(spec: str) -> CompiledFormat:
     """Compile an Apache `LogFormat` string ('%h %l %u %t \\"%r\\" %>s %b ...')."""
     spec_text = spec.replace('\\"', '"')
@@ -797,7 +820,7 @@ def compile_apache(spec: str) -> CompiledFormat:
         elif directive == "T" and arg in ("ms", "us", "s"):
             field = {"ms": "request_time_ms", "us": "request_time_us", "s": "request_time"}[arg]
         elif directive == "t" and arg:
-            field = "ignore"
+            field = _apache_time(arg)
         else:
             field = _APACHE_DIRECTIVES.get(directive, "ignore")
         pieces.append((literal, field))
