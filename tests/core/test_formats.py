@@ -300,3 +300,26 @@ def test_apache_logformat_with_a_strftime_time(spec: str, time_text: str) -> Non
         "bad timestamp",
         "does not match Apache LogFormat",
     )
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        '"2026-10-10T13:55:36.000Z"',  # time_format iso8601 / rfc3339
+        '"2026-10-10T15:55:36.000+0200"',
+        '"2026/10/10 13:55:36"',  # wall
+        '"10/Oct/2026:13:55:36 +0000"',  # common_log
+        "1791640536000.0",  # unix_milli_float
+    ],
+)
+def test_caddy_time_formats_are_read_and_detected(ts: str) -> None:
+    # Caddy's `time_format` writes `ts` as text: a caddy log so configured is still caddy, not
+    # the generic JSON flavour (which made a client of "-" and a request of the whole object).
+    line = (
+        '{"level":"info","ts":' + ts + ',"logger":"http.log.access","request":{"remote_ip":'
+        '"203.0.113.7","method":"GET","uri":"/a","proto":"HTTP/1.1"},"status":200,"size":5}'
+    )
+    detection = detect_format([line] * 3)
+    assert detection is not None and detection.format.name == "caddy"
+    r = parse("caddy", line)
+    assert r.ts == 1791640536.0 and r.client == "203.0.113.7" and r.path == "/a"

@@ -557,7 +557,7 @@ def _caddy(obj: dict[str, Any]) -> _Fields | str:
         client=_host_of(
             _json_text(req.get("client_ip") or req.get("remote_ip") or req.get("remote_addr"))
         ),
-        when=parse_epoch(obj.get("ts")),
+        when=_caddy_time(obj.get("ts")),
         method=_json_text(req.get("method"), 24),
         uri=_json_text(req.get("uri"), MAX_PATH + MAX_QUERY),
         protocol=_json_text(req.get("proto"), 16),
@@ -569,6 +569,17 @@ def _caddy(obj: dict[str, Any]) -> _Fields | str:
         vhost=_json_text(req.get("host")) or None,
         xff=_json_text(headers.get("X-Forwarded-For")) or None,
     )
+
+
+def _caddy_time(ts: Any) -> tuple[float, int] | None:
+    """Caddy's `ts`: seconds since the epoch by default; its `time_format` option writes
+    milliseconds, nanoseconds, ISO 8601 / RFC 3339, "wall" ("2006/01/02 15:04:05") or CLF."""
+    if isinstance(ts, str):
+        text = ts.strip()
+        if len(text) > 10 and text[4] == "/" and text[7] == "/":  # wall: local time, no zone
+            text = f"{text[:4]}-{text[5:7]}-{text[8:]}"
+        return parse_any(text)
+    return parse_epoch(ts) if isinstance(ts, (int, float)) else None
 
 
 def _traefik(obj: dict[str, Any]) -> _Fields | str:
