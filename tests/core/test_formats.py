@@ -323,3 +323,22 @@ def test_caddy_time_formats_are_read_and_detected(ts: str) -> None:
     assert detection is not None and detection.format.name == "caddy"
     r = parse("caddy", line)
     assert r.ts == 1791640536.0 and r.client == "203.0.113.7" and r.path == "/a"
+
+
+@pytest.mark.parametrize(
+    ("head", "client", "forwarded"),
+    [
+        ("- 10.0.0.1", "10.0.0.1", None),  # `$http_x_forwarded_for $remote_addr`, no header
+        ('"-" 10.0.0.1', "10.0.0.1", None),
+        ("shop.example.com 10.0.0.1", "10.0.0.1", None),  # a vhost before the address
+        ("unknown, 198.51.100.9 10.0.0.1", "198.51.100.9", "unknown, 198.51.100.9 10.0.0.1"),
+        ("198.51.100.9 10.0.0.1", "198.51.100.9", "198.51.100.9 10.0.0.1"),
+        ("2001:db8::7, 10.0.0.2 10.0.0.1", "2001:db8::7", "2001:db8::7, 10.0.0.2 10.0.0.1"),
+    ],
+)
+def test_words_before_the_address_that_are_not_addresses_are_not_the_client(
+    head: str, client: str, forwarded: str | None
+) -> None:
+    # Every direct request of such a log used to be the one client "-" (or the vhost's name).
+    r = parse("combined", COMBINED.replace("203.0.113.7", head))
+    assert (r.client, r.forwarded_for) == (client, forwarded)

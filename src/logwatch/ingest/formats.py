@@ -8,6 +8,7 @@ raising) keeps the hot path free of exception set-up and lets the caller count w
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -338,14 +339,33 @@ def split_clf(line: str) -> _ClfFields | None:
     )
 
 
-def _split_head(head: str) -> tuple[str, str]:
+def _split_head(head: str) -> tuple[str | None, str]:
     """An address field with a forwarded-for list → (the list, the original client).
 
-    The left-most address of X-Forwarded-For is the client as the first proxy saw it.
+    The left-most address of X-Forwarded-For is the client as the first proxy saw it. Words
+    that are not addresses are passed over: nginx writes `-` for a request that came with no
+    X-Forwarded-For, proxies write `unknown`, and a vhost may stand before the address. With no
+    address before it, the last word (the connecting address) is the client and there is no
+    list.
     """
     text = head.replace('"', "")
-    first = text.split(",", 1)[0].strip().split(" ", 1)[0]
-    return cap(text, MAX_FIELD), cap(first or "-", MAX_FIELD)
+    words = [word for word in text.replace(",", " ").split(" ") if word]
+    if not words:
+        return None, "-"
+    at = next((i for i, word in enumerate(words) if _is_address(word)), len(words) - 1)
+    listed = "," in text or at < len(words) - 1
+    return (cap(text, MAX_FIELD) if listed else None), cap(words[at], MAX_FIELD)
+
+
+def _is_address(word: str) -> bool:
+    """An IPv4 or IPv6 address, maybe bracketed or with a port."""
+    if word.count(":") == 1:  # IPv4 with its port
+        word = word.partition(":")[0]
+    try:
+        ipaddress.ip_address(word.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 # --- JSON formats ------------------------------------------------------------------------------
