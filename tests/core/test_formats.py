@@ -342,3 +342,11 @@ def test_words_before_the_address_that_are_not_addresses_are_not_the_client(
     # Every direct request of such a log used to be the one client "-" (or the vhost's name).
     r = parse("combined", COMBINED.replace("203.0.113.7", head))
     assert (r.client, r.forwarded_for) == (client, forwarded)
+
+
+@pytest.mark.parametrize("zone", ["+9999", "-2400", "+0160", "+05:99"])
+def test_a_zone_out_of_range_is_a_bad_timestamp(zone: str) -> None:
+    # Taken as an offset it moved the request days away, and its Record.time raised.
+    line = COMBINED.replace("+0000", zone)
+    assert get_format("combined").parse(line) == "bad timestamp"
+    assert parse("combined", COMBINED.replace("+0000", "-1200")).time.utcoffset() is not None

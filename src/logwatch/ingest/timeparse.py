@@ -99,8 +99,10 @@ def _zone_minutes(zone: str) -> int | None:
         zone = zone[:3] + zone[4:]
     if len(zone) != 5 or zone[0] not in "+-" or not (zone[1:].isascii() and zone[1:].isdigit()):
         return None
-    minutes = int(zone[1:3]) * 60 + int(zone[3:5])
-    return -minutes if zone[0] == "-" else minutes
+    hours, minutes = int(zone[1:3]), int(zone[3:5])
+    if hours > 23 or minutes > 59:  # "+9999" is no offset (and no timezone() would take it)
+        return None
+    return -(hours * 60 + minutes) if zone[0] == "-" else hours * 60 + minutes
 
 
 def parse_iso(text: str) -> tuple[float, int] | None:
