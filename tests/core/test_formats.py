@@ -350,3 +350,14 @@ def test_a_zone_out_of_range_is_a_bad_timestamp(zone: str) -> None:
     line = COMBINED.replace("+0000", zone)
     assert get_format("combined").parse(line) == "bad timestamp"
     assert parse("combined", COMBINED.replace("+0000", "-1200")).time.utcoffset() is not None
+
+
+def test_nginx_json_combined_keys() -> None:
+    # The json_combined log_format most guides give names the referrer "http_referrer".
+    line = (
+        '{"time_local":"10/Oct/2026:13:55:36 +0000","remote_addr":"203.0.113.7","remote_user":"",'
+        '"request":"GET /a HTTP/1.1","status": "200","body_bytes_sent":"5","request_time":"0.010",'
+        '"http_referrer":"https://ex.com/","http_user_agent":"' + UA + '"}'
+    )
+    r = parse("nginx_json", line)
+    assert (r.referrer, r.user_agent, r.ts, r.size) == ("https://ex.com/", UA, 1791640536.0, 5)

@@ -380,7 +380,8 @@ _JSON_KEYS: dict[str, tuple[str, ...]] = {
     "protocol": ("server_protocol", "protocol", "proto", "ClientRequestProtocol"),
     "status": ("status", "status_code", "response_status", "EdgeResponseStatus"),
     "size": ("body_bytes_sent", "bytes_sent", "size", "bytes", "EdgeResponseBytes"),
-    "referrer": ("http_referer", "referer", "referrer", "ClientRequestReferer"),
+    # "http_referrer": the key of the json_combined log_format copied from many guides
+    "referrer": ("http_referer", "http_referrer", "referer", "referrer", "ClientRequestReferer"),
     "agent": ("http_user_agent", "user_agent", "useragent", "agent", "ClientRequestUserAgent"),
     "request_time": ("request_time", "duration", "response_time"),
     "upstream_time": ("upstream_response_time", "upstream_time"),
