@@ -361,3 +361,17 @@ def test_nginx_json_combined_keys() -> None:
     )
     r = parse("nginx_json", line)
     assert (r.referrer, r.user_agent, r.ts, r.size) == ("https://ex.com/", UA, 1791640536.0, 5)
+
+
+def test_nginx_json_without_escape_json_reads_hex_escapes() -> None:
+    # Without `escape=json` nginx writes a quote in a JSON log as \x22: not a JSON escape, so a
+    # scanner's quote in its path made its request "bad JSON" and it went uncounted.
+    line = (
+        '{"time_local":"10/Oct/2026:13:55:36 +0000","remote_addr":"203.0.113.7",'
+        '"request":"GET /a\\x22b HTTP/1.1","status":"200","body_bytes_sent":"5",'
+        '"http_user_agent":"x\\x5C\\x22\\x1B","http_referer":"\\\\x41"}'
+    )
+    r = parse("nginx_json", line)
+    assert r.path == '/a"b' and r.status == 200
+    assert r.user_agent == 'x\\"\\x1b' and r.referrer == "\\x41"  # ESC kept escaped
+    assert get_format("nginx_json").parse('{"status": 200, "x": "\\q\\x22"}') == "bad JSON"

@@ -502,13 +502,24 @@ def _record_from(f: _Fields) -> ParseResult:
     )
 
 
+# nginx's default escaping (a JSON log_format without `escape=json`) writes `"` as `\x22`, `\` as
+# `\x5C` and other bytes as `\xHH`: no JSON escape. An `\x` after an even run of backslashes
+# (an odd one is an escaped backslash, then text) is read as the byte it stands for.
+_NGINX_HEX = re.compile(r"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
+
+
 def _load_object(line: str) -> dict[str, Any] | str:
     if not line.startswith("{"):
         return "not JSON"
     try:
         obj = json.loads(line)
     except (ValueError, RecursionError):
-        return "bad JSON"
+        if "\\x" not in line:
+            return "bad JSON"
+        try:
+            obj = json.loads(_NGINX_HEX.sub(r"\1\\u00\2", line))
+        except (ValueError, RecursionError):
+            return "bad JSON"
     if not isinstance(obj, dict):
         return "bad JSON"
     return obj
