@@ -375,3 +375,13 @@ def test_nginx_json_without_escape_json_reads_hex_escapes() -> None:
     assert r.path == '/a"b' and r.status == 200
     assert r.user_agent == 'x\\"\\x1b' and r.referrer == "\\x41"  # ESC kept escaped
     assert get_format("nginx_json").parse('{"status": 200, "x": "\\q\\x22"}') == "bad JSON"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ['$remote_addr "$request" $status', '%h \\"%r\\" %>s', '%h %{%Q}t \\"%r\\" %>s'],
+)
+def test_a_format_string_that_can_read_no_time_is_refused(spec: str) -> None:
+    # Every line would be 'bad timestamp': a usage error (exit 2) says so at once instead.
+    with pytest.raises(FormatError, match="time"):
+        get_format(spec)

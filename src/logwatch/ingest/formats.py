@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from logwatch.ingest.timeparse import (
@@ -831,16 +832,27 @@ def compile_nginx(spec: str) -> CompiledFormat:
     pieces.append((spec[pos:], None))
     if not any(field for _, field in pieces):
         raise ValueError("an nginx log_format needs at least one $variable")
+    if not _has_time(pieces):
+        raise ValueError("the log_format has no time: add $time_local, $time_iso8601 or $msec")
     return CompiledFormat(spec, "nginx log_format", pieces)
+
+
+def _has_time(pieces: list[tuple[str, str | None]]) -> bool:
+    """Whether a compiled format reads a time: without one every line is 'bad timestamp'."""
+    return any(field and field.startswith(("time_", _STRFTIME)) for _, field in pieces)
 
 
 def _apache_time(arg: str) -> str:
     """The field of `%{...}t`: seconds since the epoch, or a strftime format."""
     fmt = arg.removeprefix("begin:").removeprefix("end:")
-    if fmt in ("sec", "msec", "usec"):
+    if fmt in ("sec", "msec", "usec", "%s"):
         return "time_epoch"
     if fmt in ("msec_frac", "usec_frac"):
         return "ignore"
+    # A format strptime cannot read back (a bad directive) would fail every line: say so now.
+    sample = datetime(2026, 10, 10, 13, 55, 36, tzinfo=UTC).strftime(fmt)
+    if parse_strftime(sample, fmt) is None:
+        raise ValueError(f"cannot read times written as %{{{arg}}}t")
     return _STRFTIME + fmt
 
 
@@ -870,6 +882,8 @@ def compile_apache(spec: str) -> CompiledFormat:
     pieces.append((literal_extra + spec_text[pos:], None))
     if not any(field for _, field in pieces):
         raise ValueError("an Apache LogFormat needs at least one %directive")
+    if not _has_time(pieces):
+        raise ValueError("the LogFormat has no time: add %t or %{format}t")
     return CompiledFormat(spec, "Apache LogFormat", pieces)
 
 
