@@ -259,3 +259,129 @@ def test_unicode_digits_in_numeric_fields_are_malformed_not_a_crash(digits: str)
     assert isinstance(get_format("combined").parse(decode(line.encode())), str)
     obj = f'{{"status": "{digits}", "time_iso8601": "2026-10-10T13:55:36+00:00"}}'
     assert get_format("nginx_json").parse(obj) == "bad status"
+
+
+def test_nginx_log_format_takes_lists_of_upstreams_and_forwarded_for() -> None:
+    # nginx joins several upstreams' values with ", " (and redirects' with " : "): the line
+    # still matches, and the first time is taken.
+    fmt = compile_nginx(
+        '$remote_addr $http_x_forwarded_for [$time_local] "$request" $status '
+        "$request_time $upstream_response_time $upstream_addr"
+    )
+    head = '203.0.113.7 198.51.100.9, 10.0.0.1 [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200'
+    r = fmt.parse(head + " 0.004 0.001, 0.002 : 0.001 10.0.0.5:80, 10.0.0.6:80")
+    assert isinstance(r, Record), r
+    assert r.upstream_time == pytest.approx(0.001) and r.request_time == pytest.approx(0.004)
+    assert r.forwarded_for == "198.51.100.9, 10.0.0.1" and r.client == "203.0.113.7"
+    r = fmt.parse(head + " 0.004 0.001 : 0.003 10.0.0.5:80 : 10.0.0.6:80")
+    assert isinstance(r, Record) and r.upstream_time == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize(
+    ("spec", "time_text"),
+    [
+        ("[%{%d/%b/%Y:%H:%M:%S %z}t]", "[10/Oct/2026:15:55:36 +0200]"),
+        ("%{%Y-%m-%dT%H:%M:%S%z}t", "2026-10-10T13:55:36+0000"),
+        ("%{%d/%b/%Y %T}t", "10/Oct/2026 13:55:36"),  # no zone: UTC
+        ("%{begin:%F %T}t", "2026-10-10 13:55:36"),
+        ("%{msec}t", "1791640536000"),
+        ("%{sec}t", "1791640536"),
+    ],
+)
+def test_apache_logformat_with_a_strftime_time(spec: str, time_text: str) -> None:
+    # `%{format}t` writes the time as the format says: it must be read so, not lost.
+    fmt = compile_apache("%h %l %u " + spec + ' \\"%r\\" %>s %b')
+    r = fmt.parse("203.0.113.7 - - " + time_text + ' "GET / HTTP/1.1" 200 5')
+    assert isinstance(r, Record), r
+    assert r.ts == 1791640536.0 and r.status == 200 and r.path == "/"
+    assert fmt.parse(
+        "203.0.113.7 - - " + time_text.replace("36", "9x") + ' "GET / HTTP/1.1" 200 5'
+    ) in (
+        "bad timestamp",
+        "does not match Apache LogFormat",
+    )
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        '"2026-10-10T13:55:36.000Z"',  # time_format iso8601 / rfc3339
+        '"2026-10-10T15:55:36.000+0200"',
+        '"2026/10/10 13:55:36"',  # wall
+        '"10/Oct/2026:13:55:36 +0000"',  # common_log
+        "1791640536000.0",  # unix_milli_float
+    ],
+)
+def test_caddy_time_formats_are_read_and_detected(ts: str) -> None:
+    # Caddy's `time_format` writes `ts` as text: a caddy log so configured is still caddy, not
+    # the generic JSON flavour (which made a client of "-" and a request of the whole object).
+    line = (
+        '{"level":"info","ts":' + ts + ',"logger":"http.log.access","request":{"remote_ip":'
+        '"203.0.113.7","method":"GET","uri":"/a","proto":"HTTP/1.1"},"status":200,"size":5}'
+    )
+    detection = detect_format([line] * 3)
+    assert detection is not None and detection.format.name == "caddy"
+    r = parse("caddy", line)
+    assert r.ts == 1791640536.0 and r.client == "203.0.113.7" and r.path == "/a"
+
+
+@pytest.mark.parametrize(
+    ("head", "client", "forwarded"),
+    [
+        ("- 10.0.0.1", "10.0.0.1", None),  # `$http_x_forwarded_for $remote_addr`, no header
+        ('"-" 10.0.0.1', "10.0.0.1", None),
+        ("shop.example.com 10.0.0.1", "10.0.0.1", None),  # a vhost before the address
+        ("unknown, 198.51.100.9 10.0.0.1", "198.51.100.9", "unknown, 198.51.100.9 10.0.0.1"),
+        ("198.51.100.9 10.0.0.1", "198.51.100.9", "198.51.100.9 10.0.0.1"),
+        ("2001:db8::7, 10.0.0.2 10.0.0.1", "2001:db8::7", "2001:db8::7, 10.0.0.2 10.0.0.1"),
+    ],
+)
+def test_words_before_the_address_that_are_not_addresses_are_not_the_client(
+    head: str, client: str, forwarded: str | None
+) -> None:
+    # Every direct request of such a log used to be the one client "-" (or the vhost's name).
+    r = parse("combined", COMBINED.replace("203.0.113.7", head))
+    assert (r.client, r.forwarded_for) == (client, forwarded)
+
+
+@pytest.mark.parametrize("zone", ["+9999", "-2400", "+0160", "+05:99"])
+def test_a_zone_out_of_range_is_a_bad_timestamp(zone: str) -> None:
+    # Taken as an offset it moved the request days away, and its Record.time raised.
+    line = COMBINED.replace("+0000", zone)
+    assert get_format("combined").parse(line) == "bad timestamp"
+    assert parse("combined", COMBINED.replace("+0000", "-1200")).time.utcoffset() is not None
+
+
+def test_nginx_json_combined_keys() -> None:
+    # The json_combined log_format most guides give names the referrer "http_referrer".
+    line = (
+        '{"time_local":"10/Oct/2026:13:55:36 +0000","remote_addr":"203.0.113.7","remote_user":"",'
+        '"request":"GET /a HTTP/1.1","status": "200","body_bytes_sent":"5","request_time":"0.010",'
+        '"http_referrer":"https://ex.com/","http_user_agent":"' + UA + '"}'
+    )
+    r = parse("nginx_json", line)
+    assert (r.referrer, r.user_agent, r.ts, r.size) == ("https://ex.com/", UA, 1791640536.0, 5)
+
+
+def test_nginx_json_without_escape_json_reads_hex_escapes() -> None:
+    # Without `escape=json` nginx writes a quote in a JSON log as \x22: not a JSON escape, so a
+    # scanner's quote in its path made its request "bad JSON" and it went uncounted.
+    line = (
+        '{"time_local":"10/Oct/2026:13:55:36 +0000","remote_addr":"203.0.113.7",'
+        '"request":"GET /a\\x22b HTTP/1.1","status":"200","body_bytes_sent":"5",'
+        '"http_user_agent":"x\\x5C\\x22\\x1B","http_referer":"\\\\x41"}'
+    )
+    r = parse("nginx_json", line)
+    assert r.path == '/a"b' and r.status == 200
+    assert r.user_agent == 'x\\"\\x1b' and r.referrer == "\\x41"  # ESC kept escaped
+    assert get_format("nginx_json").parse('{"status": 200, "x": "\\q\\x22"}') == "bad JSON"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ['$remote_addr "$request" $status', '%h \\"%r\\" %>s', '%h %{%Q}t \\"%r\\" %>s'],
+)
+def test_a_format_string_that_can_read_no_time_is_refused(spec: str) -> None:
+    # Every line would be 'bad timestamp': a usage error (exit 2) says so at once instead.
+    with pytest.raises(FormatError, match="time"):
+        get_format(spec)

@@ -8,14 +8,22 @@ raising) keeps the hot path free of exception set-up and lets the caller count w
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from logwatch.ingest.timeparse import parse_any, parse_clf, parse_epoch, parse_iso
+from logwatch.ingest.timeparse import (
+    parse_any,
+    parse_clf,
+    parse_epoch,
+    parse_iso,
+    parse_strftime,
+)
 from logwatch.model import Record
 from logwatch.sanitize import (
     MAX_AGENT,
@@ -332,14 +340,33 @@ def split_clf(line: str) -> _ClfFields | None:
     )
 
 
-def _split_head(head: str) -> tuple[str, str]:
+def _split_head(head: str) -> tuple[str | None, str]:
     """An address field with a forwarded-for list → (the list, the original client).
 
-    The left-most address of X-Forwarded-For is the client as the first proxy saw it.
+    The left-most address of X-Forwarded-For is the client as the first proxy saw it. Words
+    that are not addresses are passed over: nginx writes `-` for a request that came with no
+    X-Forwarded-For, proxies write `unknown`, and a vhost may stand before the address. With no
+    address before it, the last word (the connecting address) is the client and there is no
+    list.
     """
     text = head.replace('"', "")
-    first = text.split(",", 1)[0].strip().split(" ", 1)[0]
-    return cap(text, MAX_FIELD), cap(first or "-", MAX_FIELD)
+    words = [word for word in text.replace(",", " ").split(" ") if word]
+    if not words:
+        return None, "-"
+    at = next((i for i, word in enumerate(words) if _is_address(word)), len(words) - 1)
+    listed = "," in text or at < len(words) - 1
+    return (cap(text, MAX_FIELD) if listed else None), cap(words[at], MAX_FIELD)
+
+
+def _is_address(word: str) -> bool:
+    """An IPv4 or IPv6 address, maybe bracketed or with a port."""
+    if word.count(":") == 1:  # IPv4 with its port
+        word = word.partition(":")[0]
+    try:
+        ipaddress.ip_address(word.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 # --- JSON formats ------------------------------------------------------------------------------
@@ -354,7 +381,8 @@ _JSON_KEYS: dict[str, tuple[str, ...]] = {
     "protocol": ("server_protocol", "protocol", "proto", "ClientRequestProtocol"),
     "status": ("status", "status_code", "response_status", "EdgeResponseStatus"),
     "size": ("body_bytes_sent", "bytes_sent", "size", "bytes", "EdgeResponseBytes"),
-    "referrer": ("http_referer", "referer", "referrer", "ClientRequestReferer"),
+    # "http_referrer": the key of the json_combined log_format copied from many guides
+    "referrer": ("http_referer", "http_referrer", "referer", "referrer", "ClientRequestReferer"),
     "agent": ("http_user_agent", "user_agent", "useragent", "agent", "ClientRequestUserAgent"),
     "request_time": ("request_time", "duration", "response_time"),
     "upstream_time": ("upstream_response_time", "upstream_time"),
@@ -397,7 +425,8 @@ def _json_number(value: Any) -> float | None:
         # 1e400 and Infinity are valid to Python's json; an infinite size cannot become an int.
         return number if number >= 0 and math.isfinite(number) else None
     if isinstance(value, str):
-        return _float_or_none(value.split(",")[0].strip())
+        # Of a list ("0.010, 0.002 : 0.001": several upstreams), the first.
+        return _float_or_none(value.split(",", 1)[0].split(" : ", 1)[0].strip())
     return None
 
 
@@ -474,13 +503,24 @@ def _record_from(f: _Fields) -> ParseResult:
     )
 
 
+# nginx's default escaping (a JSON log_format without `escape=json`) writes `"` as `\x22`, `\` as
+# `\x5C` and other bytes as `\xHH`: no JSON escape. An `\x` after an even run of backslashes
+# (an odd one is an escaped backslash, then text) is read as the byte it stands for.
+_NGINX_HEX = re.compile(r"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
+
+
 def _load_object(line: str) -> dict[str, Any] | str:
     if not line.startswith("{"):
         return "not JSON"
     try:
         obj = json.loads(line)
     except (ValueError, RecursionError):
-        return "bad JSON"
+        if "\\x" not in line:
+            return "bad JSON"
+        try:
+            obj = json.loads(_NGINX_HEX.sub(r"\1\\u00\2", line))
+        except (ValueError, RecursionError):
+            return "bad JSON"
     if not isinstance(obj, dict):
         return "bad JSON"
     return obj
@@ -550,7 +590,7 @@ def _caddy(obj: dict[str, Any]) -> _Fields | str:
         client=_host_of(
             _json_text(req.get("client_ip") or req.get("remote_ip") or req.get("remote_addr"))
         ),
-        when=parse_epoch(obj.get("ts")),
+        when=_caddy_time(obj.get("ts")),
         method=_json_text(req.get("method"), 24),
         uri=_json_text(req.get("uri"), MAX_PATH + MAX_QUERY),
         protocol=_json_text(req.get("proto"), 16),
@@ -562,6 +602,17 @@ def _caddy(obj: dict[str, Any]) -> _Fields | str:
         vhost=_json_text(req.get("host")) or None,
         xff=_json_text(headers.get("X-Forwarded-For")) or None,
     )
+
+
+def _caddy_time(ts: Any) -> tuple[float, int] | None:
+    """Caddy's `ts`: seconds since the epoch by default; its `time_format` option writes
+    milliseconds, nanoseconds, ISO 8601 / RFC 3339, "wall" ("2006/01/02 15:04:05") or CLF."""
+    if isinstance(ts, str):
+        text = ts.strip()
+        if len(text) > 10 and text[4] == "/" and text[7] == "/":  # wall: local time, no zone
+            text = f"{text[:4]}-{text[5:7]}-{text[8:]}"
+        return parse_any(text)
+    return parse_epoch(ts) if isinstance(ts, (int, float)) else None
 
 
 def _traefik(obj: dict[str, Any]) -> _Fields | str:
@@ -657,6 +708,12 @@ _APACHE_HEADERS = {
     "host": "vhost",
 }
 _NGINX_TOKEN = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+# Fields that may hold a list: nginx joins the values of several upstreams with ", " (and
+# internal redirects with " : "), and X-Forwarded-For is "client, proxy, ...".
+_LIST_FIELDS = frozenset(("upstream_time", "xff", "ignore_list"))
+_LIST_VALUE = r"(\S*(?:(?:, | : )\S+)*)"
+# A time field written with a strftime format: the prefix, then the format.
+_STRFTIME = "strftime:"
 _APACHE_TOKEN = re.compile(r"%[<>]?(?:!?\d{3}(?:,\d{3})*)?(?:\{([^}]*)\})?([a-zA-Z%])")
 
 
@@ -682,6 +739,11 @@ class CompiledFormat(LogFormat):
                 pattern.append(r'([^"\\]*(?:\\.[^"\\]*)*)')
             elif previous == "[":
                 pattern.append(r"([^\]]{0,64})")
+            elif field in _LIST_FIELDS:
+                pattern.append(_LIST_VALUE)
+            elif field.startswith(_STRFTIME):
+                # As many words as the strftime format writes.
+                pattern.append(r"(\S+" + r"(?: \S+)" * field.count(" ") + ")")
             else:
                 pattern.append(r"(\S*)")
             self._fields.append(field)
@@ -750,6 +812,8 @@ def _assign(f: _Fields, field: str, value: str) -> None:
         f.cache = cap(value, 32)
     elif field == "xff":
         f.xff = cap(value, MAX_FIELD)
+    elif field.startswith(_STRFTIME):
+        f.when = parse_strftime(value, field[len(_STRFTIME) :])
 
 
 def compile_nginx(spec: str, name: str = "nginx log_format") -> CompiledFormat:
@@ -758,12 +822,38 @@ def compile_nginx(spec: str, name: str = "nginx log_format") -> CompiledFormat:
     pos = 0
     for m in _NGINX_TOKEN.finditer(spec):
         variable = m.group(1) or m.group(2)
-        pieces.append((spec[pos : m.start()], _NGINX_VARS.get(variable, "ignore")))
+        field = _NGINX_VARS.get(variable) or (
+            "ignore_list"
+            if variable.startswith("upstream_") or variable.endswith("forwarded_for")
+            else "ignore"
+        )
+        pieces.append((spec[pos : m.start()], field))
         pos = m.end()
     pieces.append((spec[pos:], None))
     if not any(field for _, field in pieces):
         raise ValueError("an nginx log_format needs at least one $variable")
+    if not _has_time(pieces):
+        raise ValueError("the log_format has no time: add $time_local, $time_iso8601 or $msec")
     return CompiledFormat(spec, name, pieces)
+
+
+def _has_time(pieces: list[tuple[str, str | None]]) -> bool:
+    """Whether a compiled format reads a time: without one every line is 'bad timestamp'."""
+    return any(field and field.startswith(("time_", _STRFTIME)) for _, field in pieces)
+
+
+def _apache_time(arg: str) -> str:
+    """The field of `%{...}t`: seconds since the epoch, or a strftime format."""
+    fmt = arg.removeprefix("begin:").removeprefix("end:")
+    if fmt in ("sec", "msec", "usec", "%s"):
+        return "time_epoch"
+    if fmt in ("msec_frac", "usec_frac"):
+        return "ignore"
+    # A format strptime cannot read back (a bad directive) would fail every line: say so now.
+    sample = datetime(2026, 10, 10, 13, 55, 36, tzinfo=UTC).strftime(fmt)
+    if parse_strftime(sample, fmt) is None:
+        raise ValueError(f"cannot read times written as %{{{arg}}}t")
+    return _STRFTIME + fmt
 
 
 def compile_apache(spec: str) -> CompiledFormat:
@@ -785,13 +875,15 @@ def compile_apache(spec: str) -> CompiledFormat:
         elif directive == "T" and arg in ("ms", "us", "s"):
             field = {"ms": "request_time_ms", "us": "request_time_us", "s": "request_time"}[arg]
         elif directive == "t" and arg:
-            field = "ignore"
+            field = _apache_time(arg)
         else:
             field = _APACHE_DIRECTIVES.get(directive, "ignore")
         pieces.append((literal, field))
     pieces.append((literal_extra + spec_text[pos:], None))
     if not any(field for _, field in pieces):
         raise ValueError("an Apache LogFormat needs at least one %directive")
+    if not _has_time(pieces):
+        raise ValueError("the LogFormat has no time: add %t or %{format}t")
     return CompiledFormat(spec, "Apache LogFormat", pieces)
 
 

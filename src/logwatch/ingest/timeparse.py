@@ -99,8 +99,10 @@ def _zone_minutes(zone: str) -> int | None:
         zone = zone[:3] + zone[4:]
     if len(zone) != 5 or zone[0] not in "+-" or not (zone[1:].isascii() and zone[1:].isdigit()):
         return None
-    minutes = int(zone[1:3]) * 60 + int(zone[3:5])
-    return -minutes if zone[0] == "-" else minutes
+    hours, minutes = int(zone[1:3]), int(zone[3:5])
+    if hours > 23 or minutes > 59:  # "+9999" is no offset (and no timezone() would take it)
+        return None
+    return -(hours * 60 + minutes) if zone[0] == "-" else hours * 60 + minutes
 
 
 def parse_iso(text: str) -> tuple[float, int] | None:
@@ -125,12 +127,41 @@ def _parse_iso(text: str) -> tuple[float, int] | None:
         dt = datetime.fromisoformat(t)
     except ValueError:
         return None
+    return _epoch_of(dt)
+
+
+def _epoch_of(dt: datetime) -> tuple[float, int] | None:
+    """A datetime (naive ones are UTC) → (epoch, offset minutes), None outside 1970..9999."""
     offset = dt.utcoffset()
     if offset is None:
         epoch, minutes = calendar.timegm(dt.timetuple()) + dt.microsecond / 1e6, 0
     else:
         epoch, minutes = dt.timestamp(), int(offset.total_seconds() // 60)
     return (epoch, minutes) if 0 <= epoch < MAX_EPOCH else None
+
+
+# strftime shorthands that Apache's `%{...}t` may use and `strptime` does not know.
+_STRFTIME_SHORTHANDS = {"%T": "%H:%M:%S", "%F": "%Y-%m-%d", "%D": "%m/%d/%y", "%R": "%H:%M"}
+_strftime_cache: dict[tuple[str, str], tuple[float, int] | None] = {}
+
+
+def parse_strftime(text: str, fmt: str) -> tuple[float, int] | None:
+    """A time written with a strftime format (Apache `%{%Y-%m-%dT%H:%M:%S%z}t`) → epoch, offset."""
+    if len(text) > 64:  # no time is so long: keep hostile text out of the cache
+        return None
+    key = (fmt, text)
+    if key in _strftime_cache:
+        return _strftime_cache[key]
+    for short, long in _STRFTIME_SHORTHANDS.items():
+        fmt = fmt.replace(short, long)
+    try:
+        value = _epoch_of(datetime.strptime(text, fmt))
+    except (ValueError, OverflowError):
+        value = None
+    if len(_strftime_cache) >= _CACHE_MAX:
+        _strftime_cache.clear()
+    _strftime_cache[key] = value
+    return value
 
 
 def parse_epoch(value: object) -> tuple[float, int] | None:
