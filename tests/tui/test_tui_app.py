@@ -478,3 +478,14 @@ async def test_real_alert_events_show_in_banner_and_screen(snap, engine):
         history = app.screen.query_one("#alerts-history")
         assert history.get_row_at(0)[1].plain == "firing"
         assert app.is_running
+
+
+async def test_the_status_line_names_the_formats_learned_beside_the_first(snap):
+    """A log with a second shape of line (a Caddy log beside nginx's) says so in the header."""
+    import dataclasses
+
+    counters = {**snap.counters, "formats": {"caddy": 12}}
+    app = make_app(dataclasses.replace(snap, format="combined", counters=counters))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert " combined+caddy " in status_text(app)

@@ -68,7 +68,9 @@ class StatusLine(Static):
             t.append(" ✓alerts", style="green")
         if ingest_rate is not None:
             t.append(f" {fmt_rate(ingest_rate).replace('/s', ' l/s')}")
-        t.append(f" {snap.format or 'detecting'}", style="italic")
+        # Formats learned beside the first (a second shape of line) follow it: "combined+caddy".
+        formats = "+".join((snap.format or "detecting", *snap.other_formats))
+        t.append(f" {formats}", style="italic")
         if vs.filter_text:
             t.append(" /", style="bold")
             t.append(vs.filter_text, style="bold")  # typed by the user; still plain text
