@@ -38,3 +38,13 @@ def test_a_since_too_long_ago_is_a_usage_error_not_a_traceback() -> None:
 
     with pytest.raises(UsageError, match="--since"):
         parse_since("1" + "0" * 400 + "d")
+
+
+@pytest.mark.parametrize("interval", ["nan", "inf", "-1"])
+def test_headless_refuses_an_interval_that_never_comes(
+    interval: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # NaN compares false with every clock: headless ran printing nothing but its final object.
+    assert cli.main(["--headless", "--interval", interval, "--since", "0", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--interval" in err

@@ -217,3 +217,13 @@ def test_a_quoted_glob_is_expanded(
     gz.write_bytes(gzip.compress(access_log.read_bytes()))
     out = run_json(capsys, str(tmp_path / "access.log*"))
     assert out["parsed"] == 2 * 201  # the log and its rotated, compressed copy
+
+
+@pytest.mark.parametrize("option", ["--top", "--jobs"])
+def test_a_negative_count_is_a_usage_error(
+    option: str, access_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --top -1 used to slice the last row off every list ([:-1]) and exit 0.
+    assert main(["report", "--json", option, "-1", str(access_log)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and option in captured.err
