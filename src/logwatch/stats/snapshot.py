@@ -278,7 +278,8 @@ class Snapshot:
             "last": round(span[1], 3) if span else None,
         }
         if windows and self.windows:
-            out["windows"] = {name: w.to_json(top=5) for name, w in self.windows.items()}
+            # Shorter lists per window, and never longer than asked for (`report --top 2`).
+            out["windows"] = {name: w.to_json(top=min(top, 5)) for name, w in self.windows.items()}
         if self.sources:
             out["sources"] = [_source_json(s) for s in self.sources]
         by_source = self.by_source()
