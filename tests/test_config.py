@@ -409,6 +409,19 @@ def test_bool_is_not_a_number(tmp_path: Path) -> None:
     assert (e.line, e.key) == (1, "top_k")
 
 
+def test_an_unknown_format_is_a_config_error(tmp_path: Path) -> None:
+    # check-config accepted any string and printed it back; the run then failed at start
+    # without naming the file.
+    e = error(tmp_path, 'top_k = 5\nformat = "combind"\n')
+    assert (e.line, e.key) == (2, "format") and "unknown format" in str(e)
+    e = error(tmp_path, "format = '%{x'\n")  # a spec that does not compile
+    assert e.key == "format"
+    with pytest.raises(ConfigError, match="LOGWATCH_FORMAT"):
+        apply_env(Config(), {"LOGWATCH_FORMAT": "combind"})
+    nginx = "format = '$remote_addr - $remote_user [$time_local] \"$request\" $status'\n"
+    assert load(tmp_path, nginx).format is not None
+
+
 def test_parse_config_without_file(tmp_path: Path) -> None:
     c = parse_config("top_k = 9\n", "inline")
     assert c.top_k == 9 and c.source == "inline"

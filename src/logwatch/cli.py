@@ -410,6 +410,10 @@ def _report(args: argparse.Namespace) -> int:
     from logwatch.pipeline import Pipeline
     from logwatch.report import read_into, render_json, render_text
 
+    # A negative --top sliced rows off the end of every list ([:-1]) instead of being refused.
+    for option, value in (("--top", args.top), ("--jobs", args.jobs)):
+        if value < 0:
+            raise UsageError(f"{option}: expected 0 or more, got {value}")
     config = load_settings(args)
     back = parse_since(args.since)
     since = None if back is None else time.time() - back

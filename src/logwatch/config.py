@@ -301,9 +301,10 @@ class _Parser:
         for key in ("top_k", "recent"):
             if key in data:
                 kw[key] = self.get(data, key, _int_min(1 if key == "top_k" else 0), None)
-        for key in ("theme", "format"):
-            if key in data:
-                kw[key] = self.get(data, key, _nonempty_str, None)
+        if "theme" in data:
+            kw["theme"] = self.get(data, "theme", _nonempty_str, None)
+        if "format" in data:
+            kw["format"] = self.get(data, "format", _format, None)
         for key in ("hash_clients", "bell", "default_alerts"):
             if key in data:
                 kw[key] = self.get(data, key, _bool, None)
@@ -503,6 +504,15 @@ def _nonempty_str(v: Any) -> str:
     return v
 
 
+def _format(v: Any) -> str:
+    # Checked here, not first when a run starts: check-config is where a typo should show.
+    from logwatch.ingest.formats import get_format
+
+    s = _nonempty_str(v)
+    get_format(s)  # FormatError is a ValueError: unknown name, or a spec that does not compile
+    return s
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def conv(v: Any) -> str:
         s = _nonempty_str(v)
@@ -692,7 +702,7 @@ def apply_env(config: Config, env: Mapping[str, str] | None = None) -> Config:
         "LOGWATCH_TOP_K": ("top_k", lambda s: _int_min(1)(_env_int(s))),
         "LOGWATCH_RECENT": ("recent", lambda s: _int_min(0)(_env_int(s))),
         "LOGWATCH_THEME": ("theme", _nonempty_str),
-        "LOGWATCH_FORMAT": ("format", _nonempty_str),
+        "LOGWATCH_FORMAT": ("format", _format),
         "LOGWATCH_ANONYMIZE_IP": ("anonymize_ip", _env_anonymize),
         "LOGWATCH_HASH_CLIENTS": ("hash_clients", _env_bool),
         "LOGWATCH_GEOIP": ("geoip", lambda s: tuple(p for p in s.split(os.pathsep) if p)),

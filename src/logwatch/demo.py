@@ -32,6 +32,9 @@ START_AT = 22 * 60.0
 # Written at once before the replay starts, so every window has data from the first second.
 BACKFILL = 20 * 60.0
 DEFAULT_SPEED = 2.0
+# Past this a lap of the sample takes milliseconds (millions of lines a second), and where a lap
+# rounds to no time at all (inf, 1e12) `step` never returns.
+MAX_SPEED = 1000.0
 
 _CLF_TIME = re.compile(rb"\[(\d{2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})\]")
 _MONTHS = {
@@ -208,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if not 0 < args.speed <= MAX_SPEED:  # NaN fails this too
+        print(
+            f"logwatch demo: --speed must be above 0 and at most {MAX_SPEED:g}, got {args.speed:g}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         lines = load_sample(sample_dir() / SAMPLE)
     except (OSError, ValueError) as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import signal
 import sys
 import time
@@ -102,8 +103,11 @@ async def run_headless(options: EngineOptions, interval: float, out: IO[str] | N
 
 def run(args: Any) -> int:
     """Entry from the command line (args from cli.build_main_parser)."""
-    from logwatch.cli import engine_options
+    from logwatch.cli import UsageError, engine_options
 
+    # NaN compares false with every clock (no object but the final one); inf never comes.
+    if not math.isfinite(args.interval) or args.interval < 0:
+        raise UsageError(f"--interval: expected a number of seconds, got {args.interval:g}")
     options = engine_options(args)
     interval = max(args.interval, 0.1)
     # Snapshots at least as often as objects are asked for (and never rarer than once a second,

@@ -138,9 +138,9 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     if snap.malformed_reasons:
         reasons = ", ".join(f"{r}: {n}" for r, n in sorted(snap.malformed_reasons.items()))
         w(f"           malformed by reason: {reasons}\n")
-    if t.requests:
-        first = snap.now - t.seconds
-        w(f"time       {_iso(first)} → {_iso(snap.now)}\n")
+    span = snap.first_last()
+    if span is not None:
+        w(f"time       {_iso(span[0])} → {_iso(span[1])}\n")
     w("\nclasses\n")
     for c in CLASSES:
         n = t.classes.get(c, 0)

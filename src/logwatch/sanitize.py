@@ -3,8 +3,9 @@
 Every byte of a log line is written by strangers. At ingestion we:
 - decode as UTF-8, turning invalid bytes into `\\xHH` (the way nginx writes them), so nothing is lost
   silently and nothing undecodable travels further;
-- replace control characters (C0 except tab, DEL, C1) and the bidirectional overrides with a visible
-  `\\xHH` / `\\u202e` form, so no escape sequence reaches a terminal and no text is reordered;
+- replace control characters (C0 except tab, DEL, C1), the bidirectional overrides and lone
+  surrogates with a visible `\\xHH` / `\\u202e` form, so no escape sequence reaches a terminal,
+  no text is reordered and every output can be encoded;
 - cap every field, so one line cannot grow memory without bound.
 
 Rendering code must still treat these strings as plain text (never markup), but it may rely on them
@@ -25,7 +26,11 @@ MAX_AGENT = 1024
 MAX_REFERRER = 1024
 MAX_FIELD = 256
 
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates too: a JSON log's `\ud800` escape decodes to one, and no UTF-8 output (the
+# report, JSON Lines, a hook's stdin) can encode it.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _escape_char(match: re.Match[str]) -> str:

@@ -107,6 +107,16 @@ def test_config_extra_patterns_and_allow_list() -> None:
         Classifier(ClassifyConfig(extra_bots=(("x", "robots"),)))
 
 
+def test_config_patterns_are_substrings_not_regexes() -> None:
+    # The config documents substrings (^/$ anchor) and accepts "C++ client": compiled as a
+    # regex, it raised re.error at start (a traceback from report, explain and headless).
+    c = Classifier(ClassifyConfig(extra_bot_patterns=("C++ client", "(unclosed", "Acme.Mon/")))
+    assert c.classify(rec(agent="My c++ client/2")).cls == BOT
+    assert c.classify(rec(agent="Mozilla/5.0 (unclosed; X11)")).cls == BOT
+    assert c.classify(rec(agent="Mozilla/5.0 (X11) Acme.Mon/1")).cls == BOT
+    assert c.classify(rec(agent="Mozilla/5.0 (X11) AcmexMon/1")).cls == HUMAN  # "." is a dot
+
+
 def test_categories_are_the_design_ones() -> None:
     data = load_agent_data()
     assert set(data["bots"]) <= set(BOT_CATEGORIES)

@@ -18,7 +18,6 @@ REGEXES: list[re.Pattern[str]] = [
     agents._GENERIC,
     agents._BEFORE_URL,
     agents._PRODUCT,
-    agents._REGEX_SIGNS,
     *probes.ProbeRules().regexes,
 ]
 

@@ -313,3 +313,15 @@ def test_a_probe_dated_past_the_clock_shows_in_the_totals_at_once() -> None:
     snap = p.snapshot(now=T0 + 62)
     assert [c.client for c in snap.totals.probes] == ["6.6.6.6"]
     assert "6.6.6.6" in {c.client for c in snap.totals.top_clients}
+
+
+def test_json_time_range_is_the_requests_own_under_a_live_clock() -> None:
+    # Live, `now` is the wall clock: `time.first` was `now - span`, which slid forward with it
+    # (a headless line claimed the first request came seconds ago), and with no request
+    # `time.last` was 0.0, the epoch.
+    agg = Aggregator()
+    assert agg.snapshot(now=T0).to_json()["time"] == {"first": None, "last": None}
+    for i in range(100):
+        agg.add(rec(T0 + i), HUMAN)
+    for now in (None, T0 + 1000.0):
+        assert agg.snapshot(now=now).to_json()["time"] == {"first": T0, "last": T0 + 99}

@@ -66,3 +66,13 @@ def test_a_signed_since_says_what_is_wrong(value: str, capsys: pytest.CaptureFix
     assert cli.main(["--since", value, "access.log"]) == 2
     err = capsys.readouterr().err
     assert err == f"logwatch: --since: {value!r}: give how far back, unsigned (e.g. 5m)\n"
+
+
+@pytest.mark.parametrize("interval", ["nan", "inf", "-1"])
+def test_headless_refuses_an_interval_that_never_comes(
+    interval: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # NaN compares false with every clock: headless ran printing nothing but its final object.
+    assert cli.main(["--headless", "--interval", interval, "--since", "0", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--interval" in err

@@ -385,3 +385,17 @@ def test_a_format_string_that_can_read_no_time_is_refused(spec: str) -> None:
     # Every line would be 'bad timestamp': a usage error (exit 2) says so at once instead.
     with pytest.raises(FormatError, match="time"):
         get_format(spec)
+
+
+def test_json_lone_surrogate_escapes_are_escaped() -> None:
+    # `\ud800` is valid JSON but decodes to a lone surrogate, which no UTF-8 output can write:
+    # the report, JSON Lines and explain died with UnicodeEncodeError on such a line.
+    line = (
+        '{"time_iso8601":"2026-10-10T13:55:36+02:00","remote_addr":"192.0.2.9",'
+        '"request":"GET /a\\ud800b HTTP/1.1","status":"200","body_bytes_sent":"10",'
+        '"http_referer":"http://r.example/\\udfff","http_user_agent":"Wget\\udc80"}'
+    )
+    r = parse("nginx_json", line)
+    assert r.path == "/a\\ud800b"
+    for text in (r.path, r.request, r.referrer, r.user_agent):
+        text.encode("utf-8")  # raises on a lone surrogate

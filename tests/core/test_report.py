@@ -291,3 +291,24 @@ def test_since_in_a_split_file_matches_one_pass(
     snap = pipeline.snapshot()
     assert snap.parsed == snap.lines == 6_000
     assert snap.now - snap.totals.seconds == since
+
+
+@pytest.mark.parametrize("option", ["--top", "--jobs"])
+def test_a_negative_count_is_a_usage_error(
+    option: str, access_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --top -1 used to slice the last row off every list ([:-1]) and exit 0.
+    assert main(["report", "--json", option, "-1", str(access_log)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and option in captured.err
+
+
+def test_top_bounds_the_lists_of_every_window_too(
+    access_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The per-window lists kept 5 rows whatever --top said.
+    out = run_json(capsys, "--top", "2", str(access_log))
+    for name, window in out["windows"].items():
+        for key in ("top_paths", "top_bots", "top_clients", "probe_clients"):
+            assert len(window[key]) <= 2, (name, key)
+    assert len(out["windows"]["1h"]["top_clients"]) == 2

@@ -1,5 +1,7 @@
 import itertools
 
+import pytest
+
 from logwatch import demo
 
 LINES = [
@@ -69,3 +71,16 @@ def test_bundled_sample_is_found_and_replays():
     assert len(lines) > 1000
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(lines))
     assert abs(demo.parse_clf_time(lines[0][1])[0] - lines[0][0]) < 1
+
+
+@pytest.mark.parametrize("speed", ["inf", "nan", "0", "-1", "1e12"])
+def test_a_speed_that_cannot_replay_is_a_usage_error(speed, tmp_path, capsys, monkeypatch):
+    # --speed inf made every line due at once: `step` looped for ever, growing its chunk; NaN
+    # and negative speeds ran at a silent 0.05x. No replay may start (it would hang the test).
+    def no_replay(*args, **kwargs):
+        raise AssertionError(f"a replay started at --speed {speed}")
+
+    monkeypatch.setattr(demo, "Replayer", no_replay)
+    assert demo.main(["--speed", speed, "--write", str(tmp_path / "w.log")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--speed" in err

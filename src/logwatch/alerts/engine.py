@@ -593,7 +593,8 @@ def _seed_samples(metric: str, st: _State, snapshot: Snapshot, now: float) -> No
         return
     start = snapshot.now - len(points) * series.step
     # Points before the first request are no measure of anything (a short history).
-    since = snapshot.now - snapshot.totals.seconds if snapshot.totals.requests else math.inf
+    span = snapshot.first_last()
+    since = span[0] if span is not None else math.inf
     for k, point in enumerate(points):
         at = start + (k + 0.5) * series.step
         if point is not None and since <= start + k * series.step and at < now:

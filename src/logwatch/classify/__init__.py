@@ -57,8 +57,7 @@ _HUMAN = Verdict(HUMAN, reasons=("no bot signal → human",))
 class ClassifyConfig:
     """What users can tune. Agent patterns are case-insensitive substrings (`^`/`$` anchor)."""
 
-    # Extra bot agents, category `other`: plain text, or a regex when it has regex syntax (run once
-    # per distinct agent, so keep it simple).
+    # Extra bot agents, category `other`.
     extra_bot_patterns: tuple[str, ...] = ()
     extra_bots: tuple[tuple[str, str], ...] = ()  # (pattern, category) pairs
     allow_agents: tuple[str, ...] = ()  # agents that are never bots (your own tools, say)

@@ -178,23 +178,16 @@ def _own_entries(data: dict[str, Any]) -> list[_Entry]:
     return entries
 
 
-_REGEX_SIGNS = re.compile(r"[\\\[\]().*+?{}|]")
-
-
-def _config_entries(
-    extra: tuple[tuple[str, str], ...],
-) -> tuple[list[_Entry], list[tuple[re.Pattern[str], str]]]:
-    """Users' patterns: plain text (with ^/$ anchors) joins the automaton; anything with regex
-    syntax is compiled (case-insensitive) and run once per distinct agent."""
+def _config_entries(extra: tuple[tuple[str, str], ...]) -> list[_Entry]:
+    """Users' patterns: case-insensitive substrings with ^/$ anchors, as the config documents
+    them; they join the automaton. Never regexes: "C++ client" and "(beta)" are valid patterns
+    (compiled, they raised at start), and no user regex runs on the per-line path unchecked."""
     entries = []
-    regexes: list[tuple[re.Pattern[str], str]] = []
     for literal, category in extra:
         if category not in BOT_CATEGORIES:
             raise ValueError(f"unknown bot category {category!r} for agent pattern {literal!r}")
         body, start, end = _split_anchors(literal)
-        if _REGEX_SIGNS.search(body):
-            regexes.append((re.compile(literal, re.IGNORECASE), category))
-        elif body:
+        if body:
             entries.append(
                 _Entry(
                     body.lower(),
@@ -207,7 +200,7 @@ def _config_entries(
                     "config",
                 )
             )
-    return entries, regexes
+    return entries
 
 
 # Which wins when several entries hit: a user's entry, then an attack tool, then anything over an
@@ -237,7 +230,7 @@ class AgentMatcher:
         header_tokens: tuple[str, ...] = (),
     ) -> None:
         data = load_agent_data()
-        config_entries, self._config_regexes = _config_entries(extra_bots)
+        config_entries = _config_entries(extra_bots)
         self.entries: list[_Entry] = _upstream_entries(data) + _own_entries(data) + config_entries
         automaton = ahocorasick.Automaton()
         for idx, entry in enumerate(self.entries):
@@ -285,15 +278,6 @@ class AgentMatcher:
             return AgentInfo(
                 None, None, "user agent allow-listed in config", probe_rules, probe_reasons
             )
-        for rx, category in self._config_regexes:
-            m = rx.search(agent)
-            if m:
-                name = _name_from_literal(m.group()) or rx.pattern[:40]
-                reason = f"user agent matches {name} (config) → {category}"
-                if category == "scanner":
-                    probe_rules += (SCANNER_AGENT,)
-                    probe_reasons += (f"user agent {name} is an attack tool → scanner-agent probe",)
-                return AgentInfo(category, name, reason, probe_rules, probe_reasons)
         hits = self._hits(agent, lower)
         if hits:
             _start, best = max(hits, key=_rank)

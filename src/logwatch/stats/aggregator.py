@@ -855,6 +855,7 @@ class Aggregator:
             mark=mark_views,
             counters=counters,
             extra=extra or {},
+            span=(self.first_ts, self.now) if self.first_ts is not None else None,
         )
 
     def _sum_seconds(self, start: float, end: float) -> list[Any]:

@@ -205,6 +205,17 @@ class Snapshot:
     # first: lines it read}.
     counters: dict[str, dict[Any, int]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # The log times of the first and the newest request (None before any). Once live, `now` is
+    # the wall clock, so the first request is not `now - totals.seconds`.
+    span: tuple[float, float] | None = None
+
+    def first_last(self) -> tuple[float, float] | None:
+        """(first, newest) request time, or None when there is no request."""
+        if not self.totals.requests:
+            return None
+        if self.span is not None:
+            return self.span
+        return self.now - self.totals.seconds, self.now
 
     @property
     def other_formats(self) -> dict[str, int]:
@@ -268,9 +279,14 @@ class Snapshot:
         }
         if t.latency:
             out["latency"] = {k: round(v, 4) for k, v in t.latency.items()}
-        out["time"] = {"first": _first_ts(t, self.now), "last": self.now}
+        span = self.first_last()
+        out["time"] = {
+            "first": round(span[0], 3) if span else None,
+            "last": round(span[1], 3) if span else None,
+        }
         if windows and self.windows:
-            out["windows"] = {name: w.to_json(top=5) for name, w in self.windows.items()}
+            # Shorter lists per window, and never longer than asked for (`report --top 2`).
+            out["windows"] = {name: w.to_json(top=min(top, 5)) for name, w in self.windows.items()}
         if self.sources:
             out["sources"] = [_source_json(s) for s in self.sources]
         by_source = self.by_source()
@@ -293,10 +309,6 @@ def _clients_in(out: dict[str, Any]) -> set[str]:
     shown = {row["client"] for rows in lists for row in rows}
     shown.update(out.get("bot_claims", ()))
     return shown
-
-
-def _first_ts(t: WindowView, now: float) -> float | None:
-    return round(now - t.seconds, 3) if t.requests else None
 
 
 def _source_json(s: SourceState) -> dict[str, Any]:
