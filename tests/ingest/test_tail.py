@@ -242,6 +242,27 @@ async def test_late_writes_to_the_renamed_file_after_the_switch(tmp_path):
     await c.close()
 
 
+async def test_late_writes_to_a_quiet_file_renamed_away_are_still_read(tmp_path):
+    """The grace for late writes counts from the rotation: a file that was quiet for longer than
+    the grace before it was renamed is still read out when nginx writes to it afterwards."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 5))
+    c = Collector(poll([log], from_start=True, rotate_grace=2.0))
+    await c.wait_count(5)
+    await asyncio.sleep(2.2)  # a quiet server: no write for longer than the grace
+    old = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.rename(log, tmp_path / "access.log.1")
+        log.write_bytes(lines(100, 101))
+        await c.wait_count(6)  # the follower has switched to the new file
+        os.write(old, lines(5, 6))  # before nginx reopens its log
+    finally:
+        os.close(old)
+    await c.wait_count(7)
+    assert sorted(numbers(c.lines)) == [*range(6), 100]
+    await c.close()
+
+
 async def test_a_renamed_file_rewritten_in_place_while_read_out_is_not_read_again(tmp_path):
     """After a rename rotation the old file is read out for a grace period. If it is then cut
     and rewritten in place (`cp access.log access.log.1`, a hand-made copytruncate), its new

@@ -590,12 +590,21 @@ class Follower:
             # Another file has taken the name (at once, or after a moment without one, as
             # logrotate's rename-then-create leaves): finish the old one in the background.
             if src.cur is not None:
-                src.draining.append(src.cur)
-                src.cur = None
+                self._drain(src)
             src.renamed_away = False
             src.rotations += 1
             src.set("rotated", f"rotated at {time.strftime('%H:%M:%S')}; reading the new file")
         return await self._open(src, path)
+
+    def _drain(self, src: _Source) -> None:
+        """The current file lost its name: read it out in the background."""
+        h = src.cur
+        assert h is not None
+        # The grace counts from the rotation, not from the file's last write: a quiet server
+        # still writes to the old file until it reopens its log.
+        h.last_growth = time.monotonic()
+        src.draining.append(h)
+        src.cur = None
 
     def _give_up_if_once(self, src: _Source) -> bool:
         if not self.follow or src.first_open:
@@ -607,8 +616,7 @@ class Follower:
 
     def _gone(self, src: _Source) -> bool:
         if src.cur is not None:
-            src.draining.append(src.cur)
-            src.cur = None
+            self._drain(src)
             src.renamed_away = True
         if src.first_open:
             src.history = False
