@@ -9,6 +9,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import pytest
+
 from logwatch.ingest.tail import Follower, LineBatch
 
 
@@ -333,6 +335,29 @@ async def test_copytruncate_regrown_past_the_old_size_before_we_look(tmp_path):
     await c.wait_count(40)
     await c.settle()
     assert_exactly(numbers(c.lines), 0, 40)
+    await c.close()
+
+
+@pytest.mark.parametrize("noticed_first", [True, False])
+async def test_copytruncate_with_a_writer_that_does_not_append(tmp_path, noticed_first):
+    """A writer without O_APPEND goes on at its old offset after the truncate: the file starts
+    with a hole of NULs. The hole is no line, and the first line after it is not lost in it."""
+    log = tmp_path / "access.log"
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT)
+    try:
+        os.write(fd, lines(0, 2000))  # ~100 KB: a hole longer than the longest line allowed
+        c = Collector(poll([log], from_start=True))
+        await c.wait_count(2000)
+        os.truncate(log, 0)
+        if noticed_first:
+            await c.wait(lambda: c.follower.states()[0].extra.get("truncations") == 1)
+        os.write(fd, lines(2000, 2010))
+    finally:
+        os.close(fd)
+    await c.wait_count(2010)
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 2010)
+    assert c.too_long == 0
     await c.close()
 
 

@@ -149,7 +149,17 @@ class _Splitter:
 class _Handle:
     """One open file: where we are in it and what we last saw."""
 
-    __slots__ = ("fd", "ident", "last_growth", "offset", "path", "size", "splitter", "tail")
+    __slots__ = (
+        "fd",
+        "ident",
+        "last_growth",
+        "offset",
+        "path",
+        "size",
+        "skip_nul",
+        "splitter",
+        "tail",
+    )
 
     def __init__(self, fd: int, ident: tuple[int, int], path: str, offset: int, max_line: int):
         self.fd = fd
@@ -160,6 +170,7 @@ class _Handle:
         self.tail = b""
         self.splitter = _Splitter(max_line)
         self.last_growth = time.monotonic()
+        self.skip_nul = False  # truncated: a hole of NULs may come before the first line
 
 
 class _Source:
@@ -789,6 +800,9 @@ class Follower:
             await self._emit(src, *h.splitter.flush(), history=False)
             h.offset = 0
             h.tail = b""
+            # A writer without O_APPEND goes on at its old offset after a copytruncate: the file
+            # then starts with a hole of NULs, which is no line and would swallow the first one.
+            h.skip_nul = True
             src.history = False
             src.set(
                 "following", f"truncated at {time.strftime('%H:%M:%S')}; reading from the start"
@@ -808,6 +822,9 @@ class Follower:
                 src.behind_since = time.monotonic()
         else:
             src.behind_since = None
+        if h.skip_nul:
+            data = data.lstrip(b"\0")
+            h.skip_nul = not data
         await self._emit(src, *h.splitter.feed(data), history)
         return True
 
