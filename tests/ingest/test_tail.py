@@ -752,7 +752,7 @@ async def test_history_reader_stopping_mid_line_leaves_no_line_counted_twice(tmp
     cut = len(data) // 2 + 7  # somewhere inside a line
     counted = data[:cut].count(b"\n") + 1  # lines beginning before the cut, as a range reader does
 
-    async def reader(path, start, end, progress):  # type: ignore[no-untyped-def]
+    async def reader(path, start, end, progress, ident):  # type: ignore[no-untyped-def]
         return cut, counted
 
     follower = Follower(

@@ -205,10 +205,13 @@ class _Source:
         self.state.message = message
 
 
-# history_reader(path, start, end, progress) -> (offset reached, lines counted); it calls
-# progress(bytes_done) as it goes. Stopping short (a failure) is fine: the follower reads on
-# from the offset reached, so no line is lost or counted twice.
-HistoryReader = Callable[[str, int, int, Callable[[int], None]], Awaitable[tuple[int, int]]]
+# history_reader(path, start, end, progress, ident) -> (offset reached, lines counted); it calls
+# progress(bytes_done) as it goes. `ident` is the (st_dev, st_ino) of the file meant: the path may
+# name another file by the time it is read (a rotation). Stopping short (a failure) is fine: the
+# follower reads on from the offset reached, so no line is lost or counted twice.
+HistoryReader = Callable[
+    [str, int, int, Callable[[int], None], tuple[int, int]], Awaitable[tuple[int, int]]
+]
 
 
 class Follower:
@@ -676,7 +679,9 @@ class Follower:
                 and self.history_reader is not None
                 and st.st_size - offset >= self.parallel_min_bytes
             ):
-                offset, tail = await self._read_history_elsewhere(src, fd, path, offset, st.st_size)
+                offset, tail = await self._read_history_elsewhere(
+                    src, fd, path, ident, offset, st.st_size
+                )
         except BaseException:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -696,7 +701,7 @@ class Follower:
         return True
 
     async def _read_history_elsewhere(
-        self, src: _Source, fd: int, path: str, offset: int, size: int
+        self, src: _Source, fd: int, path: str, ident: tuple[int, int], offset: int, size: int
     ) -> tuple[int, bytes]:
         """Hand [offset, last complete line) to `history_reader`; return where to go on from."""
         assert self.history_reader is not None
@@ -712,7 +717,7 @@ class Follower:
             src.parallel_done = done
 
         try:
-            reached, counted = await self.history_reader(path, offset, end, progress)
+            reached, counted = await self.history_reader(path, offset, end, progress, ident)
         finally:
             src.parallel_done = None
         reached = min(max(reached, offset), end)
