@@ -338,6 +338,30 @@ async def test_copytruncate_regrown_past_the_old_size_before_we_look(tmp_path):
     await c.close()
 
 
+async def test_copytruncate_while_far_behind_reads_the_rest_from_the_copy(tmp_path):
+    """The file is copied and cut while the follower is still reading it (history, a backlog):
+    what it had not read yet is in the copy, read from where the follower was, once."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 30_000))  # ~1.5 MB: more than one chunk
+    follower = poll([log], from_start=True, batch_lines=100, max_queue=1)
+    batches = follower.batches()
+    got = numbers((await anext(batches)).lines)  # the reader now waits with its first chunk
+    (tmp_path / "access.log.1").write_bytes(log.read_bytes())
+    os.truncate(log, 0)
+    append(log, lines(30_000, 30_010))
+
+    async def rest() -> None:
+        async for batch in batches:
+            got.extend(numbers(batch.lines))
+            if len(got) >= 30_010:
+                return
+
+    await asyncio.wait_for(rest(), 20)
+    follower.stop()
+    assert_exactly(got, 0, 30_010)
+    assert follower.states()[0].extra["truncations"] == 1
+
+
 @pytest.mark.parametrize("noticed_first", [True, False])
 async def test_copytruncate_with_a_writer_that_does_not_append(tmp_path, noticed_first):
     """A writer without O_APPEND goes on at its old offset after the truncate: the file starts

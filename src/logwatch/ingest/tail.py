@@ -22,7 +22,8 @@ How it works
     read from its start;
   * nothing is there: state "missing", keep waiting, keep draining the old file;
   * the same file, but shorter than what we read, or with other bytes just before our offset
-    (copytruncate, even when it has grown again since): read it again from the start.
+    (copytruncate, even when it has grown again since): read it again from the start; what we
+    had not read of it yet is read from the copy (access.log.1) when that is there, uncompressed.
 - A file already read to some offset and then seen again under another name (access.log becomes
   access.log.1 while a glob also matches that) continues from that offset: nothing is read twice.
 - Compressed files (.gz .bz2 .xz) are read once, transparently, when named; never followed. Glob
@@ -802,7 +803,8 @@ class Follower:
         if not intact:
             # copytruncate: the file was cut below our offset (and may have grown again).
             src.truncations += 1
-            await self._emit(src, *h.splitter.flush(), history=False)
+            if not await self._read_out_copy(src, h):
+                await self._emit(src, *h.splitter.flush(), history=False)
             h.offset = 0
             h.tail = b""
             # A writer without O_APPEND goes on at its old offset after a copytruncate: the file
@@ -831,6 +833,27 @@ class Follower:
             data = data.lstrip(b"\0")
             h.skip_nul = not data
         await self._emit(src, *h.splitter.feed(data), history)
+        return True
+
+    async def _read_out_copy(self, src: _Source, h: _Handle) -> bool:
+        """copytruncate copies the file before it cuts it: what we had not read yet (we were
+        behind, or it came between our last read and the copy) is in the copy (access.log.1).
+        Read that out from our offset, as a renamed-away file. True if a copy was found."""
+        found = await asyncio.to_thread(_find_copy, src.name, h.offset, h.tail)
+        if found is None:
+            return False
+        fd, st = found
+        ident = (st.st_dev, st.st_ino)
+        if ident in self._claims:  # followed already (a glob matches the copy too)
+            os.close(fd)
+            return False
+        copy = _Handle(fd, ident, src.name, h.offset, self.max_line_bytes)
+        copy.tail = h.tail
+        copy.size = st.st_size
+        # The unfinished line we hold goes on in the copy; the cut file starts a new one.
+        copy.splitter, h.splitter = h.splitter, _Splitter(self.max_line_bytes)
+        self._claims[ident] = copy
+        src.draining.append(copy)
         return True
 
     async def _release(self, src: _Source, h: _Handle) -> None:
@@ -984,6 +1007,33 @@ def _read_chunk(
     if n and data[:n] != tail:
         return b"", size, False, None
     return data[n:], max(size, offset + len(data) - n), True, None
+
+
+def _find_copy(path: str, offset: int, tail: bytes) -> tuple[int, os.stat_result] | None:
+    """An open uncompressed rotated copy of `path` (access.log.1, access.log-20240101) that holds
+    more than `offset` bytes and has `tail` just before it: the same content as far as we read."""
+    if not tail:
+        return None  # nothing read, so nothing to tell the copy of this file from another
+    folder, name = os.path.split(path)
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return None
+    for other in names:
+        if other == name or sources.is_compressed(other) or sources.live_name(other) != name:
+            continue
+        try:
+            fd = os.open(os.path.join(folder, other), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and st.st_size > offset and _tail_matches(fd, offset, tail):
+                return fd, st
+        except OSError:
+            pass
+        os.close(fd)
+    return None
 
 
 def _tail_matches(fd: int, offset: int, tail: bytes) -> bool:
