@@ -327,7 +327,12 @@ class LiveEngine:
         return jobs > 1 and not hashing
 
     async def _read_history_in_parallel(
-        self, path: str, start: int, end: int, progress: Callable[[int], None]
+        self,
+        path: str,
+        start: int,
+        end: int,
+        progress: Callable[[int], None],
+        ident: tuple[int, int] | None = None,
     ) -> tuple[int, int]:
         """Read [start, end) of `path` in worker processes, merging each piece as it lands.
 
@@ -355,6 +360,7 @@ class LiveEngine:
             self.pipeline.classifier.config,
             self.options.anonymize,
             history_end=last_time(path),  # older lines skip the workers' rings
+            ident=ident,  # the follower's file, even if a rotation gives its name to another
         )
         work = plan_ranges(whole, 4 * jobs)  # finer pieces: smoother progress, earlier counts
         loop = asyncio.get_running_loop()
@@ -398,9 +404,10 @@ class LiveEngine:
             ends is not None and ends < time.time() - classifier.config.behaviour_horizon
         ):
             return  # nothing read, or too old to mark anyone now
-        from logwatch.ingest.backfill import warm_steps
+        from logwatch.ingest.backfill import check_ident, warm_steps
 
         with contextlib.suppress(OSError), open(job.path, "rb") as f:  # gone: counts stand
+            check_ident(job, f.fileno())
             for _ in warm_steps(classifier, job, f, self.pipeline.client_transform):
                 await asyncio.sleep(0)
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,6 +105,44 @@ async def test_failing_workers_leave_the_rest_to_the_follower(
     await asyncio.wait_for(engine.run(), 60)
     assert engine.error is None and engine.worker_error is not None
     assert engine.latest is not None and engine.latest.lines == engine.latest.parsed == 5_000
+
+
+async def test_a_rotation_while_workers_read_the_history_loses_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    """The workers open the log by name: rotated before they do, the name is another file's.
+    They must not read that one (its lines would count twice, the history's not at all)."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(i, now - 600 + i / 100) for i in range(5_000)))
+    options = EngineOptions(
+        paths=[str(log)],
+        since=None,
+        parallel_jobs=2,
+        parallel_min_bytes=50_000,
+        tick=0.2,
+        force_polling=True,
+        poll_interval=0.05,
+    )
+    engine = LiveEngine(options)
+    read_in_parallel = engine._read_history_in_parallel
+
+    async def rotate_first(*args: Any) -> tuple[int, int]:
+        log.rename(tmp_path / "access.log.1")
+        log.write_text("".join(clf(i, time.time()) for i in range(100)))
+        return await read_in_parallel(*args)
+
+    engine._read_history_in_parallel = rotate_first  # type: ignore[method-assign]
+    task = asyncio.create_task(engine.run())
+    for _ in range(600):
+        await asyncio.sleep(0.1)
+        if engine.latest is not None and engine.latest.lines >= 5_100:
+            break
+    await asyncio.sleep(0.5)  # time for a wrong count to show
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    assert engine.error is None
+    assert engine.latest is not None and engine.latest.lines == engine.latest.parsed == 5_100
 
 
 async def test_a_log_nobody_writes_to_shows_its_last_hour_until_live_lines_come(

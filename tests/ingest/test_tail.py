@@ -9,6 +9,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import pytest
+
 from logwatch.ingest.tail import Follower, LineBatch
 
 
@@ -242,6 +244,27 @@ async def test_late_writes_to_the_renamed_file_after_the_switch(tmp_path):
     await c.close()
 
 
+async def test_late_writes_to_a_quiet_file_renamed_away_are_still_read(tmp_path):
+    """The grace for late writes counts from the rotation: a file that was quiet for longer than
+    the grace before it was renamed is still read out when nginx writes to it afterwards."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 5))
+    c = Collector(poll([log], from_start=True, rotate_grace=2.0))
+    await c.wait_count(5)
+    await asyncio.sleep(2.2)  # a quiet server: no write for longer than the grace
+    old = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.rename(log, tmp_path / "access.log.1")
+        log.write_bytes(lines(100, 101))
+        await c.wait_count(6)  # the follower has switched to the new file
+        os.write(old, lines(5, 6))  # before nginx reopens its log
+    finally:
+        os.close(old)
+    await c.wait_count(7)
+    assert sorted(numbers(c.lines)) == [*range(6), 100]
+    await c.close()
+
+
 async def test_a_renamed_file_rewritten_in_place_while_read_out_is_not_read_again(tmp_path):
     """After a rename rotation the old file is read out for a grace period. If it is then cut
     and rewritten in place (`cp access.log access.log.1`, a hand-made copytruncate), its new
@@ -312,6 +335,53 @@ async def test_copytruncate_regrown_past_the_old_size_before_we_look(tmp_path):
     await c.wait_count(40)
     await c.settle()
     assert_exactly(numbers(c.lines), 0, 40)
+    await c.close()
+
+
+async def test_copytruncate_while_far_behind_reads_the_rest_from_the_copy(tmp_path):
+    """The file is copied and cut while the follower is still reading it (history, a backlog):
+    what it had not read yet is in the copy, read from where the follower was, once."""
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(0, 30_000))  # ~1.5 MB: more than one chunk
+    follower = poll([log], from_start=True, batch_lines=100, max_queue=1)
+    batches = follower.batches()
+    got = numbers((await anext(batches)).lines)  # the reader now waits with its first chunk
+    (tmp_path / "access.log.1").write_bytes(log.read_bytes())
+    os.truncate(log, 0)
+    append(log, lines(30_000, 30_010))
+
+    async def rest() -> None:
+        async for batch in batches:
+            got.extend(numbers(batch.lines))
+            if len(got) >= 30_010:
+                return
+
+    await asyncio.wait_for(rest(), 20)
+    follower.stop()
+    assert_exactly(got, 0, 30_010)
+    assert follower.states()[0].extra["truncations"] == 1
+
+
+@pytest.mark.parametrize("noticed_first", [True, False])
+async def test_copytruncate_with_a_writer_that_does_not_append(tmp_path, noticed_first):
+    """A writer without O_APPEND goes on at its old offset after the truncate: the file starts
+    with a hole of NULs. The hole is no line, and the first line after it is not lost in it."""
+    log = tmp_path / "access.log"
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT)
+    try:
+        os.write(fd, lines(0, 2000))  # ~100 KB: a hole longer than the longest line allowed
+        c = Collector(poll([log], from_start=True))
+        await c.wait_count(2000)
+        os.truncate(log, 0)
+        if noticed_first:
+            await c.wait(lambda: c.follower.states()[0].extra.get("truncations") == 1)
+        os.write(fd, lines(2000, 2010))
+    finally:
+        os.close(fd)
+    await c.wait_count(2010)
+    await c.settle()
+    assert_exactly(numbers(c.lines), 0, 2010)
+    assert c.too_long == 0
     await c.close()
 
 
@@ -706,7 +776,7 @@ async def test_history_reader_stopping_mid_line_leaves_no_line_counted_twice(tmp
     cut = len(data) // 2 + 7  # somewhere inside a line
     counted = data[:cut].count(b"\n") + 1  # lines beginning before the cut, as a range reader does
 
-    async def reader(path, start, end, progress):  # type: ignore[no-untyped-def]
+    async def reader(path, start, end, progress, ident):  # type: ignore[no-untyped-def]
         return cut, counted
 
     follower = Follower(

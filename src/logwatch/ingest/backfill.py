@@ -45,6 +45,7 @@ class RangeJob:
     classify: ClassifyConfig
     anonymize: tuple[int, int] | None = None  # mask prefixes; hashing is not split across processes
     history_end: float | None = None  # the newest time of the history read (expect_until)
+    ident: tuple[int, int] | None = None  # (st_dev, st_ino) of the file meant, when it matters
 
 
 def default_jobs() -> int:
@@ -101,12 +102,23 @@ def read_range(job: RangeJob, classifier: Classifier | None = None) -> Aggregato
     if job.history_end is not None:
         pipeline.aggregator.expect_until(job.history_end)
     with open(job.path, "rb") as f:
+        check_ident(job, f.fileno())
         if job.start > 0:
             _warm(classifier, job, f, transform)
         for block in read_blocks(f, start=job.start, end=job.end):
             pipeline.feed_block(block.data, job.source, block.too_long)
     pipeline.flush()  # lines held to learn a second format from
     return pipeline.aggregator
+
+
+def check_ident(job: RangeJob, fd: int) -> None:
+    """Refuse to read another file than the one meant: a followed log rotated while its history
+    was read has a new file under its name (its lines would count instead of the old ones)."""
+    if job.ident is None:
+        return
+    st = os.fstat(fd)
+    if (st.st_dev, st.st_ino) != job.ident:
+        raise FileNotFoundError(f"{job.path} was replaced while its history was read")
 
 
 def _warm(

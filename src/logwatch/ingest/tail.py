@@ -22,7 +22,8 @@ How it works
     read from its start;
   * nothing is there: state "missing", keep waiting, keep draining the old file;
   * the same file, but shorter than what we read, or with other bytes just before our offset
-    (copytruncate, even when it has grown again since): read it again from the start.
+    (copytruncate, even when it has grown again since): read it again from the start; what we
+    had not read of it yet is read from the copy (access.log.1) when that is there, uncompressed.
 - A file already read to some offset and then seen again under another name (access.log becomes
   access.log.1 while a glob also matches that) continues from that offset: nothing is read twice.
 - Compressed files (.gz .bz2 .xz) are read once, transparently, when named; never followed. Glob
@@ -149,7 +150,17 @@ class _Splitter:
 class _Handle:
     """One open file: where we are in it and what we last saw."""
 
-    __slots__ = ("fd", "ident", "last_growth", "offset", "path", "size", "splitter", "tail")
+    __slots__ = (
+        "fd",
+        "ident",
+        "last_growth",
+        "offset",
+        "path",
+        "size",
+        "skip_nul",
+        "splitter",
+        "tail",
+    )
 
     def __init__(self, fd: int, ident: tuple[int, int], path: str, offset: int, max_line: int):
         self.fd = fd
@@ -160,6 +171,7 @@ class _Handle:
         self.tail = b""
         self.splitter = _Splitter(max_line)
         self.last_growth = time.monotonic()
+        self.skip_nul = False  # truncated: a hole of NULs may come before the first line
 
 
 class _Source:
@@ -194,10 +206,13 @@ class _Source:
         self.state.message = message
 
 
-# history_reader(path, start, end, progress) -> (offset reached, lines counted); it calls
-# progress(bytes_done) as it goes. Stopping short (a failure) is fine: the follower reads on
-# from the offset reached, so no line is lost or counted twice.
-HistoryReader = Callable[[str, int, int, Callable[[int], None]], Awaitable[tuple[int, int]]]
+# history_reader(path, start, end, progress, ident) -> (offset reached, lines counted); it calls
+# progress(bytes_done) as it goes. `ident` is the (st_dev, st_ino) of the file meant: the path may
+# name another file by the time it is read (a rotation). Stopping short (a failure) is fine: the
+# follower reads on from the offset reached, so no line is lost or counted twice.
+HistoryReader = Callable[
+    [str, int, int, Callable[[int], None], tuple[int, int]], Awaitable[tuple[int, int]]
+]
 
 
 class Follower:
@@ -590,12 +605,21 @@ class Follower:
             # Another file has taken the name (at once, or after a moment without one, as
             # logrotate's rename-then-create leaves): finish the old one in the background.
             if src.cur is not None:
-                src.draining.append(src.cur)
-                src.cur = None
+                self._drain(src)
             src.renamed_away = False
             src.rotations += 1
             src.set("rotated", f"rotated at {time.strftime('%H:%M:%S')}; reading the new file")
         return await self._open(src, path)
+
+    def _drain(self, src: _Source) -> None:
+        """The current file lost its name: read it out in the background."""
+        h = src.cur
+        assert h is not None
+        # The grace counts from the rotation, not from the file's last write: a quiet server
+        # still writes to the old file until it reopens its log.
+        h.last_growth = time.monotonic()
+        src.draining.append(h)
+        src.cur = None
 
     def _give_up_if_once(self, src: _Source) -> bool:
         if not self.follow or src.first_open:
@@ -607,8 +631,7 @@ class Follower:
 
     def _gone(self, src: _Source) -> bool:
         if src.cur is not None:
-            src.draining.append(src.cur)
-            src.cur = None
+            self._drain(src)
             src.renamed_away = True
         if src.first_open:
             src.history = False
@@ -657,7 +680,9 @@ class Follower:
                 and self.history_reader is not None
                 and st.st_size - offset >= self.parallel_min_bytes
             ):
-                offset, tail = await self._read_history_elsewhere(src, fd, path, offset, st.st_size)
+                offset, tail = await self._read_history_elsewhere(
+                    src, fd, path, ident, offset, st.st_size
+                )
         except BaseException:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -677,7 +702,7 @@ class Follower:
         return True
 
     async def _read_history_elsewhere(
-        self, src: _Source, fd: int, path: str, offset: int, size: int
+        self, src: _Source, fd: int, path: str, ident: tuple[int, int], offset: int, size: int
     ) -> tuple[int, bytes]:
         """Hand [offset, last complete line) to `history_reader`; return where to go on from."""
         assert self.history_reader is not None
@@ -693,7 +718,7 @@ class Follower:
             src.parallel_done = done
 
         try:
-            reached, counted = await self.history_reader(path, offset, end, progress)
+            reached, counted = await self.history_reader(path, offset, end, progress, ident)
         finally:
             src.parallel_done = None
         reached = min(max(reached, offset), end)
@@ -778,9 +803,13 @@ class Follower:
         if not intact:
             # copytruncate: the file was cut below our offset (and may have grown again).
             src.truncations += 1
-            await self._emit(src, *h.splitter.flush(), history=False)
+            if not await self._read_out_copy(src, h):
+                await self._emit(src, *h.splitter.flush(), history=False)
             h.offset = 0
             h.tail = b""
+            # A writer without O_APPEND goes on at its old offset after a copytruncate: the file
+            # then starts with a hole of NULs, which is no line and would swallow the first one.
+            h.skip_nul = True
             src.history = False
             src.set(
                 "following", f"truncated at {time.strftime('%H:%M:%S')}; reading from the start"
@@ -800,7 +829,31 @@ class Follower:
                 src.behind_since = time.monotonic()
         else:
             src.behind_since = None
+        if h.skip_nul:
+            data = data.lstrip(b"\0")
+            h.skip_nul = not data
         await self._emit(src, *h.splitter.feed(data), history)
+        return True
+
+    async def _read_out_copy(self, src: _Source, h: _Handle) -> bool:
+        """copytruncate copies the file before it cuts it: what we had not read yet (we were
+        behind, or it came between our last read and the copy) is in the copy (access.log.1).
+        Read that out from our offset, as a renamed-away file. True if a copy was found."""
+        found = await asyncio.to_thread(_find_copy, src.name, h.offset, h.tail)
+        if found is None:
+            return False
+        fd, st = found
+        ident = (st.st_dev, st.st_ino)
+        if ident in self._claims:  # followed already (a glob matches the copy too)
+            os.close(fd)
+            return False
+        copy = _Handle(fd, ident, src.name, h.offset, self.max_line_bytes)
+        copy.tail = h.tail
+        copy.size = st.st_size
+        # The unfinished line we hold goes on in the copy; the cut file starts a new one.
+        copy.splitter, h.splitter = h.splitter, _Splitter(self.max_line_bytes)
+        self._claims[ident] = copy
+        src.draining.append(copy)
         return True
 
     async def _release(self, src: _Source, h: _Handle) -> None:
@@ -954,6 +1007,33 @@ def _read_chunk(
     if n and data[:n] != tail:
         return b"", size, False, None
     return data[n:], max(size, offset + len(data) - n), True, None
+
+
+def _find_copy(path: str, offset: int, tail: bytes) -> tuple[int, os.stat_result] | None:
+    """An open uncompressed rotated copy of `path` (access.log.1, access.log-20240101) that holds
+    more than `offset` bytes and has `tail` just before it: the same content as far as we read."""
+    if not tail:
+        return None  # nothing read, so nothing to tell the copy of this file from another
+    folder, name = os.path.split(path)
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return None
+    for other in names:
+        if other == name or sources.is_compressed(other) or sources.live_name(other) != name:
+            continue
+        try:
+            fd = os.open(os.path.join(folder, other), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and st.st_size > offset and _tail_matches(fd, offset, tail):
+                return fd, st
+        except OSError:
+            pass
+        os.close(fd)
+    return None
 
 
 def _tail_matches(fd: int, offset: int, tail: bytes) -> bool:
