@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
-from logwatch.ingest.formats import LogFormat, detect_format, get_format
+from logwatch.ingest.formats import LogFormat, OtherFormats, detect_format, get_format
 from logwatch.model import Record
 from logwatch.privacy import anonymizer_for
 from logwatch.usage import ArgumentParser
@@ -41,8 +41,8 @@ def _text(line: bytes | str) -> tuple[str, bool]:
     return sanitize.clean(line), False
 
 
-def explain_record(rec: Record, classifier: Classifier) -> dict[str, Any]:
-    v = classifier.classify(rec)
+def explain_record(rec: Record, classifier: Classifier, agents_logged: bool) -> dict[str, Any]:
+    v = classifier.classify_logged(rec, agents_logged)
     return {
         "malformed": False,
         "malformed_reason": None,
@@ -96,6 +96,7 @@ def explain_lines(
         texts = itertools.chain(head, texts)
     classifier.agents_logged = fmt.has_agent
     parse = fmt.parse
+    others = OtherFormats(fmt)  # as the pipeline reads a line its format does not
     for n, (text, too_long) in enumerate(texts, 1):
         if too_long:
             result = _malformed(LINE_TOO_LONG)
@@ -103,12 +104,18 @@ def explain_lines(
             result = _malformed("empty line")
         else:
             rec = parse(text)
+            read_by = fmt
+            if isinstance(rec, str):
+                other = others.parse(text)
+                rec, read_by = other if other is not None else (rec, fmt)
             if isinstance(rec, str):
                 result = _malformed(rec)
             else:
                 if client_transform is not None:
                     rec.client = client_transform(rec.client, rec.ts)
-                result = explain_record(rec, classifier)
+                result = explain_record(rec, classifier, read_by.has_agent)
+                if read_by is not fmt:
+                    result["format"] = read_by.name
         yield {"line": n, **result}
 
 

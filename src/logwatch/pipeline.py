@@ -19,6 +19,7 @@ from logwatch.ingest.formats import (
     Detection,
     FormatError,
     LogFormat,
+    OtherFormats,
     detect_format,
     no_format_message,
 )
@@ -30,15 +31,6 @@ from logwatch.stats.snapshot import Snapshot
 Observer = Callable[[Record, Verdict], None]
 DETECT_LINES = 64
 LINE_TOO_LONG = "line too long"
-# A log may hold a second shape of line (two vhosts' log_formats in one file, a Caddy log read
-# beside nginx's): lines the format does not take are held this many at a time, and a format
-# that reads most of them is learned beside the first, up to MAX_OTHER_FORMATS.
-HOLD_LINES = 8
-MAX_OTHER_FORMATS = 3
-# After a hold that no format reads, this many unfit lines are counted before holding again,
-# doubled at each miss: a stream of junk costs one detection per that many lines, not per 8.
-HOLD_BACKOFF = 64
-MAX_HOLD_BACKOFF = 1 << 16
 
 
 class Pipeline:
@@ -67,12 +59,8 @@ class Pipeline:
         # The bulk lane for plain combined lines, made once the format is known.
         self._fast: FastLane | None = None
         self._fast_lane = fast_lane  # off: every line the general way (tests compare the two)
-        # Formats learned beside the first, and the unfit lines held to learn from (see
-        # HOLD_LINES): (line, source, the first format's reason).
-        self.other_formats: list[LogFormat] = []
-        self._held: list[tuple[str, str, str]] = []
-        self._unheld = 0  # unfit lines still to count before holding again
-        self._backoff = HOLD_BACKOFF
+        # The known formats tried on a line the format does not read (made with the format).
+        self._others: OtherFormats | None = None
         if fmt is not None:
             self.aggregator.format = fmt.name
 
@@ -129,8 +117,6 @@ class Pipeline:
         """Choose the format from what is buffered, if not chosen yet, and process the buffer.
 
         Raises FormatError (with a message for the user) when no format fits."""
-        if self._held:
-            self._settle_held()
         if self.format is not None or not self._pending:
             return
         sample = [sanitize.decode(_strip_cr(line)) for line, _ in self._pending[: DETECT_LINES * 4]]
@@ -192,72 +178,35 @@ class Pipeline:
             self.aggregator.add_malformed(LINE_TOO_LONG, text[:200])
             return None
         assert self.format is not None
-        parsed = self.format.parse(line)
-        rec = parsed if type(parsed) is not str else self._parse_other(line, source, parsed)
-        if rec is None:
-            return None
+        rec = self.format.parse(line)
+        agents_logged = self.format.has_agent
+        if type(rec) is str:
+            other = self._parse_other(line)
+            if other is None:
+                # Examples keep 300 characters: scrub no more (a little over, for an address).
+                self.aggregator.add_malformed(
+                    rec, line if self.scrub is None else self.scrub(line[:400])
+                )
+                return None
+            rec, fmt = other
+            self.aggregator.add_other_format(fmt.name)
+            agents_logged = fmt.has_agent
         assert isinstance(rec, Record)
-        return self._classify(rec, source)
-
-    def _classify(self, rec: Record, source: str) -> tuple[Record, Verdict]:
         rec.source = source
         if self.client_transform is not None:
             rec.client = self.client_transform(rec.client, rec.ts)
             rec.forwarded_for = None
-        verdict = self.classifier.classify(rec)
+        verdict = self.classifier.classify_logged(rec, agents_logged)
         for observe in self.observers:
             observe(rec, verdict)
         return rec, verdict
 
-    def _malformed(self, reason: str, line: str) -> None:
-        # Examples keep 300 characters: scrub no more (a little over, for an address there).
-        kept = line if self.scrub is None else self.scrub(line[:400])
-        self.aggregator.add_malformed(reason, kept)
-
-    def _parse_other(self, line: str, source: str, reason: str) -> Record | None:
-        """A line the format does not take: a learned format's record, or None (the line is
-        held to learn from, or counted as malformed with the format's `reason`)."""
-        for fmt in self.other_formats:
-            rec = fmt.parse(line)
-            if type(rec) is not str:
-                self.aggregator.add_other_format(fmt.name)
-                return rec  # type: ignore[return-value]
-        if self._unheld or len(self.other_formats) >= MAX_OTHER_FORMATS:
-            self._unheld = max(0, self._unheld - 1)
-            self._malformed(reason, line)
-            return None
-        self._held.append((line, source, reason))
-        if len(self._held) >= HOLD_LINES:
-            self._settle_held()
-        return None
-
-    def _settle_held(self) -> None:
-        """Learn a format from the held lines if one reads most of them (and logs agents as
-        the first does: the classifier judges empty agents by it), then count them."""
-        held, self._held = self._held, []
-        assert self.format is not None
-        found = detect_format([line for line, _, _ in held], HOLD_LINES)
-        fmt = found.format if found is not None and 2 * found.matched >= len(held) else None
-        if fmt is not None and (
-            fmt.has_agent != self.format.has_agent
-            or fmt.describe() in {f.describe() for f in (self.format, *self.other_formats)}
-        ):
-            fmt = None
-        if fmt is None:
-            self._unheld, self._backoff = self._backoff, min(2 * self._backoff, MAX_HOLD_BACKOFF)
-        else:
-            self.other_formats.append(fmt)
-            self._backoff = HOLD_BACKOFF
-        counted = []
-        for line, source, reason in held:
-            rec = fmt.parse(line) if fmt is not None else reason
-            if isinstance(rec, Record):
-                self.aggregator.add_other_format(fmt.name)  # type: ignore[union-attr]
-                counted.append(self._classify(rec, source))
-            else:
-                self._malformed(reason, line)
-        if counted:
-            self.aggregator.add_many(counted)
+    def _parse_other(self, line: str) -> tuple[Record, LogFormat] | None:
+        """A line the format does not read, read by another known format, if one does."""
+        if self._others is None:
+            assert self.format is not None
+            self._others = OtherFormats(self.format)
+        return self._others.parse(line)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -269,8 +218,6 @@ class Pipeline:
         sources: Iterable[SourceState] = (),
         extra: dict[str, Any] | None = None,
     ) -> Snapshot:
-        if self._held:  # lines read must be counted, whatever they turn out to be
-            self._settle_held()
         return self.aggregator.snapshot(now, mark=mark, sources=sources, extra=extra)
 
 

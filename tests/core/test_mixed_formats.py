@@ -1,6 +1,6 @@
 """Logs with a second shape of line: a Caddy log read beside nginx's, two vhosts' formats in one
-file. Lines the detected format does not take are held a few at a time; a format that reads
-them is learned beside the first, so no good line is lost as malformed."""
+file. A line the detected format does not read is read by another known format if one does, so
+no good line is lost as malformed, and the answer depends on the line alone."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from logwatch import pipeline as pipeline_module
+from logwatch.classify import Classifier
 from logwatch.cli import main
+from logwatch.explain import explain_lines
 from logwatch.ingest import backfill
 from logwatch.ingest.formats import detect_format, get_format
-from logwatch.pipeline import HOLD_BACKOFF, HOLD_LINES, Pipeline
+from logwatch.pipeline import Pipeline
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 
@@ -87,66 +88,67 @@ def test_two_line_shapes_interleaved_in_one_file(fast_lane: bool) -> None:
     assert snap.lines == snap.parsed == 600
 
 
-def test_a_few_unfit_lines_are_counted_at_the_snapshot() -> None:
-    """Held lines are lines read: a snapshot counts them, whatever they turn out to be."""
+def test_junk_is_malformed_by_the_first_formats_reason_and_nothing_is_learned() -> None:
     p = Pipeline(get_format("combined"))
-    feed(p, [combined(1), "junk one", caddy(2)])
+    feed(p, [combined(1), "junk one", '{"not": "a request"}', "[junk] two", combined(2)])
     snap = p.snapshot()
-    assert snap.lines == 3 and snap.parsed == 2 and snap.malformed == 1
-    assert snap.malformed_reasons == {"does not match combined": 1}
+    assert snap.lines == 5 and snap.parsed == 2 and snap.other_formats == {}
+    assert snap.malformed_reasons == {"does not match combined": 3}
+
+
+def test_what_a_line_is_does_not_depend_on_the_lines_before_it_or_on_snapshots() -> None:
+    """Junk before a second format, a snapshot in the middle of it: the same figures as the
+    second format's lines read alone after the first's."""
+    lines = [combined(i) for i in range(200)] + [f"junk {i}" for i in range(8)]
+    lines += [caddy(i) for i in range(40)]
+    once = Pipeline(get_format("combined"))
+    feed(once, lines)
+    ticked = Pipeline(get_format("combined"))
+    for start in range(0, len(lines), 33):
+        feed(ticked, lines[start : start + 33])
+        ticked.snapshot()
+    for snap in (once.snapshot(), ticked.snapshot()):
+        assert (snap.parsed, snap.malformed, snap.other_formats) == (240, 8, {"caddy": 40})
+
+
+def test_a_second_format_that_logs_agents_is_judged_as_logging_them() -> None:
+    """The classifier judges an empty agent by whether the format logs agents: beside a
+    common log (no agents) a Caddy line with no User-Agent is the agentless bot it is."""
+    line = json.loads(caddy(3))
+    del line["request"]["headers"]
+    common = combined(1).rsplit(' "-"', 1)[0]
+    p = Pipeline(get_format("common"))
+    feed(p, [common, json.dumps(line)])
+    snap = p.snapshot()
     assert snap.other_formats == {"caddy": 1}
-    # A format is learned from held lines only when it reads at least half of them.
-    p = Pipeline(get_format("combined"))
-    feed(p, [combined(1), "junk one", caddy(2), "junk two"])
-    snap = p.snapshot()
-    assert snap.lines == 4 and snap.parsed == 1 and snap.other_formats == {}
+    assert snap.totals.classes["human"] == 1 and snap.totals.classes["bot"] == 1
+    assert not p.classifier.agents_logged  # the run's own setting stands
 
 
-def test_junk_is_not_searched_for_a_format_line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    """After a hold that no format reads, unfit lines are counted straight away for a while,
-    longer at each miss: a flood of junk costs a handful of detections."""
-    calls = []
-
-    def counting_detect(sample: list[str], max_lines: int = 64) -> object:
-        calls.append(len(sample))
-        return detect_format(sample, max_lines)
-
-    monkeypatch.setattr(pipeline_module, "detect_format", counting_detect)
-    p = Pipeline(get_format("combined"))
-    n = 10_000
-    feed(p, [f"junk line {i} that no format reads" for i in range(n)])
-    snap = p.snapshot()
-    assert snap.malformed == n and snap.other_formats == {}
-    # Holds of 8, then 64, 128, 256, ... junk lines counted between them.
-    assert len(calls) <= 1 + (n // (HOLD_LINES + HOLD_BACKOFF)).bit_length() + 1
-    # A second format showing up later is still learned.
-    feed(p, [caddy(i) for i in range(p._unheld + 2 * HOLD_LINES)])
-    assert "caddy" in p.snapshot().other_formats
+def test_explain_reads_the_second_format_as_report_does() -> None:
+    out = list(explain_lines([combined(1), caddy(2), "junk"], get_format("combined"), Classifier()))
+    assert [r["malformed"] for r in out] == [False, False, True]
+    assert "format" not in out[0] and out[1]["format"] == "caddy"
+    assert out[1]["client"] == "198.51.100.2"
 
 
-def test_a_format_that_logs_no_agent_is_not_learned_beside_one_that_does() -> None:
-    """The classifier judges an empty agent by whether the format logs agents: common lines
-    read beside caddy's would all look like agentless bots."""
-    p = Pipeline(get_format("caddy"))
-    common = [combined(i).rsplit(' "-"', 1)[0] for i in range(20)]
-    feed(p, [caddy(i) for i in range(10)] + common)
-    snap = p.snapshot()
-    assert snap.parsed == 10 and snap.malformed == 20 and snap.other_formats == {}
-
-
-def test_a_split_read_learns_in_every_piece_and_counts_like_one_pass(
+def test_a_split_read_counts_like_one_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 100_000)
     log = tmp_path / "mixed.log"
-    log.write_text("\n".join(caddy(i) if i % 10 == 3 else combined(i) for i in range(6_000)) + "\n")
+    rows = [caddy(i) if i % 10 == 3 else combined(i) for i in range(6_000)]
+    rows[100:100] = [f"junk {i}" for i in range(8)]  # junk first changes nothing
+    log.write_text("\n".join(rows) + "\n")
     figures = []
     for jobs in ("1", "2"):
         assert main(["report", "--json", "--jobs", jobs, str(log)]) == 0
         out = json.loads(capsys.readouterr().out)
-        figures.append((out["parsed"], out["other_formats"], out["status"]))
+        figures.append(
+            (out["parsed"], out["malformed"]["count"], out["other_formats"], out["status"])
+        )
     assert figures[0] == figures[1]
-    assert figures[0][0] == 6_000 and figures[0][1] == {"caddy": 600}
+    assert figures[0][:3] == (6_000, 8, {"caddy": 600})
     assert main(["report", str(log)]) == 0
     assert "format     combined, caddy (600 lines)" in capsys.readouterr().out
 

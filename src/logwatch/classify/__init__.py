@@ -173,6 +173,17 @@ class Classifier:
             self._agent_cache.pop("", None)  # judged under the other setting
             self._agents_logged = logged
 
+    def classify_logged(self, rec: Record, agents_logged: bool) -> Verdict:
+        """`classify` for a record of a format that does (or does not) log agents, whatever
+        the run's format does: a line read by a second format (`OtherFormats`)."""
+        if agents_logged == self._agents_logged:
+            return self.classify(rec)
+        self.agents_logged = agents_logged
+        try:
+            return self.classify(rec)
+        finally:
+            self.agents_logged = not agents_logged
+
     # -- caches -------------------------------------------------------------------------------
 
     def _agent_of(self, agent: str) -> AgentEntry:

@@ -107,7 +107,6 @@ def read_range(job: RangeJob, classifier: Classifier | None = None) -> Aggregato
             _warm(classifier, job, f, transform)
         for block in read_blocks(f, start=job.start, end=job.end):
             pipeline.feed_block(block.data, job.source, block.too_long)
-    pipeline.flush()  # lines held to learn a second format from
     return pipeline.aggregator
 
 

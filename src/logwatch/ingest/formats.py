@@ -537,6 +537,10 @@ class JsonFormat(LogFormat):
         obj = _load_object(line)
         if isinstance(obj, str):
             return obj
+        return self.parse_object(obj)
+
+    def parse_object(self, obj: dict[str, Any]) -> ParseResult:
+        """The record of a line already loaded (one load serves every JSON flavour tried)."""
         fields = self._extract(obj)
         if isinstance(fields, str):
             return fields
@@ -990,6 +994,48 @@ def detect_format(sample: Iterable[str], max_lines: int = 64) -> Detection | Non
         if best is None or len(records) > best.matched:
             best = Detection(fmt, len(records), len(lines))
     return best
+
+
+class OtherFormats:
+    """The known formats a line may be in when the run's own format does not read it: a Caddy
+    log read beside nginx's, a file where two vhosts' log_formats meet.
+
+    Each such line is tried against them in detection order: the JSON flavours for a line that
+    is a JSON object (loaded once), the others for a line with a "[" (every one of them dates
+    its lines in brackets). The answer depends on the line alone, not on the lines before it,
+    where a file was cut for the worker processes, or when a snapshot was taken; a line no
+    format reads costs one JSON load or a few failed matches."""
+
+    def __init__(self, first: LogFormat) -> None:
+        candidates = [
+            fmt
+            for fmt in map(_builtin, _DETECT_ORDER)
+            if fmt.describe() != first.describe() and not _same_clf_parser(fmt, first)
+        ]
+        self._json = [fmt for fmt in candidates if isinstance(fmt, JsonFormat)]
+        self._bracketed = [fmt for fmt in candidates if not isinstance(fmt, JsonFormat)]
+
+    def parse(self, line: str) -> tuple[Record, LogFormat] | None:
+        """The record of `line` and the format that read it; None if no known format does."""
+        if line.lstrip()[:1] == "{":
+            obj = _load_object(line) if self._json else "no JSON flavour left"
+            if isinstance(obj, str):
+                return None
+            for json_format in self._json:
+                rec = json_format.parse_object(obj)
+                if isinstance(rec, Record):
+                    return rec, json_format
+        elif "[" in line:
+            for fmt in self._bracketed:
+                rec = fmt.parse(line)
+                if isinstance(rec, Record):
+                    return rec, fmt
+        return None
+
+
+def _same_clf_parser(a: LogFormat, b: LogFormat) -> bool:
+    """combined, common and combined_extra differ in name only: one parser reads all three."""
+    return isinstance(a, ClfFormat) and isinstance(b, ClfFormat) and a.vhost == b.vhost
 
 
 def _refine_clf(records: list[Record]) -> LogFormat:
