@@ -170,8 +170,10 @@ def _bind_signed_since(args: list[str]) -> list[str]:
     """`--since -5m`: argparse takes `-5m` for an option and says only "expected one
     argument"; bound to --since, its value gets parse_since's own message."""
     out: list[str] = []
-    for word in args:
-        if out and out[-1] == "--since" and re.match(r"[-+][0-9]", word):
+    for i, word in enumerate(args):
+        if word == "--":  # paths from here on, whatever they look like
+            return out + args[i:]
+        if out and out[-1] == "--since" and re.match(r"[-+][0-9.]", word):
             out[-1] = f"--since={word}"
         else:
             out.append(word)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
 from typing import IO
 
-from logwatch.ingest.reader import is_seekable_plain, read_all_blocks, sample_lines
+from logwatch import sanitize
+from logwatch.ingest import backfill
+from logwatch.ingest.formats import LogFormat, detect_format
+from logwatch.ingest.reader import Block, is_seekable_plain, read_all_blocks, sample_lines
 from logwatch.ingest.since import (
     TimeOf,
     find_start,
@@ -36,9 +42,8 @@ def read_into(
     A file that cannot be read is reported and skipped; the others go on. Big plain files are
     read by `jobs` processes (`ingest.backfill`); `jobs=0` means one per core. With `since`
     (epoch seconds), only the lines from the first one dated at or after it are read: a plain
-    file is searched for it (`ingest.since`), a stream is read up to it."""
-    from logwatch.ingest import backfill
-
+    file is searched for it (`ingest.since`), a stream is read up to it; either way the
+    classifier first sees the lines just before it (a prober stays one)."""
     jobs = jobs or backfill.default_jobs()
     errors: list[tuple[str, str]] = []
     paths = _once_each(paths)
@@ -46,41 +51,13 @@ def read_into(
     ends = [t for t in map(last_time, paths) if t is not None]
     if ends:
         pipeline.aggregator.expect_until(max(ends))
+    reading = _Reading(pipeline, jobs, anonymize, since, max(ends) if ends else None)
     for path in paths:
         try:
-            plain = is_seekable_plain(path)
-            if since is not None or (plain and backfill.should_split(path, jobs)):
-                pipeline.detect(sample_lines([path]))
-            fmt = pipeline.format
-            start = 0
-            if since is not None and plain and fmt is not None:
-                start = _since_offset(path, since, fmt.time_of)
-                if start >= os.path.getsize(path):
-                    continue  # every line is older
-            # A head without one whole line (an endless first line) detects nothing: the
-            # sequential reader below detects from the lines after it.
-            if fmt is not None and (start or backfill.should_split(path, jobs, start)):
-                # One piece or several; a piece that starts inside the file first replays the
-                # lines before it through the classifier (a prober stays one).
-                split = backfill.should_split(path, jobs, start)
-                backfill.read_parallel(
-                    path,
-                    fmt,
-                    jobs=jobs if split else 1,
-                    stats=pipeline.aggregator.config,
-                    classify=pipeline.classifier.config,
-                    anonymize=anonymize,
-                    start=start,
-                    history_end=max(ends) if ends else None,
-                    into=pipeline.aggregator,
-                    classifier=pipeline.classifier,
-                )
-                continue
-            blocks = read_all_blocks(path)
-            if since is not None:
-                blocks = skip_older(blocks, since, fmt.time_of if fmt is not None else guess_time)
-            for block in blocks:
-                pipeline.feed_block(block.data, path, block.too_long)
+            if is_seekable_plain(path):
+                reading.plain(path)
+            else:
+                reading.stream(path)
         except OSError as exc:
             errors.append((path, exc.strerror or str(exc)))
         except EOFError as exc:  # a truncated .gz: what was read still counts
@@ -89,19 +66,136 @@ def read_into(
     return errors
 
 
-def _since_offset(path: str, since: float, time_of: TimeOf) -> int:
-    """Where the lines dated at or after `since` begin in a plain file (its size: none do)."""
-    with open(path, "rb") as f:
-        fd = f.fileno()
-        size = os.fstat(fd).st_size
-        offset, _ = find_start(
-            lambda at, n: os.pread(fd, n, at), size, since, time_of, max_line_bytes=MAX_LINE_BYTES
+@dataclass
+class _Reading:
+    """How `read_into` reads each of its paths into one pipeline."""
+
+    pipeline: Pipeline
+    jobs: int
+    anonymize: tuple[int, int] | None
+    since: float | None
+    history_end: float | None
+
+    def plain(self, path: str) -> None:
+        """A regular file: searched for `since`, and read by one process or several."""
+        pipeline, since = self.pipeline, self.since
+        if since is not None or backfill.should_split(path, self.jobs):
+            pipeline.detect(sample_lines([path]))
+        fmt = pipeline.format
+        # A head without one whole line (an endless first line) detects nothing: the readers
+        # below detect from the lines after it.
+        if fmt is None and since is not None:
+            self.stream(path)
+            return
+        if fmt is not None and since is not None:
+            with open(path, "rb") as f:  # one file from the search to the read: see `ident`
+                st = os.fstat(f.fileno())
+                start = _since_offset(f.fileno(), st.st_size, since, _dating(path, fmt))
+            if start >= st.st_size:
+                return  # every line is older
+            end: int | None = st.st_size
+            ident: tuple[int, int] | None = (st.st_dev, st.st_ino)
+        elif fmt is not None and backfill.should_split(path, self.jobs):
+            start, end, ident = 0, None, None
+        else:
+            self._feed(read_all_blocks(path), path)
+            return
+        split = backfill.should_split(path, self.jobs, start)
+        # One piece or several; a piece that starts inside the file first replays the lines
+        # before it through the classifier.
+        backfill.read_parallel(
+            path,
+            fmt,
+            jobs=self.jobs if split else 1,
+            stats=pipeline.aggregator.config,
+            classify=pipeline.classifier.config,
+            anonymize=self.anonymize,
+            start=start,
+            end=end,
+            history_end=self.history_end,
+            into=pipeline.aggregator,
+            classifier=pipeline.classifier,
+            ident=ident,
         )
-        # find_start leaves an unterminated last line to a follower, to read once it is whole;
-        # a report reads it now, so it must be new enough.
-        line = os.pread(fd, MAX_LINE_BYTES, offset).partition(b"\n")[0] if offset < size else b""
-        when = safe_time(time_of, line) if line else None
-        return size if when is not None and when < since else offset
+
+    def stream(self, path: str) -> None:
+        """Standard input, a compressed file (or a file whose head detects nothing): read
+        through, from `since` on."""
+        blocks = read_all_blocks(path)
+        if self.since is None:
+            self._feed(blocks, path)
+            return
+        first = next(blocks, None)
+        if first is None:
+            return
+        sample = [s for s in sanitize.decode_lines(first.data.split(b"\n")[:256]) if s.strip()]
+        self.pipeline.detect(sample)  # known even if no line is recent enough
+        fmt = self.pipeline.format
+        own = detect_format(sample)
+        formats = [f for f in (own.format if own is not None else None, fmt) if f is not None]
+        time_of = _any_time_of(*formats)  # its own format's, the run's, or by its look
+        older = _Tail(backfill.WARM_BYTES)
+        recent = skip_older(chain([first], blocks), self.since, time_of, older.add)
+        head = next(recent, None)
+        if head is None:
+            return
+        if fmt is not None:  # as a split read's piece replays the bytes before it
+            classifier, transform = self.pipeline.classifier, self.pipeline.client_transform
+            for lines in older.parts:
+                backfill.warm_lines(classifier, fmt, lines, transform)
+        older.parts.clear()
+        self._feed(chain([head], recent), path)
+
+    def _feed(self, blocks: Iterable[Block], path: str) -> None:
+        for block in blocks:
+            self.pipeline.feed_block(block.data, path, block.too_long)
+
+
+class _Tail:
+    """The last `limit` bytes' worth of the lines handed to `add`, in parts."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: deque[list[bytes]] = deque()
+        self._size = 0
+
+    def add(self, lines: list[bytes]) -> None:
+        self.parts.append(lines)
+        self._size += sum(map(len, lines))
+        while self._size > self.limit and len(self.parts) > 1:
+            self._size -= sum(map(len, self.parts.popleft()))
+
+
+def _dating(path: str, fmt: LogFormat) -> TimeOf:
+    """The time of a line of `path`: by the file's own format (the run's may be another's)."""
+    own = detect_format(sample_lines([path]))
+    return _any_time_of(own.format if own is not None else fmt, fmt)
+
+
+def _any_time_of(*formats: LogFormat) -> TimeOf:
+    """A line's time by the first of `formats` that reads it, else by its look (`guess_time`)."""
+    readers = list(dict.fromkeys(fmt.time_of for fmt in formats))
+
+    def time_of(raw: bytes) -> float | None:
+        for read in readers:
+            when = safe_time(read, raw)
+            if when is not None:
+                return when
+        return guess_time(raw)
+
+    return time_of
+
+
+def _since_offset(fd: int, size: int, since: float, time_of: TimeOf) -> int:
+    """Where the lines dated at or after `since` begin in a plain file (`size`: none do)."""
+    offset, _ = find_start(
+        lambda at, n: os.pread(fd, n, at), size, since, time_of, max_line_bytes=MAX_LINE_BYTES
+    )
+    # find_start leaves an unterminated last line to a follower, to read once it is whole; a
+    # report reads it now, so it must be new enough.
+    line = os.pread(fd, MAX_LINE_BYTES, offset).partition(b"\n")[0] if offset < size else b""
+    when = safe_time(time_of, line) if line else None
+    return size if when is not None and when < since else offset
 
 
 def _once_each(paths: Sequence[str]) -> list[str]:

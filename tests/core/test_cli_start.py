@@ -60,7 +60,7 @@ def test_unusable_arguments_are_one_line_and_exit_2(
     assert err.count("\n") == 1 and err.startswith("logwatch: ") and reason in err
 
 
-@pytest.mark.parametrize("value", ["-5m", "+1h"])
+@pytest.mark.parametrize("value", ["-5m", "+1h", "-.5h"])
 def test_a_signed_since_says_what_is_wrong(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     """`--since -5m` was taken for an option: "expected one argument", whatever was meant."""
     assert cli.main(["--since", value, "access.log"]) == 2
@@ -76,3 +76,13 @@ def test_headless_refuses_an_interval_that_never_comes(
     assert cli.main(["--headless", "--interval", interval, "--since", "0", "-"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--interval" in err
+
+
+def test_words_after_a_double_dash_are_paths_whatever_they_look_like() -> None:
+    assert cli._bind_signed_since(["--since", "1h", "--", "--since", "-5m"]) == [
+        "--since",
+        "1h",
+        "--",
+        "--since",
+        "-5m",
+    ]

@@ -312,3 +312,122 @@ def test_top_bounds_the_lists_of_every_window_too(
         for key in ("top_paths", "top_bots", "top_clients", "probe_clients"):
             assert len(window[key]) <= 2, (name, key)
     assert len(out["windows"]["1h"]["top_clients"]) == 2
+
+
+def caddy_dated(ts: float, i: int) -> str:
+    return json.dumps(
+        {
+            "ts": ts,
+            "logger": "http.log.access",
+            "request": {
+                "remote_ip": f"198.51.100.{i % 200}",
+                "method": "GET",
+                "proto": "HTTP/1.1",
+                "uri": "/doc",
+                "headers": {"User-Agent": [UA]},
+            },
+            "status": 200,
+            "size": 10,
+        }
+    )
+
+
+def test_since_reads_each_file_by_its_own_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Caddy log beside nginx's: its lines were searched with nginx's dates, read none,
+    and the whole file was dropped as older; piped in, the same."""
+    now = time.time()
+    nginx, caddy = tmp_path / "nginx.log", tmp_path / "caddy.log"
+    # A line a minute for two hours, each 30 s off the minute: the last 60 are in the last hour.
+    stamps = [now - 7200 + 60 * k + 30 for k in range(120)]
+    nginx.write_text("\n".join(dated(ts, k) for k, ts in enumerate(stamps)) + "\n")
+    caddy.write_text("\n".join(caddy_dated(ts, k) for k, ts in enumerate(stamps)) + "\n")
+    out = run_json(capsys, "--since", "1h", str(nginx), str(caddy))
+    assert out["parsed"] == 120 and out["other_formats"] == {"caddy": 60}
+    piped = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "--since", "1h", "-"],
+        input=caddy.read_bytes(),
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(piped.stdout)["parsed"] == 60
+
+
+def test_since_with_nothing_recent_on_a_stream_is_an_empty_summary(
+    three_hours: tuple[Path, int],
+) -> None:
+    log, _ = three_hours
+    piped = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "--since", "0", "-"],
+        input=log.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert piped.returncode == 0, piped.stderr
+    out = json.loads(piped.stdout)
+    assert out["format"] == "combined" and out["lines"] == 0
+
+
+def test_since_judges_a_stream_as_a_searched_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client caught probing just before `since` is still a scanner after it, whether the
+    file is searched (and the classifier replays the bytes before the start) or read as a
+    compressed stream (which now replays the lines it drops)."""
+    now = time.time()
+    rows = [dated(now - 1800 + k, k) for k in range(600)]
+    rows += [  # probes 100 s before `since` (15 minutes ago)...
+        dated(now - 1000 + k, 7, "/.env").replace("192.0.2.7 ", "203.0.113.9 ") for k in range(3)
+    ]
+    rows += [  # ... and curl after it, from the prober and from two others
+        dated(now - 800 + k, k, "/api").replace("192.0.2.", "203.0.113.").replace(UA, "curl/8.0")
+        for k in range(9, 12)
+    ]
+    rows += [dated(now - 790 + k, k) for k in range(300)]
+    plain = tmp_path / "access.log"
+    plain.write_text("\n".join(rows) + "\n")
+    gz = tmp_path / "access.log.1.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    bots = [run_json(capsys, "--since", "15m", str(path))["bots"] for path in (plain, gz)]
+    assert bots[0] == bots[1] and bots[0]["scanner"] == 1  # 203.0.113.9's curl, marked
+
+
+def test_a_late_logged_line_does_not_drop_a_streams_block() -> None:
+    """Servers log a request when it ends, dated when it began: a long download's line can
+    end a block of younger lines, which must not all go as older."""
+    from logwatch.ingest.reader import Block
+    from logwatch.ingest.since import guess_time, skip_older
+
+    base = 1_790_000_000
+    young = [dated(base + 100 + k, k) for k in range(60)]
+    late = dated(base + 30, 99)  # began before `since`, logged after the others
+    blocks = [Block("\n".join([*young, late]).encode()), Block(dated(base + 200, 1).encode())]
+    kept = [b.data for b in skip_older(blocks, base + 100, guess_time)]
+    assert kept[0].count(b"\n") == 60 and len(kept) == 2
+
+
+def test_a_file_replaced_between_the_search_and_the_read_is_an_error_not_its_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """logrotate between finding where `since` begins and reading from there: the offset
+    belongs to the old file, and the new one's lines must not be read from it."""
+    from logwatch import report
+    from logwatch.pipeline import Pipeline
+
+    base = 1_790_000_000
+    log = tmp_path / "access.log"
+    log.write_text("\n".join(dated(base + k, k) for k in range(3000)) + "\n")
+    search = report._since_offset
+
+    def search_then_rotate(*args: object) -> int:
+        offset = search(*args)  # type: ignore[arg-type]
+        log.rename(tmp_path / "access.log.1")
+        log.write_text("\n".join(dated(base + 4000 + k, k) for k in range(50)) + "\n")
+        return offset
+
+    monkeypatch.setattr(report, "_since_offset", search_then_rotate)
+    pipeline = Pipeline()
+    errors = report.read_into(pipeline, [str(log)], jobs=1, since=base + 2900.0)
+    assert errors and "replaced" in errors[0][1]
+    assert pipeline.snapshot().lines == 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -132,17 +132,27 @@ def warm_steps(
     classifier: Classifier, job: RangeJob, f: object, transform: Callable[[str, float], str] | None
 ) -> Iterator[None]:
     """`_warm` a batch at a time (a caller on an event loop yields between them)."""
-    parse = job.format.parse
-    classifier.agents_logged = job.format.has_agent  # as the pipeline sets it for the range
     warm_start = max(0, job.start - WARM_BYTES)
     for batch in read_batches(f, start=warm_start, end=job.start):  # type: ignore[arg-type]
-        for line in sanitize.decode_lines(batch.lines):
-            rec = parse(line) if line else None
-            if isinstance(rec, Record):
-                if transform is not None:
-                    rec.client = transform(rec.client, rec.ts)
-                classifier.classify(rec)
+        warm_lines(classifier, job.format, batch.lines, transform)
         yield
+
+
+def warm_lines(
+    classifier: Classifier,
+    fmt: LogFormat,
+    lines: Iterable[bytes],
+    transform: Callable[[str, float], str] | None,
+) -> None:
+    """Classify `lines` (nothing is counted): the behaviour table learns their clients."""
+    parse = fmt.parse
+    classifier.agents_logged = fmt.has_agent  # as the pipeline sets it
+    for line in sanitize.decode_lines(list(lines)):
+        rec = parse(line) if line else None
+        if isinstance(rec, Record):
+            if transform is not None:
+                rec.client = transform(rec.client, rec.ts)
+            classifier.classify(rec)
 
 
 def read_parallel(
@@ -163,6 +173,7 @@ def read_parallel(
     history_end: float | None = None,
     into: Aggregator | None = None,
     classifier: Classifier | None = None,
+    ident: tuple[int, int] | None = None,
 ) -> Aggregator:
     """The aggregate of the lines that begin in [start, end) of a plain file, read by `jobs`
     processes over `pieces` byte ranges (default: one per job).
@@ -172,7 +183,8 @@ def read_parallel(
     process that runs threads is unsafe. `progress(bytes_done)` is called as ranges finish.
     `into`: merge the parts into this aggregator (and return it) rather than a new one, so the
     caller's counts, the parts and a total are not all in memory at once; `classifier`: the one
-    the in-process piece uses (the caller's, already built)."""
+    the in-process piece uses (the caller's, already built); `ident`: the (device, inode) of
+    the file meant: a piece that finds another file under the name raises FileNotFoundError."""
     if end is None:
         end = os.path.getsize(path)
     template = RangeJob(
@@ -185,8 +197,11 @@ def read_parallel(
         classify,
         anonymize,
         history_end,
+        ident,
     )
     work = plan_ranges(template, pieces or jobs)
+    if not work:  # an empty range
+        return into if into is not None else Aggregator(stats)
     if len(work) == 1 and in_process:
         part = read_range(replace(work[0], stats=stats), classifier)
         if into is None:

@@ -5,6 +5,8 @@ binary search over byte offsets: seek, skip to the next newline, read a line, as
 `time_of(line)` for its time. Lines whose time cannot be read (None) are stepped over. Once the
 range is small, a short forward scan finds the exact line. The cost is a few dozen small reads,
 whatever the size of the file.
+
+A stream (compressed, a pipe) cannot be searched: `skip_older` reads it up to that line instead.
 """
 
 from __future__ import annotations
@@ -206,33 +208,50 @@ def last_time(
     return None
 
 
-def skip_older(blocks: Iterable[Block], since: float, time_of: TimeOf) -> Iterator[Block]:
-    """The blocks of a stream that cannot be searched (compressed, a pipe) from its first line
-    dated at or after `since`: the lines before it are dropped, as `find_start` skips them in a
-    file. A block whose last dated line is older is dropped without looking at the others."""
+# A block of a stream whose last dated line is this much older than `since` is dropped whole;
+# nearer, its lines are looked at one by one. Servers log a request when it ends, dated when it
+# began: a long download's line comes after younger ones.
+SKIP_SLACK = 600.0
+
+
+def skip_older(
+    blocks: Iterable[Block],
+    since: float,
+    time_of: TimeOf,
+    dropped: Callable[[list[bytes]], None] | None = None,
+) -> Iterator[Block]:
+    """The blocks of a stream from its first line dated at or after `since`: the lines before
+    it are dropped (and handed to `dropped`, to warm a classifier on), as `find_start` skips
+    them in a file."""
     blocks = iter(blocks)
     for block in blocks:
         lines = block.data.split(b"\n")
-        if _ends_older(lines, time_of, since):
+        first = (
+            None
+            if _ends_older(lines, time_of, since - SKIP_SLACK)
+            else _first_since(lines, time_of, since)
+        )
+        if first is None:  # all older, or nothing dated
+            if dropped is not None:
+                dropped(lines)
             continue
-        first = _first_at_or_after(lines, time_of, since)
-        if first is None:
-            continue  # nothing dated in the block
+        if first and dropped is not None:
+            dropped(lines[:first])
         yield replace(block, data=b"\n".join(lines[first:])) if first else block
         yield from blocks
         return
 
 
-def _ends_older(lines: list[bytes], time_of: TimeOf, since: float) -> bool:
-    """Whether the last dated line is older than `since`."""
+def _ends_older(lines: list[bytes], time_of: TimeOf, than: float) -> bool:
+    """Whether the last dated line is older than `than`."""
     for line in reversed(lines):
         when = safe_time(time_of, line)
         if when is not None:
-            return when < since
+            return when < than
     return False
 
 
-def _first_at_or_after(lines: list[bytes], time_of: TimeOf, since: float) -> int | None:
+def _first_since(lines: list[bytes], time_of: TimeOf, since: float) -> int | None:
     for i, line in enumerate(lines):
         when = safe_time(time_of, line)
         if when is not None and when >= since:
