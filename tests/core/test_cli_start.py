@@ -86,3 +86,16 @@ def test_words_after_a_double_dash_are_paths_whatever_they_look_like() -> None:
         "--since",
         "-5m",
     ]
+
+
+def test_the_dashboard_off_a_terminal_says_what_to_use(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`logwatch access.log </dev/null 2>file` (cron, a script) spun the dashboard unseen, at
+    full CPU, with no key to quit it."""
+    log = tmp_path / "access.log"
+    log.write_text("")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    assert cli.main([str(log)]) == 2  # capsys: standard error is no terminal either
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--headless" in err
