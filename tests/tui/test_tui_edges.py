@@ -1,0 +1,56 @@
+"""Pilot tests of odd rows and odd states: requests with no path, pausing, raw source names."""
+
+from __future__ import annotations
+
+from conftest import make_app
+
+from logwatch.model import SourceState
+from logwatch.pipeline import Pipeline
+from logwatch.tui.screens.drill import DrillScreen
+
+SIZE = (140, 45)
+
+HANDSHAKE_LOG = [
+    b'198.51.100.7 - - [10/Oct/2026:08:00:00 +0000] "GET /about HTTP/1.1" 200 512 "-" "curl/8.0"',
+    b'198.51.100.7 - - [10/Oct/2026:08:00:01 +0000] "\\x16\\x03\\x01\\x00\\xF4\\x01" 400 157 "-" "-"',
+    b'198.51.100.7 - - [10/Oct/2026:08:00:02 +0000] "-" 400 0 "-" "-"',
+    b'198.51.100.7 - - [10/Oct/2026:08:00:03 +0000] "GET /about HTTP/1.1" 200 512 "-" "curl/8.0"',
+]
+
+
+def pipeline_snapshot(lines: list[bytes], name: str = "access.log"):
+    pipeline = Pipeline()
+    pipeline.feed(lines, name)
+    pipeline.flush()
+    return pipeline.snapshot(sources=[SourceState(name, state="following")])
+
+
+async def test_a_request_with_no_path_drills_down_from_every_list():
+    # The top paths panel lists a TLS handshake or a "-" request by its request text; the path
+    # lists of the client, bot and status drill-downs must key it the same way, or their row is
+    # blank and drills into an empty page.
+    snap = pipeline_snapshot(HANDSHAKE_LOG)
+    app = make_app(snap, window="1h")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for kind, key in (("client", "198.51.100.7"), ("status", "400")):
+            app.push_screen(DrillScreen(kind, key))
+            await pilot.pause()
+            await pilot.pause()
+            screen = app.screen
+            paths = screen.query_one("#sec-paths")
+            keys = [k.value for k in paths.ordered_row_keys()]
+            assert "" not in keys, kind
+            assert "\\x16\\x03\\x01\\x00\\xF4\\x01" in keys and "-" in keys, kind
+            paths.focus()
+            for row in range(paths.row_count):
+                paths.move_cursor(row=row)
+                await pilot.press("enter")
+                await pilot.pause()
+                drilled = app.screen
+                assert isinstance(drilled, DrillScreen) and drilled.kind == "path"
+                assert drilled.data is not None and drilled.data.matched > 0, drilled.key
+                await pilot.press("escape")
+                await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
