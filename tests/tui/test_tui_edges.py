@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import make_app
+from test_tui_hostile import assert_clean, screen_text
 
 from logwatch.model import SourceState
 from logwatch.pipeline import Pipeline
@@ -53,4 +54,49 @@ async def test_a_request_with_no_path_drills_down_from_every_list():
                 await pilot.press("escape")
                 await pilot.pause()
             await pilot.press("escape")
+            await pilot.pause()
+
+
+async def test_file_names_and_raw_records_reach_the_screen_without_escapes():
+    # A source's label is a file name from the filesystem (a glob may pick up any name) and its
+    # error quotes it; a Record built outside ingestion may hold raw escapes in its path or
+    # client. The status line and the drill-down's title and info must clean them like cells.
+    from dataclasses import replace
+
+    from logwatch.model import Record, Verdict
+
+    snap = pipeline_snapshot(HANDSHAKE_LOG)
+    source = SourceState(
+        "/var/log/a\x1b]0;owned\x07.log",
+        label="a\x1b]0;owned\x07.log",
+        state="error",
+        message="cannot open a\x1b[2J.log",
+    )
+    raw = Record(
+        snap.now - 1,
+        "198.51.100.1\x1b[5m",
+        "GET",
+        "/x\x1b]0;owned\x07y",
+        "",
+        "HTTP/1.1",
+        500,
+        1,
+        "-",
+        "\x9b2Jagent",
+        source="raw.log",
+    )
+    verdict = Verdict("human", reasons=("because \x1b[31mred",))
+    snap = replace(snap, sources=(source,), recent=(*snap.recent, (raw, verdict)))
+    app = make_app(snap, window="1h")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert_clean(screen_text(app))
+        assert "a\\x1b]0;owned\\x07.log" in screen_text(app)
+        for kind, key in (("client", raw.client), ("path", raw.path)):
+            app.push_screen(DrillScreen(kind, key))
+            await pilot.pause()
+            await pilot.pause()
+            assert app.screen.data.matched == 1
+            assert_clean(screen_text(app))
+            app.pop_screen()
             await pilot.pause()

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from logwatch.filters import FilterError, parse_filter
 from logwatch.model import Record, Verdict
+from logwatch.sanitize import clean
 from logwatch.stats import filtered_view
 from logwatch.stats.snapshot import Snapshot, WindowView
 from logwatch.tui.screens.alerts import AlertsScreen
@@ -151,7 +152,7 @@ class LogwatchApp(App[int]):
         if problems:
             # One notification, however many files were bad.
             self._theme_notes.append(
-                "Theme problem, using " + chosen + ": " + "; ".join(problems)[:300]
+                clean("Theme problem, using " + chosen + ": " + "; ".join(problems)[:300])
             )
 
     def action_cycle_theme(self) -> None:
@@ -178,8 +179,9 @@ class LogwatchApp(App[int]):
         error = getattr(self.engine, "error", None)
         if error and error != self._engine_error:
             self._engine_error = error
+            # The error may quote a file name, which no ingestion has cleaned.
             self.notify(
-                str(error)[:500], title="Engine", severity="error", markup=False, timeout=30
+                clean(str(error)[:500]), title="Engine", severity="error", markup=False, timeout=30
             )
 
     def on_unmount(self) -> None:
