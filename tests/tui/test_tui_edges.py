@@ -100,3 +100,33 @@ async def test_file_names_and_raw_records_reach_the_screen_without_escapes():
             assert_clean(screen_text(app))
             app.pop_screen()
             await pilot.pause()
+
+
+async def test_keys_pressed_while_paused_keep_the_paused_data():
+    from lw_fixtures import make_snapshot
+
+    from logwatch.tui.widgets.panels import Panel
+
+    def cells(panel) -> list[tuple[str, str]]:
+        rows = (panel.get_row_at(i) for i in range(panel.row_count))
+        return [(r[0].plain, r[1].plain) for r in rows]
+
+    snap = make_snapshot()
+    app = make_app(snap)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        paths = app.screen.query_one("#paths", Panel)
+        await pilot.press("p")
+        before = cells(paths)
+        app.receive_snapshot(make_snapshot(seed=99))
+        await pilot.pause()
+        # all the way round the windows and the class views, back to where it was paused
+        await pilot.press("w", "w", "w", "w", "v", "v", "v", "v")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "PAUSED" in str(app.screen.query_one("#status").render())
+        assert cells(paths) == before
+        assert app.vs.snapshot is snap
+        await pilot.press("p")  # resuming shows the newest data
+        await pilot.pause()
+        assert cells(paths) != before

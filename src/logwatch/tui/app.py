@@ -104,6 +104,9 @@ class LogwatchApp(App[int]):
         self.window = window if window in WINDOWS else "5m"
         self.cls_view = "all"
         self.paused = False
+        # The snapshot shown when the display was paused: a new window, view or filter chosen
+        # while paused is applied to it, not to data that came in since.
+        self._frozen: Snapshot | None = None
         self.filter_text = ""
         self.predicate: Predicate | None = None
         self.vs = ViewState(self.latest, self.window, self.cls_view, tz=tz)
@@ -225,7 +228,7 @@ class LogwatchApp(App[int]):
 
     def _state(self) -> ViewState:
         return ViewState(
-            self.latest,
+            self._frozen if self.paused and self._frozen is not None else self.latest,
             self.window,
             self.cls_view,
             self.filter_text,
@@ -336,6 +339,7 @@ class LogwatchApp(App[int]):
 
     def action_pause(self) -> None:
         self.paused = not self.paused
+        self._frozen = self.latest if self.paused else None
         if self.paused:
             self._refresh_screen(self._with(self.vs, paused=True))
         else:
