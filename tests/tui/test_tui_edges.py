@@ -130,3 +130,32 @@ async def test_keys_pressed_while_paused_keep_the_paused_data():
         await pilot.press("p")  # resuming shows the newest data
         await pilot.pause()
         assert cells(paths) != before
+
+
+async def test_a_cut_cell_says_so():
+    # The client columns of the probes panel and the stream are 15 wide: an IPv6 address cut
+    # there without a mark reads as another address (2001:db8:42:1:a), a cut rule list as
+    # another rule. A cut cell ends with an ellipsis.
+    from dataclasses import replace
+
+    from lw_fixtures import make_snapshot
+
+    from logwatch.model import Record, Verdict
+
+    client = "2001:db8:42:1:abcd:ef01:2345:6789"
+    probe = Record(
+        make_snapshot().now - 1, client, "GET", "/.env", "", "HTTP/1.1", 404, 1, "-", "zgrab"
+    )
+    snap = make_snapshot()
+    snap = replace(snap, recent=(*snap.recent, (probe, Verdict("bot", "scanner", None, True))))
+    app = make_app(snap)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one("#stream")
+        stream.focus()
+        await pilot.pause()
+        lines = [line for line in screen_text(app).splitlines() if "2001:db8" in line]
+        assert lines
+        for line in lines:
+            shown = line.split("2001:db8", 1)[1].split()[0]
+            assert client.endswith(shown) or shown.endswith("…"), line
