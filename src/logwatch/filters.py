@@ -34,8 +34,14 @@ _FALSE = {"no", "n", "false", "0", "off"}
 
 def _split(text: str) -> list[str]:
     # The filter is typed by the user, not read from a log; quotes allow spaces in a value.
+    # Backslashes are text, not escapes: the dashboard shows control characters and bytes that
+    # are not UTF-8 as \xHH, and a value copied from it must match what it shows.
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    lexer.escape = ""
     try:
-        return shlex.split(text)
+        return list(lexer)
     except ValueError:
         return text.split()
 

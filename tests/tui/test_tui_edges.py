@@ -159,3 +159,25 @@ async def test_a_cut_cell_says_so():
         for line in lines:
             shown = line.split("2001:db8", 1)[1].split()[0]
             assert client.endswith(shown) or shown.endswith("…"), line
+
+
+async def test_a_path_shown_with_escapes_filters_as_shown():
+    # Bytes that are not UTF-8 and control characters are shown as \xHH; a filter typed (or
+    # pasted) from what a panel shows must find those requests: backslashes are not escapes.
+    lines = [
+        *HANDSHAKE_LOG,
+        b'198.51.100.8 - - [10/Oct/2026:08:00:04 +0000] "GET /bad\xff\xfe HTTP/1.1" 404 9 "-" "-"',
+    ]
+    app = make_app(pipeline_snapshot(lines), window="1h")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one("#stream")
+        shown = [stream.get_row_at(i)[4].plain for i in range(stream.row_count)]
+        assert "/bad\\xff\\xfe" in shown
+        await pilot.press("slash", *"path:/bad\\xff\\xfe", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.filter_text == "path:/bad\\xff\\xfe"
+        assert [stream.get_row_at(i)[4].plain for i in range(stream.row_count)] == [
+            "/bad\\xff\\xfe"
+        ]
