@@ -181,3 +181,18 @@ async def test_a_path_shown_with_escapes_filters_as_shown():
         assert [stream.get_row_at(i)[4].plain for i in range(stream.row_count)] == [
             "/bad\\xff\\xfe"
         ]
+
+
+async def test_a_request_with_no_path_is_found_by_the_filter():
+    # The top paths panel lists a TLS handshake by its request text; a path: term or free text
+    # taken from that row must find it.
+    app = make_app(pipeline_snapshot(HANDSHAKE_LOG), window="1h")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one("#stream")
+        for text in ("path:\\x16\\x03", "\\x16\\x03\\x01"):
+            assert app.set_filter(text)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert stream.row_count == 1, text
+            assert stream.get_row_at(0)[2].plain == "400"
