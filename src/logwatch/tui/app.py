@@ -40,6 +40,7 @@ from logwatch.tui.themes import (
     ThemeError,
     load_theme_file,
     load_themes,
+    theme_problem,
 )
 from logwatch.tui.widgets.table import KeyedTable
 
@@ -390,6 +391,12 @@ def run_dashboard(options: Any) -> int:
     from logwatch.discover import describe_search
     from logwatch.tui.link import EngineLink
 
+    # A theme named on the command line that cannot be used is an unusable argument (exit 2);
+    # one from the config, LOGWATCH_THEME or a theme directory falls back with a notification.
+    wanted = getattr(options, "theme", None)
+    problem = theme_problem(wanted) if wanted else None
+    if problem:
+        raise cli.UsageError(f"--theme: {problem}")
     engine_options = cli.engine_options(options)
     config = cli.load_settings(options)
     notice = getattr(options, "notice", "") or ""
