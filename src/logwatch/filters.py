@@ -34,8 +34,14 @@ _FALSE = {"no", "n", "false", "0", "off"}
 
 def _split(text: str) -> list[str]:
     # The filter is typed by the user, not read from a log; quotes allow spaces in a value.
+    # Backslashes are text, not escapes: the dashboard shows control characters and bytes that
+    # are not UTF-8 as \xHH, and a value copied from it must match what it shows.
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    lexer.escape = ""
     try:
-        return shlex.split(text)
+        return list(lexer)
     except ValueError:
         return text.split()
 
@@ -109,7 +115,8 @@ def _text_match(value: str, case: bool = False) -> Callable[[str], bool]:
 
 def _path_term(value: str) -> Predicate:
     options = [_text_match(p) for p in value.split(",") if p]
-    return lambda r, v: any(m(r.path) for m in options)
+    # A request with no path (a TLS handshake, "-") is listed by its request text: match that.
+    return lambda r, v: any(m(r.path or r.request) for m in options)
 
 
 def _ip_term(value: str) -> Predicate:
@@ -178,7 +185,15 @@ def _free_text(value: str) -> Predicate:
     needle = value.lower()
 
     def pred(r: Record, v: Verdict) -> bool:
-        for s in (r.path, r.query, r.client, r.user_agent, r.referrer, r.method, r.source):
+        for s in (
+            r.path or r.request,  # as the paths panel lists it
+            r.query,
+            r.client,
+            r.user_agent,
+            r.referrer,
+            r.method,
+            r.source,
+        ):
             if needle in s.lower():
                 return True
         if v.bot_name and needle in v.bot_name.lower():

@@ -50,3 +50,28 @@ def test_run_dashboard_reports_what_it_found(monkeypatch, tmp_path):
     monkeypatch.setattr(app_module.LogwatchApp, "run", lambda self: seen.setdefault("app", self))
     assert app_module.run_dashboard(cli.build_main_parser().parse_args([])) == 0
     assert str(log) in seen["app"].notice
+
+
+@pytest.mark.parametrize(
+    ("theme", "reason"),
+    [
+        ("{tmp}/missing.toml", "No such file"),
+        ("{tmp}/bad.toml", "is not a colour"),
+        ("nosuch", "unknown theme 'nosuch'"),
+    ],
+)
+def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, theme, reason):
+    # --theme names the theme on the command line: like any unusable argument, exit 2 with one
+    # line, before the terminal is taken over.
+    log = tmp_path / "access.log"
+    log.write_text('192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"\n')
+    (tmp_path / "bad.toml").write_text('name = "bad"\nprimary = "not-a-colour"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    started = []
+    monkeypatch.setattr(app_module.LogwatchApp, "run", lambda self: started.append(self))
+    assert cli.main([str(log), "--theme", theme.format(tmp=tmp_path)]) == 2
+    assert not started
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert err.startswith("logwatch: --theme: ") and reason in err

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from logwatch.filters import FilterError, parse_filter
 from logwatch.model import Record, Verdict
+from logwatch.sanitize import clean
 from logwatch.stats import filtered_view
 from logwatch.stats.snapshot import Snapshot, WindowView
 from logwatch.tui.screens.alerts import AlertsScreen
@@ -39,6 +40,7 @@ from logwatch.tui.themes import (
     ThemeError,
     load_theme_file,
     load_themes,
+    theme_problem,
 )
 from logwatch.tui.widgets.table import KeyedTable
 
@@ -103,6 +105,9 @@ class LogwatchApp(App[int]):
         self.window = window if window in WINDOWS else "5m"
         self.cls_view = "all"
         self.paused = False
+        # The snapshot shown when the display was paused: a new window, view or filter chosen
+        # while paused is applied to it, not to data that came in since.
+        self._frozen: Snapshot | None = None
         self.filter_text = ""
         self.predicate: Predicate | None = None
         self.vs = ViewState(self.latest, self.window, self.cls_view, tz=tz)
@@ -151,7 +156,7 @@ class LogwatchApp(App[int]):
         if problems:
             # One notification, however many files were bad.
             self._theme_notes.append(
-                "Theme problem, using " + chosen + ": " + "; ".join(problems)[:300]
+                clean("Theme problem, using " + chosen + ": " + "; ".join(problems)[:300])
             )
 
     def action_cycle_theme(self) -> None:
@@ -178,8 +183,9 @@ class LogwatchApp(App[int]):
         error = getattr(self.engine, "error", None)
         if error and error != self._engine_error:
             self._engine_error = error
+            # The error may quote a file name, which no ingestion has cleaned.
             self.notify(
-                str(error)[:500], title="Engine", severity="error", markup=False, timeout=30
+                clean(str(error)[:500]), title="Engine", severity="error", markup=False, timeout=30
             )
 
     def on_unmount(self) -> None:
@@ -223,7 +229,7 @@ class LogwatchApp(App[int]):
 
     def _state(self) -> ViewState:
         return ViewState(
-            self.latest,
+            self._frozen if self.paused and self._frozen is not None else self.latest,
             self.window,
             self.cls_view,
             self.filter_text,
@@ -334,6 +340,7 @@ class LogwatchApp(App[int]):
 
     def action_pause(self) -> None:
         self.paused = not self.paused
+        self._frozen = self.latest if self.paused else None
         if self.paused:
             self._refresh_screen(self._with(self.vs, paused=True))
         else:
@@ -384,6 +391,12 @@ def run_dashboard(options: Any) -> int:
     from logwatch.discover import describe_search
     from logwatch.tui.link import EngineLink
 
+    # A theme named on the command line that cannot be used is an unusable argument (exit 2);
+    # one from the config, LOGWATCH_THEME or a theme directory falls back with a notification.
+    wanted = getattr(options, "theme", None)
+    problem = theme_problem(wanted) if wanted else None
+    if problem:
+        raise cli.UsageError(f"--theme: {problem}")
     engine_options = cli.engine_options(options)
     config = cli.load_settings(options)
     notice = getattr(options, "notice", "") or ""

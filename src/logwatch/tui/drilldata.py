@@ -110,6 +110,12 @@ def _client_verdict(verdicts: list[Verdict]) -> str:
     return text + (" · probe" if any(v.probe for v in verdicts) else "")
 
 
+def path_key(r: Record) -> str:
+    """A request's path as the panels count it: one with no path (a TLS handshake, "-") by its
+    request text, so every list shows it as the top paths panel does and it drills down."""
+    return r.path or r.request
+
+
 def _path_rows(w: WindowView, path: str) -> list[tuple[str, PathStat]]:
     return [
         (cls, p)
@@ -121,8 +127,7 @@ def _path_rows(w: WindowView, path: str) -> list[tuple[str, PathStat]]:
 
 def path_drill(snap: Snapshot, window: str, path: str) -> DrillData:
     w = snap.window(window)
-    # Keyed as the panels count it: a request with no path (a TLS handshake, "-") by its text.
-    rows = _matching(snap, lambda r, v: (r.path or r.request) == path)
+    rows = _matching(snap, lambda r, v: path_key(r) == path)
     info: list[tuple[str, str]] = [("path", path)]
     # Every list that holds it (the panel shows one class; "all" counts every class).
     for cls, p in _path_rows(w, path):
@@ -200,10 +205,10 @@ def client_drill(snap: Snapshot, window: str, client: str) -> DrillData:
                     f"{p.hits} hits on {p.distinct_paths} paths, rules " + ", ".join(p.rules),
                 )
             )
-    paths = Counter(r.path for r, _ in rows)
+    paths = Counter(path_key(r) for r, _ in rows)
     last_status: dict[str, tuple[Cell, ...]] = {}
     for r, _ in rows:
-        last_status[r.path] = (r.status,)
+        last_status[path_key(r)] = (r.status,)
     codes = Counter(str(r.status) for r, _ in rows)
     agents = Counter(r.user_agent for r, _ in rows)
     return DrillData(
@@ -260,8 +265,8 @@ def bot_drill(snap: Snapshot, window: str, key: str) -> DrillData:
     if rows:
         span = max(rows[-1][0].ts - rows[0][0].ts, 1.0)
         info.append(("recent rate", f"{len(rows) * 60.0 / span:.1f}/min over {len(rows)} requests"))
-    paths = Counter(r.path for r, _ in rows)
-    errors = Counter(r.path for r, _ in rows if r.status >= 400)
+    paths = Counter(path_key(r) for r, _ in rows)
+    errors = Counter(path_key(r) for r, _ in rows if r.status >= 400)
     clients = Counter(r.client for r, _ in rows)
     return DrillData(
         "bot",
@@ -298,7 +303,7 @@ def status_drill(snap: Snapshot, window: str, code: str) -> DrillData:
         ("status", code),
         (f"window {w.name}", f"{now} hits ({share:.1%}), previous window {prev}"),
     ]
-    paths = Counter(r.path for r, _ in rows)
+    paths = Counter(path_key(r) for r, _ in rows)
     clients = Counter(r.client for r, _ in rows)
     kinds: dict[str, tuple[Cell, ...]] = {}
     for r, v in rows:

@@ -17,8 +17,9 @@ from logwatch.sanitize import clean
 
 
 def safe(value: object, style: str = "") -> Text:
-    """Plain text, never markup, never a control character."""
-    return Text(clean(str(value)), style=style, no_wrap=True, end="")
+    """Plain text, never markup, never a control character. Cut with an ellipsis where it does
+    not fit, so a cut address or path does not read as another one."""
+    return Text(clean(str(value)), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 def num(value: float | int | None, style: str = "") -> Text:

@@ -121,6 +121,23 @@ def load_themes(dirs: list[Path] | None = None) -> ThemeSet:
     return found
 
 
+def theme_problem(wanted: str, dirs: list[Path] | None = None) -> str | None:
+    """Why the theme named on the command line cannot be used, or None when it can."""
+    from textual.theme import BUILTIN_THEMES
+
+    if wanted.endswith(".toml") or os.sep in wanted:
+        try:
+            load_theme_file(Path(wanted).expanduser())
+        except ThemeError as exc:
+            return str(exc)
+        return None
+    names = {*load_themes(dirs).themes, DEFAULT_THEME, *BUILTIN_THEMES}
+    if wanted in names or f"logwatch-{wanted}" in names:
+        return None
+    known = sorted(n.removeprefix("logwatch-") for n in names if n.startswith("logwatch-"))
+    return f"unknown theme {wanted!r} (themes: {', '.join(known)}, or a .toml file)"
+
+
 # Used when the theme files cannot be found at all (a broken install), so the UI still has colours.
 FALLBACK = Theme(
     name=DEFAULT_THEME,

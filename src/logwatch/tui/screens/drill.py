@@ -16,6 +16,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from logwatch.sanitize import clean
 from logwatch.tui.drilldata import BUILDERS, Cell, Clock, DrillData, Section
 from logwatch.tui.render import fmt_clock, num, safe
 from logwatch.tui.state import ViewState
@@ -93,11 +94,13 @@ class DrillScreen(Screen[None]):
             vs, getattr(app, "ingest_rate", None), len(getattr(app, "active_alerts", ()))
         )
         info = Text(no_wrap=False, end="")
-        info.append(data.title, style="bold")
+        # Log text: appended as plain text, never parsed, and cleaned again like every cell
+        # (render.safe), for a Record that skipped ingestion.
+        info.append(clean(data.title), style="bold")
         info.append(f"   window {vs.window}, {data.matched} recent requests\n", style="dim")
         for label, value in data.info:
             info.append(f"{label:>14}  ", style="bold")
-            info.append(value)  # log text: appended as plain text, never parsed
+            info.append(clean(value))
             info.append("\n")
         info.rstrip()
         self.query_one("#drill-info", Static).update(info)

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Sparkline, Static
 
 from logwatch.model import SourceState
+from logwatch.sanitize import clean
 from logwatch.tui.render import fmt_count, fmt_pct, fmt_rate, fmt_secs
 from logwatch.tui.state import ViewState
 
@@ -73,15 +74,17 @@ class StatusLine(Static):
         t.append(f" {formats}", style="italic")
         if vs.filter_text:
             t.append(" /", style="bold")
-            t.append(vs.filter_text, style="bold")  # typed by the user; still plain text
+            t.append(clean(vs.filter_text), style="bold")  # typed or pasted: still plain text
         t.append(" │ ")
         for i, s in enumerate(snap.sources[:4]):
             if i:
                 t.append(" · ")
-            t.append(short_name(s.label or s.name))
+            # File names (and the errors that quote them) come from the filesystem, not from
+            # ingestion: nothing has escaped their control characters yet.
+            t.append(clean(short_name(s.label or s.name)))
             t.append(f" {s.state}", style=_STATE_STYLE.get(s.state, ""))
             if s.state == "error" and s.message:
-                t.append(f" ({s.message})", style="red")
+                t.append(f" ({clean(s.message)})", style="red")
         if len(snap.sources) > 4:
             t.append(f" +{len(snap.sources) - 4}")
         if snap.malformed:
