@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from logwatch import cli
@@ -70,6 +72,7 @@ def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, th
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     started = []
     monkeypatch.setattr(app_module.LogwatchApp, "run", lambda self: started.append(self))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)  # in a terminal
     assert cli.main([str(log), "--theme", theme.format(tmp=tmp_path)]) == 2
     assert not started
     err = capsys.readouterr().err
