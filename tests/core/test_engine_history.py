@@ -79,6 +79,21 @@ async def test_big_history_goes_to_workers_then_following_goes_on(tmp_path: Path
     assert engine.pipeline.classifier.clients.flagged("203.0.113.9", now) is not None
 
 
+def _split_history(tmp_path: Path, **options: Any) -> EngineOptions:
+    """Options for 5,000 lines of history from the last ten minutes, read by two workers."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(i, now - 600 + i / 100) for i in range(5_000)))
+    return EngineOptions(
+        paths=[str(log)],
+        since=None,
+        parallel_jobs=2,
+        parallel_min_bytes=50_000,
+        tick=0.2,
+        **options,
+    )
+
+
 async def test_failing_workers_leave_the_rest_to_the_follower(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,18 +105,7 @@ async def test_failing_workers_leave_the_rest_to_the_follower(
         raise ValueError("bad value(s) in fds_to_keep")
 
     monkeypatch.setattr("logwatch.engine.prepare_worker_processes", lambda: broken(None))  # type: ignore[arg-type]
-    log = tmp_path / "access.log"
-    now = time.time()
-    log.write_text("".join(clf(i, now - 600 + i / 100) for i in range(5_000)))
-    options = EngineOptions(
-        paths=[str(log)],
-        since=None,
-        parallel_jobs=2,
-        parallel_min_bytes=50_000,
-        tick=0.2,
-        follow=False,
-    )
-    engine = LiveEngine(options)
+    engine = LiveEngine(_split_history(tmp_path, follow=False))
     await asyncio.wait_for(engine.run(), 60)
     assert engine.error is None and engine.worker_error is not None
     assert engine.latest is not None and engine.latest.lines == engine.latest.parsed == 5_000
@@ -112,18 +116,8 @@ async def test_a_rotation_while_workers_read_the_history_loses_and_repeats_nothi
 ) -> None:
     """The workers open the log by name: rotated before they do, the name is another file's.
     They must not read that one (its lines would count twice, the history's not at all)."""
-    log = tmp_path / "access.log"
-    now = time.time()
-    log.write_text("".join(clf(i, now - 600 + i / 100) for i in range(5_000)))
-    options = EngineOptions(
-        paths=[str(log)],
-        since=None,
-        parallel_jobs=2,
-        parallel_min_bytes=50_000,
-        tick=0.2,
-        force_polling=True,
-        poll_interval=0.05,
-    )
+    options = _split_history(tmp_path, force_polling=True, poll_interval=0.05)
+    log = Path(options.paths[0])
     engine = LiveEngine(options)
     read_in_parallel = engine._read_history_in_parallel
 
