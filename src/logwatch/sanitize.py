@@ -3,9 +3,10 @@
 Every byte of a log line is written by strangers. At ingestion we:
 - decode as UTF-8, turning invalid bytes into `\\xHH` (the way nginx writes them), so nothing is lost
   silently and nothing undecodable travels further;
-- replace control characters (C0 except tab, DEL, C1), the bidirectional overrides and lone
-  surrogates with a visible `\\xHH` / `\\u202e` form, so no escape sequence reaches a terminal,
-  no text is reordered and every output can be encoded;
+- replace control characters (C0 except tab, DEL, C1), the bidirectional overrides, invisible
+  zero-width characters, line separators and lone surrogates with a visible `\\xHH` / `\\u202e`
+  form, so no escape sequence reaches a terminal, no text is reordered or hidden and every output
+  can be encoded;
 - cap every field, so one line cannot grow memory without bound.
 
 Rendering code must still treat these strings as plain text (never markup), but it may rely on them
@@ -27,9 +28,11 @@ MAX_REFERRER = 1024
 MAX_FIELD = 256
 
 # Lone surrogates too: a JSON log's `\ud800` escape decodes to one, and no UTF-8 output (the
-# report, JSON Lines, a hook's stdin) can encode it.
+# report, JSON Lines, a hook's stdin) can encode it. And the invisible ones: zero-width
+# characters and the BOM make `/admin\u200b` look like `/admin`; the line and paragraph
+# separators break a terminal's line as a newline would.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
 )
 
 

@@ -97,6 +97,14 @@ def test_control_characters_are_escaped_at_ingestion() -> None:
     assert r.path == "/\\x1b]0;pwned\\x07\\u202e"
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200d", "\u2028", "\u2029", "\u2060", "\ufeff"])
+def test_invisible_characters_are_shown_escaped(invisible: str) -> None:
+    """`/admin\u200b` looked like `/admin` on the dashboard; a line separator broke its row."""
+    raw = COMBINED.replace("/a/b", f"/admin{invisible}").encode()
+    r = get_format("combined").parse(decode(raw))
+    assert isinstance(r, Record) and r.path == f"/admin\\u{ord(invisible):04x}"
+
+
 def test_long_fields_are_capped() -> None:
     r = parse("combined", COMBINED.replace("/a/b", "/" + "a" * 50_000))
     assert len(r.path) <= 2048 and r.path.endswith("…")
