@@ -489,3 +489,19 @@ async def test_the_status_line_names_the_formats_learned_beside_the_first(snap):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert " combined+caddy " in status_text(app)
+
+
+async def test_a_drill_down_starts_on_a_table_enter_drills_into(snap):
+    """It opened on "Statuses over time", which drills nowhere: Enter did nothing until Tab."""
+    app = make_app(snap)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        path = snap.windows["5m"].top_paths["human"][0].path
+        app.push_screen(DrillScreen("path", path))
+        await pilot.pause()
+        await pilot.pause()
+        drill = getattr(app.screen.focused, "DRILL", "")
+        assert drill
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DrillScreen) and app.screen.kind == drill

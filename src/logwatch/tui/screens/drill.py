@@ -115,6 +115,10 @@ class DrillScreen(Screen[None]):
                     widgets.append(SectionTable(section))
             grid.mount_all(widgets)
             self.call_after_refresh(self._fill, vs)
+            # Start on the first table that Enter drills into (not "statuses over time").
+            first = next((w for w, s in zip(widgets, data.sections, strict=True) if s.drill), None)
+            if first is not None:
+                self.call_after_refresh(first.focus)
             return
         self._fill(vs)
 
