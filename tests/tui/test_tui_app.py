@@ -505,3 +505,15 @@ async def test_a_drill_down_starts_on_a_table_enter_drills_into(snap):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DrillScreen) and app.screen.kind == drill
+
+
+def test_the_request_stream_shows_a_request_with_no_path_by_its_text(snap):
+    """A TLS handshake sent to port 80 showed as an empty path in the stream."""
+    import dataclasses
+
+    from logwatch.tui.state import ViewState
+    from logwatch.tui.widgets.panels import stream_cells
+
+    rec, verdict = snap.recent[-1]
+    handshake = dataclasses.replace(rec, path="", query="", request="\\x16\\x03\\x01")
+    assert stream_cells(handshake, verdict, ViewState(snap))[4].plain == "\\x16\\x03\\x01"

@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 
 from logwatch.model import Record, Verdict
-from logwatch.tui.drilldata import bot_key
+from logwatch.tui.drilldata import bot_key, path_key
 from logwatch.tui.render import delta, fmt_clock, num, pct, safe, secs
 from logwatch.tui.state import ViewState
 from logwatch.tui.widgets.table import Col, KeyedTable, Row
@@ -338,7 +338,8 @@ def stream_cells(r: Record, v: Verdict, vs: ViewState) -> tuple[Text, ...]:
         safe(r.client),
         Text(str(r.status), style=style),
         safe(r.method),
-        safe(r.path + ("?" + r.query if r.query else "")),
+        # A request with no path (a TLS handshake, "-") by its request text, as the paths show it.
+        safe(path_key(r) + ("?" + r.query if r.query else "")),
         safe(verdict_label(v), "red" if v.probe else ""),
         secs(r.request_time),
     )
