@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import os
 import re
 import sys
@@ -479,6 +480,10 @@ def _demo(rest: list[str]) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        # A file may appear later (it is waited for), a directory never becomes a log.
+        if path != "-" and not glob.has_magic(path) and os.path.isdir(path):
+            raise UsageError(f"{path}: is a directory (give its logs, e.g. '{path}/*.log')")
     if args.headless:
         from logwatch import headless
 

@@ -99,3 +99,13 @@ def test_the_dashboard_off_a_terminal_says_what_to_use(
     assert cli.main([str(log)]) == 2  # capsys: standard error is no terminal either
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--headless" in err
+
+
+@pytest.mark.parametrize("headless", [[], ["--headless"]])
+def test_a_directory_given_to_follow_is_exit_2(
+    headless: list[str], tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--headless on a directory ran forever, reporting the source's error in every object."""
+    assert cli.main([*headless, str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a directory" in err and "*.log" in err
