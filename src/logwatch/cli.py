@@ -443,7 +443,9 @@ def _report(args: argparse.Namespace) -> int:
     if errors and len(errors) == len(args.paths) and pipeline.aggregator.lines == 0:
         return 2
     if pipeline.format is None:
-        raise UsageError("no lines to read")
+        # An empty log (just rotated, say) is a quiet one, not unusable input: its summary is
+        # all zeros, as with --format given, and a cron job's report does not fail on it.
+        print("logwatch: no lines to read", file=sys.stderr)
     snap = pipeline.snapshot()
     if enrich is not None:
         snap = enrich(snap)

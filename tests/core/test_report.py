@@ -431,3 +431,14 @@ def test_a_file_replaced_between_the_search_and_the_read_is_an_error_not_its_lin
     errors = report.read_into(pipeline, [str(log)], jobs=1, since=base + 2900.0)
     assert errors and "replaced" in errors[0][1]
     assert pipeline.snapshot().lines == 0
+
+
+@pytest.mark.parametrize("fmt", [[], ["--format", "combined"]])
+def test_an_empty_log_is_an_empty_summary_with_or_without_a_format(
+    fmt: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 without --format and 0 with it, for the same empty file (a log just rotated)."""
+    empty = tmp_path / "access.log"
+    empty.write_text("")
+    out = run_json(capsys, *fmt, str(empty))
+    assert out["lines"] == out["parsed"] == 0
