@@ -373,6 +373,33 @@ async def test_tcp_idle_connections_are_closed() -> None:
         server.stop()
 
 
+async def test_tcp_a_trickling_sender_is_closed_like_an_idle_one() -> None:
+    """A byte now and then but never a whole frame (slowloris): the idle clock was reset by every
+    byte, so a few such connections held every slot forever and real senders were refused."""
+    server = SyslogServer("tcp://127.0.0.1:0", idle_timeout=0.3)
+    await server.start()
+    assert server.bound is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.bound[1])
+
+    async def trickle() -> None:
+        with contextlib.suppress(OSError):
+            for _ in range(600):  # 30 s: far longer than the idle timeout
+                writer.write(b"<")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+
+    sender = asyncio.create_task(trickle())
+    try:
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # the server hung up
+        assert listener(server)["idle_closed"] == 1
+    finally:
+        sender.cancel()
+        with contextlib.suppress(BaseException):
+            await sender
+        writer.close()
+        server.stop()
+
+
 async def test_hostile_hostnames_are_sanitised_and_capped() -> None:
     server = SyslogServer("udp://127.0.0.1:0", max_hosts=3)
     await server.start()

@@ -256,8 +256,8 @@ class SyslogServer:
         self.max_connections = max(1, max_connections)
         self.max_hosts = max(1, max_hosts)
         self.batch_lines = max(1, batch_lines)
-        # A connection silent this long is closed, so idle ones cannot hold every slot forever
-        # (rsyslog, syslog-ng and Vector reconnect by themselves).
+        # A connection that completes no frame this long is closed, so idle or trickling ones
+        # cannot hold every slot forever (rsyslog, syslog-ng and Vector reconnect by themselves).
         self.idle_timeout = idle_timeout
         self.bound: tuple[str, int] | None = None  # (host, port) actually bound, after start()
         self.warning = ""
@@ -501,18 +501,25 @@ class SyslogServer:
         space = self._space
         assert space is not None
         framer = StreamFramer(self.max_frame_bytes)
+        loop = asyncio.get_running_loop()
+        # The clock runs from the last complete frame, not the last byte: a sender trickling a
+        # byte a minute (slowloris) must not hold a connection slot forever either.
+        deadline = loop.time() + self.idle_timeout
         while not self._closed:
             if not space.is_set():
                 await space.wait()  # backpressure: stop reading until the consumer catches up
+                deadline = loop.time() + self.idle_timeout  # our wait, not the sender's
                 continue
             try:
-                data = await asyncio.wait_for(reader.read(_READ_CHUNK), self.idle_timeout)
+                data = await asyncio.wait_for(reader.read(_READ_CHUNK), deadline - loop.time())
             except TimeoutError:
                 self.idle_closed += 1
                 break
             if not data:
                 break
             frames, oversized, broken = framer.feed(data)
+            if frames or oversized:
+                deadline = loop.time() + self.idle_timeout
             for f in frames:
                 self._frame(f, peer, may_drop=False)
             for _ in range(oversized):
