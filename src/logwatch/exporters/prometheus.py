@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from socketserver import ThreadingMixIn
@@ -81,6 +82,13 @@ def is_loopback(host: str) -> bool:
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True  # a slow scraper never holds up exit
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that resets or drops its connection is its own business: socketserver would
+        # print a traceback to stderr for each one, which anyone who can connect could repeat.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Server6(_Server):
