@@ -374,3 +374,41 @@ def test_a_client_resetting_its_connection_prints_nothing(
     _wait_until(lambda: not _handler_threads())
     assert scrape(exporter)["logwatch_up"] == {(): 0.0}
     assert capsys.readouterr().err == ""
+
+
+def _half_request(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(10)
+    sock.sendall(b"GET /met")  # and never the rest
+    return sock
+
+
+def test_a_client_that_never_finishes_its_request_is_hung_up_on() -> None:
+    """No timeout: each such connection kept its thread forever (slowloris)."""
+    exporter = PrometheusExporter("127.0.0.1:0", client_timeout=0.2)
+    exporter.start()
+    try:
+        with _half_request(exporter.port) as sock:
+            assert sock.recv(100) == b""  # closed by the server, well before our 10 s
+    finally:
+        exporter.stop()
+
+
+def test_connections_past_the_cap_are_closed_and_counted() -> None:
+    """No cap: every open connection had a thread of its own, without bound."""
+    exporter = PrometheusExporter("127.0.0.1:0", max_connections=2)
+    exporter.start()
+    held = [_half_request(exporter.port) for _ in range(2)]
+    try:
+        _wait_until(lambda: len(_handler_threads()) == 2)
+        with _half_request(exporter.port) as third:
+            assert third.recv(100) == b""  # closed at once, not served
+        assert len(_handler_threads()) == 2
+        for sock in held:
+            sock.close()
+        _wait_until(lambda: not _handler_threads())
+        assert scrape(exporter)["logwatch_metrics_rejected_connections_total"] == {(): 1.0}
+    finally:
+        for sock in held:
+            sock.close()
+        exporter.stop()
