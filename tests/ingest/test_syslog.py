@@ -472,3 +472,22 @@ async def test_stop_ends_batches_and_closes_state() -> None:
     assert await asyncio.wait_for(task, 5) == 0
     assert server.states()[0].state == "closed"
     server.stop()  # twice is fine
+
+
+@pytest.mark.parametrize("proto", ["udp", "tcp"])
+def test_a_port_in_use_is_named_in_the_error(proto: str) -> None:
+    """With --syslog and --metrics both given, "cannot start: Address already in use" did not
+    say which of the two ports to change."""
+    from logwatch.engine import EngineOptions, LiveEngine
+
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as taken:
+        taken.bind(("127.0.0.1", 0))
+        if proto == "tcp":
+            taken.listen()
+        url = f"{proto}://127.0.0.1:{taken.getsockname()[1]}"
+        engine = LiveEngine(EngineOptions(syslog=[url]))
+        asyncio.run(engine.run())
+    assert engine.error is not None
+    assert url in engine.error
+    assert "in use" in engine.error
