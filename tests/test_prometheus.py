@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+import threading
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -345,3 +349,66 @@ def test_source_counters_never_go_down_when_a_source_goes_away() -> None:
     assert before[("logwatch_source_lines_total", OTHER)] == 200  # d and e, past the cap
     for key, value in before.items():
         assert after.get(key, 0) >= value, key
+
+
+def _handler_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "process_request_thread" in t.name]
+
+
+def _wait_until(cond: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not cond():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.01)
+
+
+def test_a_client_resetting_its_connection_prints_nothing(
+    exporter: PrometheusExporter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client that sent half a request and reset the connection made socketserver print a
+    traceback to stderr, once per connection, for anyone who can reach the port."""
+    with socket.create_connection(("127.0.0.1", exporter.port)) as sock:
+        sock.sendall(b"GET /met")
+        _wait_until(lambda: bool(_handler_threads()))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+    _wait_until(lambda: not _handler_threads())
+    assert scrape(exporter)["logwatch_up"] == {(): 0.0}
+    assert capsys.readouterr().err == ""
+
+
+def _half_request(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(10)
+    sock.sendall(b"GET /met")  # and never the rest
+    return sock
+
+
+def test_a_client_that_never_finishes_its_request_is_hung_up_on() -> None:
+    """No timeout: each such connection kept its thread forever (slowloris)."""
+    exporter = PrometheusExporter("127.0.0.1:0", client_timeout=0.2)
+    exporter.start()
+    try:
+        with _half_request(exporter.port) as sock:
+            assert sock.recv(100) == b""  # closed by the server, well before our 10 s
+    finally:
+        exporter.stop()
+
+
+def test_connections_past_the_cap_are_closed_and_counted() -> None:
+    """No cap: every open connection had a thread of its own, without bound."""
+    exporter = PrometheusExporter("127.0.0.1:0", max_connections=2)
+    exporter.start()
+    held = [_half_request(exporter.port) for _ in range(2)]
+    try:
+        _wait_until(lambda: len(_handler_threads()) == 2)
+        with _half_request(exporter.port) as third:
+            assert third.recv(100) == b""  # closed at once, not served
+        assert len(_handler_threads()) == 2
+        for sock in held:
+            sock.close()
+        _wait_until(lambda: not _handler_threads())
+        assert scrape(exporter)["logwatch_metrics_rejected_connections_total"] == {(): 1.0}
+    finally:
+        for sock in held:
+            sock.close()
+        exporter.stop()

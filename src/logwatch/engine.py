@@ -159,15 +159,20 @@ class LiveEngine:
         except (OSError, ValueError) as exc:
             self.error = str(exc)
             return
+        what = "a source"
         try:
             for source in self.sources:
                 starter = getattr(source, "start", None)
                 if starter is not None:
+                    what = str(getattr(source, "url", None) or getattr(source, "name", what))
                     await starter()
             for exporter in self.options.exporters:
+                what = getattr(exporter, "url", None) or type(exporter).__name__
                 exporter.start()
         except OSError as exc:  # a port in use, a socket not allowed: say which and why
-            self.error = f"cannot start: {exc}"
+            # Which one matters: with --syslog and --metrics both given, "Address already in
+            # use" alone does not say which port to change.
+            self.error = f"cannot start {what}: {exc.strerror or exc}"
             self._request_stop()
             self._stop_exporters()
             return

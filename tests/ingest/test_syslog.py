@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 from collections import defaultdict
 from collections.abc import Callable
@@ -281,6 +282,23 @@ async def test_udp_drops_and_counts_when_consumer_is_behind() -> None:
         server.stop()
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/net/udp"), reason="Linux counts them there")
+async def test_udp_datagrams_the_kernel_dropped_count_as_dropped() -> None:
+    """In a flood the socket's buffer fills before the loop reads it, and the kernel drops the
+    rest: 95% of a flood went missing while `dropped` said 0, so the SyslogDropping alert of
+    docs/fleet.md never fired."""
+    server = SyslogServer("udp://127.0.0.1:0", max_queue=1_000_000)
+    await server.start()
+    assert server.bound is not None
+    n = 50_000  # far more than any receive buffer holds: the loop reads none while we send
+    try:
+        udp_send(server.bound[1], *(nginx_3164("h", b"line %d" % i) for i in range(n)))
+        await wait_until(lambda: listener(server)["frames"] + listener(server)["dropped"] == n)
+        assert listener(server)["dropped"] > 0
+    finally:
+        server.stop()
+
+
 async def test_tcp_both_framings_two_senders() -> None:
     server = SyslogServer("tcp://127.0.0.1:0")
     await server.start()
@@ -373,6 +391,33 @@ async def test_tcp_idle_connections_are_closed() -> None:
         server.stop()
 
 
+async def test_tcp_a_trickling_sender_is_closed_like_an_idle_one() -> None:
+    """A byte now and then but never a whole frame (slowloris): the idle clock was reset by every
+    byte, so a few such connections held every slot forever and real senders were refused."""
+    server = SyslogServer("tcp://127.0.0.1:0", idle_timeout=0.3)
+    await server.start()
+    assert server.bound is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.bound[1])
+
+    async def trickle() -> None:
+        with contextlib.suppress(OSError):
+            for _ in range(600):  # 30 s: far longer than the idle timeout
+                writer.write(b"<")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+
+    sender = asyncio.create_task(trickle())
+    try:
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # the server hung up
+        assert listener(server)["idle_closed"] == 1
+    finally:
+        sender.cancel()
+        with contextlib.suppress(BaseException):
+            await sender
+        writer.close()
+        server.stop()
+
+
 async def test_hostile_hostnames_are_sanitised_and_capped() -> None:
     server = SyslogServer("udp://127.0.0.1:0", max_hosts=3)
     await server.start()
@@ -427,3 +472,22 @@ async def test_stop_ends_batches_and_closes_state() -> None:
     assert await asyncio.wait_for(task, 5) == 0
     assert server.states()[0].state == "closed"
     server.stop()  # twice is fine
+
+
+@pytest.mark.parametrize("proto", ["udp", "tcp"])
+def test_a_port_in_use_is_named_in_the_error(proto: str) -> None:
+    """With --syslog and --metrics both given, "cannot start: Address already in use" did not
+    say which of the two ports to change."""
+    from logwatch.engine import EngineOptions, LiveEngine
+
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as taken:
+        taken.bind(("127.0.0.1", 0))
+        if proto == "tcp":
+            taken.listen()
+        url = f"{proto}://127.0.0.1:{taken.getsockname()[1]}"
+        engine = LiveEngine(EngineOptions(syslog=[url]))
+        asyncio.run(engine.run())
+    assert engine.error is not None
+    assert url in engine.error
+    assert "in use" in engine.error

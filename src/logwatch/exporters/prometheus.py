@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from socketserver import ThreadingMixIn
@@ -37,6 +38,8 @@ from logwatch.stats.snapshot import Snapshot, WindowView
 
 DEFAULT_PORT = 9464
 MAX_LABEL_CHARS = 120
+MAX_CONNECTIONS = 64  # scrapes served at once; more are closed at once
+CLIENT_TIMEOUT = 10.0  # seconds a client may take to send its request or read the answer
 OTHER = "_other"
 _FIRING_STATES = frozenset({"firing", "clearing"})
 # Counts that sources report in their state extra, exported as logwatch_source_events_total.
@@ -81,6 +84,35 @@ def is_loopback(host: str) -> bool:
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True  # a slow scraper never holds up exit
+    # One thread per connection: without a cap and a timeout, connections that never finish
+    # their request (slowloris) each kept a thread forever, without bound.
+    slots = threading.BoundedSemaphore(MAX_CONNECTIONS)  # replaced per server by start()
+    client_timeout: float | None = CLIENT_TIMEOUT
+    rejected_connections = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.rejected_connections += 1
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()  # no thread started to release it
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that resets or drops its connection is its own business: socketserver would
+        # print a traceback to stderr for each one, which anyone who can connect could repeat.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Server6(_Server):
@@ -88,6 +120,11 @@ class _Server6(_Server):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    def setup(self) -> None:
+        assert isinstance(self.server, _Server)
+        self.request.settimeout(self.server.client_timeout)  # for each socket read and write
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # wsgiref logs every request to stderr, which would scribble over the dashboard
 
@@ -155,6 +192,8 @@ class PrometheusExporter:
         *,
         max_sources: int = 50,
         max_label_values: int = 200,
+        max_connections: int = MAX_CONNECTIONS,
+        client_timeout: float = CLIENT_TIMEOUT,
     ) -> None:
         self.host, self.port = parse_listen(listen) if isinstance(listen, str) else listen
         self.warning = ""
@@ -170,7 +209,7 @@ class PrometheusExporter:
         self._snapshot: Snapshot | None = None
         self._alerts: list[tuple[str, bool, float | None]] = []
         self._updates = 0
-        self._server: WSGIServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._source = _LabelValues(max_sources)
         # Sources as last scraped, and what the ones gone since had counted (see _ingest).
@@ -179,6 +218,8 @@ class PrometheusExporter:
         self._gone_events: dict[tuple[str, str], int] = {}
         self._labels: dict[str, _LabelValues] = {}
         self._max_label_values = max_label_values
+        self.max_connections = max(1, max_connections)
+        self.client_timeout = client_timeout
 
     # ------------------------------------------------------------------------- public API
 
@@ -196,6 +237,8 @@ class PrometheusExporter:
             server_class,
             handler_class=_QuietHandler,
         )
+        server.slots = threading.BoundedSemaphore(self.max_connections)
+        server.client_timeout = self.client_timeout
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.1},  # how soon stop() returns
@@ -260,6 +303,13 @@ class PrometheusExporter:
         upd = CounterMetricFamily("logwatch_snapshot_updates", "Snapshots received from the engine")
         upd.add_metric([], updates)
         yield upd
+        server = self._server
+        rejected = CounterMetricFamily(
+            "logwatch_metrics_rejected_connections",
+            "Connections to this endpoint closed unserved: too many at once",
+        )
+        rejected.add_metric([], server.rejected_connections if server is not None else 0)
+        yield rejected
         if snap is None:
             return
         yield from self._counters(snap)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import os
 import re
 import socket
 import time
@@ -256,8 +257,8 @@ class SyslogServer:
         self.max_connections = max(1, max_connections)
         self.max_hosts = max(1, max_hosts)
         self.batch_lines = max(1, batch_lines)
-        # A connection silent this long is closed, so idle ones cannot hold every slot forever
-        # (rsyslog, syslog-ng and Vector reconnect by themselves).
+        # A connection that completes no frame this long is closed, so idle or trickling ones
+        # cannot hold every slot forever (rsyslog, syslog-ng and Vector reconnect by themselves).
         self.idle_timeout = idle_timeout
         self.bound: tuple[str, int] | None = None  # (host, port) actually bound, after start()
         self.warning = ""
@@ -286,6 +287,9 @@ class SyslogServer:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._closed = False
+        self._udp_socket: tuple[str, int] | None = None  # (/proc/net table, inode), see below
+        self._kernel_dropped = 0
+        self._kernel_checked = float("-inf")
 
     # ------------------------------------------------------------------------- public API
 
@@ -311,6 +315,9 @@ class SyslogServer:
                 # net.core.rmem_max) keeps the kernel from dropping them before we see them.
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RCVBUF)
+                with contextlib.suppress(OSError):
+                    table = "/proc/net/udp6" if sock.family == socket.AF_INET6 else "/proc/net/udp"
+                    self._udp_socket = (table, os.fstat(sock.fileno()).st_ino)
             else:
                 self._server = await asyncio.start_server(
                     self._serve_tcp, a.host, a.port, limit=_READ_CHUNK, backlog=self.max_connections
@@ -358,7 +365,7 @@ class SyslogServer:
             "frames": self.frames,
             "malformed_frames": self.malformed_frames,
             "oversized_frames": self.oversized_frames,
-            "dropped": self.dropped,
+            "dropped": self.dropped + self._kernel_drops(now),
             "hosts": len(self._hosts),
             "queued": self._pending,
         }
@@ -399,6 +406,23 @@ class SyslogServer:
     def _hostport(self) -> str:
         host, port = self.bound or (self.address.host, self.address.port)
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def _kernel_drops(self, now: float) -> int:
+        """Datagrams the kernel dropped because the socket's buffer was full: when the loop falls
+        behind a flood, most losses happen there, before we see them (Linux; else 0)."""
+        if self._udp_socket is not None and now - self._kernel_checked >= 1.0:
+            self._kernel_checked = now
+            table, inode = self._udp_socket
+            try:
+                with open(table, "rb") as f:
+                    for row in f:
+                        fields = row.split()
+                        if len(fields) > 12 and fields[9] == b"%d" % inode:
+                            self._kernel_dropped = int(fields[12])
+                            break
+            except (OSError, ValueError):
+                self._udp_socket = None  # no /proc: nothing to learn
+        return self._kernel_dropped
 
     def _has_pending(self) -> bool:
         return self._pending > 0  # too-long lines count here too
@@ -501,18 +525,25 @@ class SyslogServer:
         space = self._space
         assert space is not None
         framer = StreamFramer(self.max_frame_bytes)
+        loop = asyncio.get_running_loop()
+        # The clock runs from the last complete frame, not the last byte: a sender trickling a
+        # byte a minute (slowloris) must not hold a connection slot forever either.
+        deadline = loop.time() + self.idle_timeout
         while not self._closed:
             if not space.is_set():
                 await space.wait()  # backpressure: stop reading until the consumer catches up
+                deadline = loop.time() + self.idle_timeout  # our wait, not the sender's
                 continue
             try:
-                data = await asyncio.wait_for(reader.read(_READ_CHUNK), self.idle_timeout)
+                data = await asyncio.wait_for(reader.read(_READ_CHUNK), deadline - loop.time())
             except TimeoutError:
                 self.idle_closed += 1
                 break
             if not data:
                 break
             frames, oversized, broken = framer.feed(data)
+            if frames or oversized:
+                deadline = loop.time() + self.idle_timeout
             for f in frames:
                 self._frame(f, peer, may_drop=False)
             for _ in range(oversized):
