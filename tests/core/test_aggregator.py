@@ -325,3 +325,19 @@ def test_json_time_range_is_the_requests_own_under_a_live_clock() -> None:
         agg.add(rec(T0 + i), HUMAN)
     for now in (None, T0 + 1000.0):
         assert agg.snapshot(now=now).to_json()["time"] == {"first": T0, "last": T0 + 99}
+
+
+def test_time_last_is_the_newest_request_within_its_second() -> None:
+    # Lines of the clock's current second skip the bucket lookup: their sub-second times (JSON
+    # logs) never moved `now`, so `time.last` was the first line of the last second, and a
+    # split read (each piece's first line of that second) told another one.
+    agg = Aggregator()
+    agg.add_many([(rec(T0 + 0.1), HUMAN), (rec(T0 + 0.5), HUMAN)])
+    agg.add(rec(T0 + 0.9), HUMAN)
+    assert agg.snapshot().to_json()["time"] == {"first": T0 + 0.1, "last": T0 + 0.9}
+    half = Aggregator()
+    half.add_many([(rec(T0 + 0.1), HUMAN), (rec(T0 + 0.7), HUMAN)])
+    other = Aggregator()
+    other.add_many([(rec(T0 + 0.8), HUMAN), (rec(T0 + 0.9), HUMAN)])
+    half.merge(other)
+    assert half.snapshot().to_json()["time"]["last"] == T0 + 0.9

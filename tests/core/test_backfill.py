@@ -143,3 +143,30 @@ def test_the_next_file_is_classified_knowing_the_end_of_a_split_one(
         counts.append(pipeline.snapshot().to_json(windows=False)["bots"])
         assert pipeline.classifier.clients.flagged("203.0.113.9", pipeline.aggregator.now)
     assert counts[0] == counts[1]  # the curl request a scanner's both ways
+
+
+def test_a_split_file_is_classified_knowing_the_files_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report access.log.1 access.log --jobs 2`: the first piece of the second file was read
+    by a worker with a fresh classifier, so a client caught probing at the end of the first
+    file came back as a person at the start of the second (one pass: still a scanner)."""
+    from logwatch.report import read_into
+
+    monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 100_000)
+    old, big = tmp_path / "access.log.1", tmp_path / "access.log"
+    old.write_text(
+        '203.0.113.9 - - [10/Oct/2026:00:00:00 +0000] "GET /.env HTTP/1.1" 404 10 "-" "x"\n'
+    )
+    make_log(big, 5_000)
+    visit = (
+        '203.0.113.9 - - [10/Oct/2026:00:00:01 +0000] "GET /pricing HTTP/1.1" 200 10 "-" '
+        f'"{AGENTS[0]}"\n'
+    )
+    big.write_text(visit + big.read_text())
+    counts = []
+    for jobs in (1, 2):
+        pipeline = Pipeline()
+        assert read_into(pipeline, [str(old), str(big)], jobs=jobs) == []
+        counts.append(pipeline.snapshot().to_json(windows=False)["classes"])
+    assert counts[0] == counts[1]

@@ -173,6 +173,12 @@ class Classifier:
             self._agent_cache.pop("", None)  # judged under the other setting
             self._agents_logged = logged
 
+    def adopt_clients(self, table: ClientTable) -> None:
+        """Go on from another classifier's behaviour table (a worker reading a file that one
+        pass would have read after others: it must know their clients)."""
+        self.clients = table
+        self._observe = table.observe
+
     def classify_logged(self, rec: Record, agents_logged: bool) -> Verdict:
         """`classify` for a record of a format that does (or does not) log agents, whatever
         the run's format does: a line read by a second format (`OtherFormats`)."""

@@ -12,6 +12,7 @@ of the previous range stays flagged: the behaviour context is reconciled across 
 
 from __future__ import annotations
 
+import copy
 import itertools
 import multiprocessing
 import os
@@ -21,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
+from logwatch.classify.behaviour import ClientTable
 from logwatch.ingest.formats import LogFormat
 from logwatch.ingest.reader import read_batches, read_blocks
 from logwatch.model import Record
@@ -46,6 +48,7 @@ class RangeJob:
     anonymize: tuple[int, int] | None = None  # mask prefixes; hashing is not split across processes
     history_end: float | None = None  # the newest time of the history read (expect_until)
     ident: tuple[int, int] | None = None  # (st_dev, st_ino) of the file meant, when it matters
+    clients: ClientTable | None = None  # the behaviour table to start from (files read before)
 
 
 def default_jobs() -> int:
@@ -96,6 +99,8 @@ def read_range(job: RangeJob, classifier: Classifier | None = None) -> Aggregato
         anonymizer = Anonymizer("mask", v4_prefix=job.anonymize[0], v6_prefix=job.anonymize[1])
         transform, scrub = anonymizer.apply, anonymizer.scrub  # scrub: malformed lines
     classifier = classifier or Classifier(job.classify)
+    if job.clients is not None:
+        classifier.adopt_clients(job.clients)
     pipeline = Pipeline(
         job.format, classifier=classifier, stats=job.stats, client_transform=transform, scrub=scrub
     )
@@ -215,6 +220,11 @@ def read_parallel(
         # This process reads the last piece, with the caller's classifier: the classifier goes
         # on (a next file, say) knowing the clients of the file's end, not of its first piece.
         queued = work[:-1] if in_process else work
+        if classifier is not None and len(classifier.clients):
+            # One pass reads this file after the caller's earlier ones: the first piece's worker
+            # starts from their clients (a copy: the table goes on changing here while the job
+            # waits to be sent).
+            queued[0] = replace(queued[0], clients=copy.deepcopy(classifier.clients))
         futures = [pool.submit(read_range, job) for job in queued]
         # The total keeps the caller's full configuration (pieces but the last keep no recent
         # requests), so merge even the in-process piece into a fresh aggregator.

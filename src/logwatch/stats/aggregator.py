@@ -301,6 +301,7 @@ class Aggregator:
             self.settle_recent()  # the fast lane's waiting requests come before these
         recent_append = self.recent.append if keep_recent else _drop
         count = 0
+        newest = self.now  # the clock's second's lines skip `_bucket_for`: their times move it
         for rec, v in items:
             count += 1
             sec = int(rec.ts)
@@ -310,6 +311,8 @@ class Aggregator:
                 if sec != cur_sec:
                     cur_sec = -1  # an old second: look it up again next time
                 cur_slot_index = -1  # the rings may have moved: find the slot again
+            elif rec.ts > newest:
+                newest = rec.ts
             cls = v.cls
             ci = class_index[cls]
             bucket[ci] += 1
@@ -380,6 +383,8 @@ class Aggregator:
                 if probe_details:
                     self._add_probe(slot, rec.client, path, rec.ts, v.probe_rules)
             recent_append((rec, v))
+        if newest > self.now:
+            self.now = newest
         self.lines += count
         self.parsed += count
         requests_by = self.requests_by
