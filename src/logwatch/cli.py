@@ -482,10 +482,11 @@ def _demo(rest: list[str]) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    for path in args.paths:
-        # A file may appear later (it is waited for), a directory never becomes a log.
-        if path != "-" and not glob.has_magic(path) and os.path.isdir(path):
-            raise UsageError(f"{path}: is a directory (give its logs, e.g. '{path}/*.log')")
+    # A file may appear later (it is waited for), a directory never becomes a log: with nothing
+    # but directories there is nothing to follow (beside others, each is named as in error).
+    folders = [p for p in args.paths if p != "-" and not glob.has_magic(p) and os.path.isdir(p)]
+    if folders and len(folders) == len(args.paths) and not args.syslog:
+        raise UsageError(f"{folders[0]}: is a directory (give its logs, e.g. '{folders[0]}/*.log')")
     if args.headless:
         from logwatch import headless
 

@@ -105,7 +105,8 @@ def test_the_dashboard_off_a_terminal_says_what_to_use(
 def test_a_directory_given_to_follow_is_exit_2(
     headless: list[str], tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--headless on a directory ran forever, reporting the source's error in every object."""
+    """--headless on a directory ran forever, reporting the source's error in every object.
+    (Beside a log, a directory is named in error and the log is followed: test_faults.)"""
     assert cli.main([*headless, str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a directory" in err and "*.log" in err
