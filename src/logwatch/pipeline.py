@@ -22,6 +22,7 @@ from logwatch.ingest.formats import (
     OtherFormats,
     detect_format,
     no_format_message,
+    same_parser,
 )
 from logwatch.ingest.reader import split_block
 from logwatch.model import Record, SourceState, Verdict
@@ -61,6 +62,10 @@ class Pipeline:
         self._fast_lane = fast_lane  # off: every line the general way (tests compare the two)
         # The known formats tried on a line the format does not read (made with the format).
         self._others: OtherFormats | None = None
+        # While a file is read as its own format (`reading_as`): that format's name, counted
+        # under other_formats, and the lanes and fallbacks of the formats read so far.
+        self._counts_as: str | None = None
+        self._by_format: dict[str, tuple[LogFormat, FastLane | None, OtherFormats | None]] = {}
         if fmt is not None:
             self.aggregator.format = fmt.name
 
@@ -153,6 +158,7 @@ class Pipeline:
             self._fast = FastLane(
                 self.classifier, self.aggregator, self._general, self.client_transform
             )
+            self._fast.counts_as = self._counts_as
         if self._fast is not None and not self.observers:
             with _no_cyclic_gc():
                 self._fast.run(texts, source)
@@ -180,6 +186,8 @@ class Pipeline:
         assert self.format is not None
         rec = self.format.parse(line)
         agents_logged = self.format.has_agent
+        if type(rec) is not str and self._counts_as is not None:
+            self.aggregator.add_other_format(self._counts_as)
         if type(rec) is str:
             other = self._parse_other(line)
             if other is None:
@@ -207,6 +215,38 @@ class Pipeline:
             assert self.format is not None
             self._others = OtherFormats(self.format)
         return self._others.parse(line)
+
+    @property
+    def reading_other(self) -> bool:
+        """Inside `reading_as` a format other than the run's first."""
+        return self._counts_as is not None
+
+    @contextmanager
+    def reading_as(self, fmt: LogFormat) -> Iterator[None]:
+        """Read what is fed meanwhile as `fmt`: a file's own format, detected from its head,
+        when it is not the run's (a Caddy log after nginx's). Its lines take that format's fast
+        lane rather than a line-by-line fallback; the run's first format stays the one reported
+        and the lines `fmt` reads are counted under other_formats."""
+        first = self.format
+        if first is None or (
+            fmt.describe() == first.describe()
+            # combined_extra after combined: one parser, agents logged alike, one format
+            or (same_parser(fmt, first) and fmt.has_agent == first.has_agent)
+        ):
+            yield
+            return
+        saved = (first, self._fast, self._others, self._counts_as)
+        self.aggregator.settle_recent()  # the waiting requests belong to the lane set aside
+        key = fmt.describe()
+        self.format, self._fast, self._others = self._by_format.get(key, (fmt, None, None))
+        self._counts_as = self.format.name
+        try:
+            yield
+        finally:
+            self.aggregator.settle_recent()
+            self._by_format[key] = (self.format, self._fast, self._others)
+            self.format, self._fast, self._others, self._counts_as = saved
+            self.classifier.agents_logged = first.has_agent
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import IO
@@ -78,73 +78,103 @@ class _Reading:
 
     def plain(self, path: str) -> None:
         """A regular file: searched for `since`, and read by one process or several."""
-        pipeline, since = self.pipeline, self.since
-        if since is not None or backfill.should_split(path, self.jobs):
-            pipeline.detect(sample_lines([path]))
-        fmt = pipeline.format
+        fmt = self._format_of(sample_lines([path]))
         # A head without one whole line (an endless first line) detects nothing: the readers
         # below detect from the lines after it.
-        if fmt is None and since is not None:
-            self.stream(path)
+        if fmt is None:
+            if self.since is not None:
+                self.stream(path)
+            else:
+                self._feed(read_all_blocks(path), path)
             return
-        if fmt is not None and since is not None:
+        with self.pipeline.reading_as(fmt):
+            self._plain_as(path, fmt)
+
+    def _plain_as(self, path: str, fmt: LogFormat) -> None:
+        pipeline, since = self.pipeline, self.since
+        if since is not None:
             with open(path, "rb") as f:  # one file from the search to the read: see `ident`
                 st = os.fstat(f.fileno())
-                start = _since_offset(f.fileno(), st.st_size, since, _dating(path, fmt))
+                start = _since_offset(f.fileno(), st.st_size, since, _any_time_of(fmt))
             if start >= st.st_size:
                 return  # every line is older
             end: int | None = st.st_size
             ident: tuple[int, int] | None = (st.st_dev, st.st_ino)
-        elif fmt is not None and backfill.should_split(path, self.jobs):
+        elif backfill.should_split(path, self.jobs):
             start, end, ident = 0, None, None
         else:
             self._feed(read_all_blocks(path), path)
             return
         split = backfill.should_split(path, self.jobs, start)
+        aggregator = pipeline.aggregator
+        parsed, by_others = aggregator.parsed, sum(aggregator.other_formats.values())
         # One piece or several; a piece that starts inside the file first replays the lines
         # before it through the classifier.
         backfill.read_parallel(
             path,
             fmt,
             jobs=self.jobs if split else 1,
-            stats=pipeline.aggregator.config,
+            stats=aggregator.config,
             classify=pipeline.classifier.config,
             anonymize=self.anonymize,
             start=start,
             end=end,
             history_end=self.history_end,
-            into=pipeline.aggregator,
+            into=aggregator,
             classifier=pipeline.classifier,
             ident=ident,
         )
+        if pipeline.reading_other:
+            # The pieces read as `fmt` from the start: what it read counts as another format.
+            own = (aggregator.parsed - parsed) - (
+                sum(aggregator.other_formats.values()) - by_others
+            )
+            aggregator.add_other_format(fmt.name, own)
 
     def stream(self, path: str) -> None:
         """Standard input, a compressed file (or a file whose head detects nothing): read
         through, from `since` on."""
         blocks = read_all_blocks(path)
-        if self.since is None:
-            self._feed(blocks, path)
-            return
         first = next(blocks, None)
         if first is None:
             return
         sample = [s for s in sanitize.decode_lines(first.data.split(b"\n")[:256]) if s.strip()]
-        self.pipeline.detect(sample)  # known even if no line is recent enough
-        fmt = self.pipeline.format
-        own = detect_format(sample)
-        formats = [f for f in (own.format if own is not None else None, fmt) if f is not None]
-        time_of = _any_time_of(*formats)  # its own format's, the run's, or by its look
+        fmt = self._format_of(sample)
+        if fmt is None:  # detected from the lines after the head, if ever
+            self._feed(chain([first], blocks), path)
+            return
+        with self.pipeline.reading_as(fmt):
+            self._stream_as(chain([first], blocks), path, fmt)
+
+    def _stream_as(self, blocks: Iterator[Block], path: str, fmt: LogFormat) -> None:
+        if self.since is None:
+            self._feed(blocks, path)
+            return
+        time_of = _any_time_of(fmt)  # or by its look
         older = _Tail(backfill.WARM_BYTES)
-        recent = skip_older(chain([first], blocks), self.since, time_of, older.add)
+        recent = skip_older(blocks, self.since, time_of, older.add)
         head = next(recent, None)
         if head is None:
             return
-        if fmt is not None:  # as a split read's piece replays the bytes before it
-            classifier, transform = self.pipeline.classifier, self.pipeline.client_transform
-            for lines in older.parts:
-                backfill.warm_lines(classifier, fmt, lines, transform)
+        # As a split read's piece replays the bytes before it.
+        classifier, transform = self.pipeline.classifier, self.pipeline.client_transform
+        for lines in older.parts:
+            backfill.warm_lines(classifier, fmt, lines, transform)
         older.parts.clear()
         self._feed(chain([head], recent), path)
+
+    def _format_of(self, sample: list[str]) -> LogFormat | None:
+        """The format to read a file as: the run's, detected from the first file's head (and
+        kept for all when given with --format), or the file's own when its head says so."""
+        pipeline = self.pipeline
+        if pipeline.format is None:
+            if sample:
+                pipeline.detect(sample)  # FormatError when nothing fits, as the feed's own
+            return pipeline.format
+        if pipeline.detection is None:
+            return pipeline.format  # given
+        own = detect_format(sample) if sample else None
+        return own.format if own is not None else pipeline.format
 
     def _feed(self, blocks: Iterable[Block], path: str) -> None:
         for block in blocks:
@@ -164,12 +194,6 @@ class _Tail:
         self._size += sum(map(len, lines))
         while self._size > self.limit and len(self.parts) > 1:
             self._size -= sum(map(len, self.parts.popleft()))
-
-
-def _dating(path: str, fmt: LogFormat) -> TimeOf:
-    """The time of a line of `path`: by the file's own format (the run's may be another's)."""
-    own = detect_format(sample_lines([path]))
-    return _any_time_of(own.format if own is not None else fmt, fmt)
 
 
 def _any_time_of(*formats: LogFormat) -> TimeOf:

@@ -1010,7 +1010,7 @@ class OtherFormats:
         candidates = [
             fmt
             for fmt in map(_builtin, _DETECT_ORDER)
-            if fmt.describe() != first.describe() and not _same_clf_parser(fmt, first)
+            if fmt.describe() != first.describe() and not same_parser(fmt, first)
         ]
         self._json = [fmt for fmt in candidates if isinstance(fmt, JsonFormat)]
         self._bracketed = [fmt for fmt in candidates if not isinstance(fmt, JsonFormat)]
@@ -1033,7 +1033,7 @@ class OtherFormats:
         return None
 
 
-def _same_clf_parser(a: LogFormat, b: LogFormat) -> bool:
+def same_parser(a: LogFormat, b: LogFormat) -> bool:
     """combined, common and combined_extra differ in name only: one parser reads all three."""
     return isinstance(a, ClfFormat) and isinstance(b, ClfFormat) and a.vhost == b.vhost
 

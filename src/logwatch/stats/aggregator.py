@@ -265,9 +265,9 @@ class Aggregator:
         if len(self.malformed_examples) < self.config.examples:
             self.malformed_examples.append((reason, line[:300]))
 
-    def add_other_format(self, name: str) -> None:
-        """One line read by a format learned beside the first (the line is added as usual)."""
-        self.other_formats[name] = self.other_formats.get(name, 0) + 1
+    def add_other_format(self, name: str, lines: int = 1) -> None:
+        """Lines read by another format than the run's first (they are added as usual)."""
+        self.other_formats[name] = self.other_formats.get(name, 0) + lines
 
     def add(self, rec: Record, v: Verdict) -> None:
         self.add_many(((rec, v),))
