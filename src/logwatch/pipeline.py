@@ -108,15 +108,7 @@ class Pipeline:
         Raises FormatError (with a message for the user) when no format fits."""
         if self.format is not None or not sample:
             return
-        detection = detect_format(sample, DETECT_LINES)
-        if detection is None:
-            first = next((s for s in sample if s.strip()), "")
-            raise FormatError(no_format_message(self.scrub(first) if self.scrub else first))
-        self.detection = detection
-        self.format = detection.format
-        self.aggregator.format = detection.format.name
-        # Lines buffered before (e.g. a small file read ahead of a big one) must not be lost.
-        self._drain_pending()
+        self._choose(sample)
 
     def flush(self) -> None:
         """Choose the format from what is buffered, if not chosen yet, and process the buffer.
@@ -124,16 +116,20 @@ class Pipeline:
         Raises FormatError (with a message for the user) when no format fits."""
         if self.format is not None or not self._pending:
             return
-        sample = [sanitize.decode(_strip_cr(line)) for line, _ in self._pending[: DETECT_LINES * 4]]
+        self._choose(
+            [sanitize.decode(_strip_cr(line)) for line, _ in self._pending[: DETECT_LINES * 4]]
+        )
+
+    def _choose(self, sample: list[str]) -> None:
+        """The format that reads the sample best, if it is convincing."""
         detection = detect_format(sample, DETECT_LINES)
-        if detection is None or detection.matched * 4 < min(detection.sampled, DETECT_LINES):
+        if detection is None or not detection.convincing:
             first = next((s for s in sample if s.strip()), "")
-            if self.scrub is not None:
-                first = self.scrub(first)
-            raise FormatError(no_format_message(first))
+            raise FormatError(no_format_message(self.scrub(first) if self.scrub else first))
         self.detection = detection
         self.format = detection.format
         self.aggregator.format = detection.format.name
+        # Lines buffered before (e.g. a small file read ahead of a big one) must not be lost.
         self._drain_pending()
 
     def _drain_pending(self) -> None:

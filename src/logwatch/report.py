@@ -174,7 +174,7 @@ class _Reading:
         if pipeline.detection is None:
             return pipeline.format  # given
         own = detect_format(sample) if sample else None
-        return own.format if own is not None else pipeline.format
+        return own.format if own is not None and own.convincing else pipeline.format
 
     def _feed(self, blocks: Iterable[Block], path: str) -> None:
         for block in blocks:

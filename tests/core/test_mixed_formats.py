@@ -202,3 +202,19 @@ def test_a_big_file_after_one_in_another_format_takes_its_fast_lane(
     assert out["parsed"] == 5_010
     if jobs == "1":  # (workers classify in their own processes)
         assert len(classified) < 100
+
+
+def test_a_head_one_request_line_in_is_no_format_however_it_is_read(tmp_path: Path) -> None:
+    """The pipeline's two ways to detect (a file's head, the lines fed) judge alike: an error
+    log that quotes one request line is not an access log. Its head read first (as `report`
+    now does for every file) made it `combined`, 13 of 14 lines malformed."""
+    from logwatch.ingest.formats import FormatError
+
+    lines = [f"2021/12/01 13:53:{i:02d} [error] 31#31: *46 open() failed" for i in range(13)]
+    lines.append(combined(1))
+    with pytest.raises(FormatError):
+        Pipeline().detect(lines)
+    fed = Pipeline()
+    feed(fed, lines)
+    with pytest.raises(FormatError):
+        fed.flush()

@@ -976,6 +976,12 @@ class Detection:
     def describe(self) -> str:
         return f"{self.format.describe()} ({self.matched}/{self.sampled} sample lines matched)"
 
+    @property
+    def convincing(self) -> bool:
+        """It reads a quarter of the sample at least: a log of something else that happens to
+        hold a request line is not an access log."""
+        return self.matched * 4 >= self.sampled
+
 
 def detect_format(sample: Iterable[str], max_lines: int = 64) -> Detection | None:
     """Choose the most specific format that parses the most of the first lines; None if none do."""
