@@ -21,7 +21,7 @@ from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.formats import FormatError, LogFormat
 from logwatch.ingest.reader import sample_lines
 from logwatch.model import SourceState
-from logwatch.pipeline import DETECT_LINES, Pipeline
+from logwatch.pipeline import DETECT_LINES, Pipeline, SourceFormats
 from logwatch.stats.aggregator import StatsConfig
 from logwatch.stats.snapshot import Snapshot
 
@@ -102,6 +102,7 @@ class LiveEngine:
         self._history_done = False
         self._live_seen = False  # a line arrived after start (not history)
         self._history_judged = False  # the format was looked for once the history was read
+        self._formats = SourceFormats(self.pipeline, enough=LIVE_DETECT_LINES)
         self._pending_since: float | None = None  # live lines wait for a format since then
         self._lines_at_last_tick = 0
         self._last_tick = time.monotonic()
@@ -205,7 +206,8 @@ class LiveEngine:
         self._publish(final=True)
 
     async def _pump(self, source: LineSource) -> None:
-        feed_block = self.pipeline.feed_block
+        pipeline = self.pipeline
+        feed_block = pipeline.feed_block
         async for batch in source.batches():
             if not batch.history:
                 if not self._history_judged and not self._detect(final=False):
@@ -213,8 +215,11 @@ class LiveEngine:
                 self._history_done = True
                 self._live_seen = True
             try:
-                # As one block: the fast lane splits a plain block in one pass.
-                feed_block(batch.block, batch.source, batch.too_long)
+                # Each source as its own format (a Caddy log beside nginx's); as one block: the
+                # fast lane splits a plain block in one pass.
+                fmt = self._formats.of_block(batch.source, batch.block, now=batch.history)
+                with pipeline.reading_as(fmt) if fmt is not None else contextlib.nullcontext():
+                    feed_block(batch.block, batch.source, batch.too_long)
             except FormatError as exc:
                 self.error = str(exc)
                 self._request_stop()
@@ -351,9 +356,12 @@ class LiveEngine:
         from logwatch.ingest.backfill import RangeJob, default_jobs, plan_ranges, read_range
         from logwatch.ingest.since import last_time
 
-        fmt = self.pipeline.format
+        fmt = self._formats.of(path, sample_lines([path]), now=True)  # the file's own
         if fmt is None:
             return start, 0
+        # Its lines count under other_formats when it is not in the run's format (the workers'
+        # own first format is the file's).
+        apart = self.pipeline.reads_apart(fmt)
         jobs = self.options.parallel_jobs or default_jobs()
         whole = RangeJob(
             path,
@@ -382,6 +390,9 @@ class LiveEngine:
                     part = await future
                     # Live lines of other sources may be counted already: time decides.
                     self.pipeline.aggregator.merge(part, later=False)
+                    if apart:
+                        own = part.parsed - sum(part.other_formats.values())
+                        self.pipeline.aggregator.add_other_format(fmt.name, own)
                     self.parallel_pieces += 1
                     self.parallel_pieces_pending -= 1
                     counted += part.lines

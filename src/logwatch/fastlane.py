@@ -115,9 +115,6 @@ class FastLane:
         # verdicts, the general path's (Record, Verdict) by line, how to make line i's Record.
         self._pending: deque[tuple[int, _Pending]] = deque()
         self._pending_requests = 0
-        # The format name to count the lane's lines under in other_formats, when the lane reads
-        # a file in another format than the run's first (`Pipeline.reading_as`).
-        self.counts_as: str | None = None
 
     @staticmethod
     def suits(fmt: LogFormat | None) -> bool:
@@ -300,8 +297,6 @@ class FastLane:
         probe_details = _probe_details(lane_probes, counted, verdicts, whens, rqs, clients)
         if counted:
             self.aggregator.add_many(counted.values(), keep_recent=False, probe_details=False)
-        if lane[0] and self.counts_as is not None:
-            self.aggregator.add_other_format(self.counts_as, len(lane[0]))
         if lane[0] or probe_details:
             until = self.aggregator.archive_until()
             batch = _batch(*lane, archive_until=until) if lane[0] else BatchCounts()

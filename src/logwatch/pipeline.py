@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 from logwatch import sanitize
@@ -62,9 +63,7 @@ class Pipeline:
         self._fast_lane = fast_lane  # off: every line the general way (tests compare the two)
         # The known formats tried on a line the format does not read (made with the format).
         self._others: OtherFormats | None = None
-        # While a file is read as its own format (`reading_as`): that format's name, counted
-        # under other_formats, and the lanes and fallbacks of the formats read so far.
-        self._counts_as: str | None = None
+        # The lanes and fallbacks of the formats files were read as (`reading_as`).
         self._by_format: dict[str, tuple[LogFormat, FastLane | None, OtherFormats | None]] = {}
         if fmt is not None:
             self.aggregator.format = fmt.name
@@ -154,7 +153,6 @@ class Pipeline:
             self._fast = FastLane(
                 self.classifier, self.aggregator, self._general, self.client_transform
             )
-            self._fast.counts_as = self._counts_as
         if self._fast is not None and not self.observers:
             with _no_cyclic_gc():
                 self._fast.run(texts, source)
@@ -182,8 +180,6 @@ class Pipeline:
         assert self.format is not None
         rec = self.format.parse(line)
         agents_logged = self.format.has_agent
-        if type(rec) is not str and self._counts_as is not None:
-            self.aggregator.add_other_format(self._counts_as)
         if type(rec) is str:
             other = self._parse_other(line)
             if other is None:
@@ -212,10 +208,14 @@ class Pipeline:
             self._others = OtherFormats(self.format)
         return self._others.parse(line)
 
-    @property
-    def reading_other(self) -> bool:
-        """Inside `reading_as` a format other than the run's first."""
-        return self._counts_as is not None
+    def reads_apart(self, fmt: LogFormat) -> bool:
+        """Whether lines read as `fmt` are another format than the run's (counted apart):
+        combined_extra after combined is not (one parser, agents logged alike)."""
+        first = self.format
+        return first is not None and not (
+            fmt.describe() == first.describe()
+            or (same_parser(fmt, first) and fmt.has_agent == first.has_agent)
+        )
 
     @contextmanager
     def reading_as(self, fmt: LogFormat) -> Iterator[None]:
@@ -224,24 +224,26 @@ class Pipeline:
         lane rather than a line-by-line fallback; the run's first format stays the one reported
         and the lines `fmt` reads are counted under other_formats."""
         first = self.format
-        if first is None or (
-            fmt.describe() == first.describe()
-            # combined_extra after combined: one parser, agents logged alike, one format
-            or (same_parser(fmt, first) and fmt.has_agent == first.has_agent)
-        ):
+        if first is None or not self.reads_apart(fmt):
             yield
             return
-        saved = (first, self._fast, self._others, self._counts_as)
-        self.aggregator.settle_recent()  # the waiting requests belong to the lane set aside
+        saved = (first, self._fast, self._others)
+        aggregator = self.aggregator
+        aggregator.settle_recent()  # the waiting requests belong to the lane set aside
         key = fmt.describe()
         self.format, self._fast, self._others = self._by_format.get(key, (fmt, None, None))
-        self._counts_as = self.format.name
+        # What `fmt` read, by both lanes and by worker pieces merged meanwhile: the lines
+        # parsed, less those another format read (counted under their own names).
+        parsed, by_others = aggregator.parsed, sum(aggregator.other_formats.values())
         try:
             yield
         finally:
-            self.aggregator.settle_recent()
+            aggregator.settle_recent()
+            own = aggregator.parsed - parsed - (sum(aggregator.other_formats.values()) - by_others)
+            if own:
+                aggregator.add_other_format(self.format.name, own)
             self._by_format[key] = (self.format, self._fast, self._others)
-            self.format, self._fast, self._others, self._counts_as = saved
+            self.format, self._fast, self._others = saved
             self.classifier.agents_logged = first.has_agent
 
     # --- reading -----------------------------------------------------------------------------
@@ -255,6 +257,52 @@ class Pipeline:
         extra: dict[str, Any] | None = None,
     ) -> Snapshot:
         return self.aggregator.snapshot(now, mark=mark, sources=sources, extra=extra)
+
+
+class SourceFormats:
+    """Each source's own format, told by its first lines, for `Pipeline.reading_as`: a Caddy
+    log followed beside nginx's takes Caddy's way, not the fallback line by line.
+
+    Only when the run's format was detected (a format given applies to every source). A source
+    is judged once `enough` lines of it have come (or at once, for a file's head); until then,
+    and when its lines convince no format, it is read as the run's format."""
+
+    def __init__(self, pipeline: Pipeline, enough: int = 8) -> None:
+        self.pipeline = pipeline
+        self.enough = enough
+        self._chosen: dict[str, LogFormat] = {}
+        self._samples: dict[str, list[str]] = {}
+
+    def of(self, source: str, sample: Iterable[str], *, now: bool = False) -> LogFormat | None:
+        """The format to read `source` as, given more of its first lines; None while the
+        run's format is not known."""
+        pipeline = self.pipeline
+        if pipeline.format is None or pipeline.detection is None:
+            return pipeline.format
+        chosen = self._chosen.get(source)
+        if chosen is not None:
+            return chosen
+        seen = self._samples.setdefault(source, [])
+        # Kept short: a source that never sends `enough` lines holds this much at most.
+        room = DETECT_LINES - len(seen)
+        seen.extend(line[:_SAMPLE_CHARS] for line in islice(filter(str.strip, sample), room))
+        if len(seen) < self.enough and not now:
+            return pipeline.format
+        del self._samples[source]
+        own = detect_format(seen, DETECT_LINES) if seen else None
+        chosen = own.format if own is not None and own.convincing else pipeline.format
+        self._chosen[source] = chosen
+        return chosen
+
+    def of_block(self, source: str, block: bytes, *, now: bool = False) -> LogFormat | None:
+        """`of` for a block of lines joined by newlines (decoded only while it matters)."""
+        if source in self._chosen or self.pipeline.detection is None:
+            return self.of(source, (), now=now)
+        head = block.split(b"\n", DETECT_LINES)[:DETECT_LINES]
+        return self.of(source, sanitize.decode_lines([_strip_cr(line) for line in head]), now=now)
+
+
+_SAMPLE_CHARS = 4096
 
 
 @contextmanager
@@ -274,4 +322,4 @@ def _strip_cr(line: bytes) -> bytes:
     return line[:-1] if line[-1:] == b"\r" else line
 
 
-__all__ = ["FormatError", "Pipeline"]
+__all__ = ["FormatError", "Pipeline", "SourceFormats"]

@@ -7,13 +7,13 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import IO
 
 from logwatch import sanitize
 from logwatch.ingest import backfill
-from logwatch.ingest.formats import LogFormat, detect_format
+from logwatch.ingest.formats import LogFormat
 from logwatch.ingest.reader import Block, is_seekable_plain, read_all_blocks, sample_lines
 from logwatch.ingest.since import (
     TimeOf,
@@ -24,7 +24,7 @@ from logwatch.ingest.since import (
     skip_older,
 )
 from logwatch.model import BOT_CATEGORIES, CLASSES
-from logwatch.pipeline import Pipeline
+from logwatch.pipeline import Pipeline, SourceFormats
 from logwatch.sanitize import MAX_LINE_BYTES
 from logwatch.stats.snapshot import Snapshot
 
@@ -75,10 +75,14 @@ class _Reading:
     anonymize: tuple[int, int] | None
     since: float | None
     history_end: float | None
+    formats: SourceFormats = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.formats = SourceFormats(self.pipeline)
 
     def plain(self, path: str) -> None:
         """A regular file: searched for `since`, and read by one process or several."""
-        fmt = self._format_of(sample_lines([path]))
+        fmt = self._format_of(path, sample_lines([path]))
         # A head without one whole line (an endless first line) detects nothing: the readers
         # below detect from the lines after it.
         if fmt is None:
@@ -107,7 +111,6 @@ class _Reading:
             return
         split = backfill.should_split(path, self.jobs, start)
         aggregator = pipeline.aggregator
-        parsed, by_others = aggregator.parsed, sum(aggregator.other_formats.values())
         # One piece or several; a piece that starts inside the file first replays the lines
         # before it through the classifier.
         backfill.read_parallel(
@@ -124,12 +127,6 @@ class _Reading:
             classifier=pipeline.classifier,
             ident=ident,
         )
-        if pipeline.reading_other:
-            # The pieces read as `fmt` from the start: what it read counts as another format.
-            own = (aggregator.parsed - parsed) - (
-                sum(aggregator.other_formats.values()) - by_others
-            )
-            aggregator.add_other_format(fmt.name, own)
 
     def stream(self, path: str) -> None:
         """Standard input, a compressed file (or a file whose head detects nothing): read
@@ -139,7 +136,7 @@ class _Reading:
         if first is None:
             return
         sample = [s for s in sanitize.decode_lines(first.data.split(b"\n")[:256]) if s.strip()]
-        fmt = self._format_of(sample)
+        fmt = self._format_of(path, sample)
         if fmt is None:  # detected from the lines after the head, if ever
             self._feed(chain([first], blocks), path)
             return
@@ -163,18 +160,12 @@ class _Reading:
         older.parts.clear()
         self._feed(chain([head], recent), path)
 
-    def _format_of(self, sample: list[str]) -> LogFormat | None:
+    def _format_of(self, path: str, sample: list[str]) -> LogFormat | None:
         """The format to read a file as: the run's, detected from the first file's head (and
         kept for all when given with --format), or the file's own when its head says so."""
-        pipeline = self.pipeline
-        if pipeline.format is None:
-            if sample:
-                pipeline.detect(sample)  # FormatError when nothing fits, as the feed's own
-            return pipeline.format
-        if pipeline.detection is None:
-            return pipeline.format  # given
-        own = detect_format(sample) if sample else None
-        return own.format if own is not None and own.convincing else pipeline.format
+        if self.pipeline.format is None and sample:
+            self.pipeline.detect(sample)  # FormatError when nothing fits, as the feed's own
+        return self.formats.of(path, sample, now=True)
 
     def _feed(self, blocks: Iterable[Block], path: str) -> None:
         for block in blocks:

@@ -218,3 +218,33 @@ def test_a_head_one_request_line_in_is_no_format_however_it_is_read(tmp_path: Pa
     feed(fed, lines)
     with pytest.raises(FormatError):
         fed.flush()
+
+
+async def test_following_reads_each_source_as_its_own_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine (dashboard, --headless): a Caddy log and an nginx log followed together.
+    The nginx lines went the line-by-line fallback, each one through the whole classifier."""
+    import asyncio
+
+    from logwatch.engine import EngineOptions, LiveEngine
+
+    classified = []
+    classify = Classifier.classify
+
+    def counting(self: Classifier, rec: object) -> object:
+        classified.append(rec)
+        return classify(self, rec)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Classifier, "classify", counting)
+    first, second = tmp_path / "caddy.log", tmp_path / "nginx.log"
+    # The run's format is Caddy's: the files' heads are read in order, 256 lines in all.
+    first.write_text("\n".join(caddy(i) for i in range(300)) + "\n")
+    second.write_text("\n".join(combined(i) for i in range(3_000)) + "\n")
+    options = EngineOptions(paths=[str(first), str(second)], since=None, tick=0.2, follow=False)
+    engine = LiveEngine(options)
+    await asyncio.wait_for(engine.run(), 60)
+    snap = engine.latest
+    assert snap is not None and snap.parsed == snap.lines == 3_300
+    assert snap.format == "caddy" and snap.other_formats == {"combined": 3_000}
+    assert len(classified) < 300 + 100  # Caddy's lines, and few of nginx's
