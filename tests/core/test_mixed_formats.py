@@ -61,6 +61,20 @@ def feed(p: Pipeline, lines: list[str], source: str = "a.log") -> None:
     p.feed_block("\n".join(lines).encode(), source)
 
 
+@pytest.fixture
+def classified(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The records this process runs through the whole classifier (the fast lane does not)."""
+    seen: list[object] = []
+    classify = Classifier.classify
+
+    def counting(self: Classifier, rec: object) -> object:
+        seen.append(rec)
+        return classify(self, rec)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Classifier, "classify", counting)
+    return seen
+
+
 @pytest.mark.parametrize("fast_lane", [True, False])
 def test_a_caddy_log_after_an_nginx_log_is_read_too(fast_lane: bool) -> None:
     p = Pipeline(fast_lane=fast_lane)
@@ -180,19 +194,15 @@ def test_each_file_is_read_as_its_own_format(
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_big_file_after_one_in_another_format_takes_its_fast_lane(
-    jobs: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    jobs: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    classified: list[object],
 ) -> None:
     """A Caddy log first made every nginx line of the next file fail Caddy's parse and go the
     long way, line by line: 2.4x the time on 1M lines."""
     monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 100_000)
-    classified = []
-    classify = Classifier.classify
-
-    def counting(self: Classifier, rec: object) -> object:
-        classified.append(rec)
-        return classify(self, rec)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Classifier, "classify", counting)
     first, second = tmp_path / "caddy.log", tmp_path / "nginx.log"
     first.write_text("\n".join(caddy(i) for i in range(10)) + "\n")
     second.write_text("\n".join(combined(i) for i in range(5_000)) + "\n")
@@ -221,7 +231,7 @@ def test_a_head_one_request_line_in_is_no_format_however_it_is_read(tmp_path: Pa
 
 
 async def test_following_reads_each_source_as_its_own_format(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, classified: list[object]
 ) -> None:
     """The engine (dashboard, --headless): a Caddy log and an nginx log followed together.
     The nginx lines went the line-by-line fallback, each one through the whole classifier."""
@@ -229,14 +239,6 @@ async def test_following_reads_each_source_as_its_own_format(
 
     from logwatch.engine import EngineOptions, LiveEngine
 
-    classified = []
-    classify = Classifier.classify
-
-    def counting(self: Classifier, rec: object) -> object:
-        classified.append(rec)
-        return classify(self, rec)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Classifier, "classify", counting)
     first, second = tmp_path / "caddy.log", tmp_path / "nginx.log"
     # The run's format is Caddy's: the files' heads are read in order, 256 lines in all.
     first.write_text("\n".join(caddy(i) for i in range(300)) + "\n")
