@@ -84,7 +84,7 @@ def _status_term(value: str) -> Predicate:
             options.append(_status_cmp(part[:1], int(part[1:])))
         else:
             raise FilterError(f"status:{value}: expected a code (404), a class (5xx) or >=500")
-    return _any(options)
+    return _any(options, f"status:{value}")
 
 
 def _class_term(value: str) -> Predicate:
@@ -133,7 +133,7 @@ def _ip_term(value: str) -> Predicate:
             options.append(_network_pred(net))
         else:
             options.append(_prefix_pred(part.lower()))
-    return _any(options)
+    return _any(options, f"ip:{value}")
 
 
 def _network_pred(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Predicate:
@@ -227,9 +227,9 @@ _FIELDS: dict[str, Callable[[str], Predicate]] = {
 FIELD_NAMES: tuple[str, ...] = tuple(sorted(_FIELDS))
 
 
-def _any(options: list[Predicate]) -> Predicate:
-    if not options:
-        return match_all
+def _any(options: list[Predicate], term: str) -> Predicate:
+    if not options:  # "status:," asks for nothing: say so rather than match everything
+        raise FilterError(f"{term}: no value to match")
     if len(options) == 1:
         return options[0]
     return lambda r, v: any(o(r, v) for o in options)

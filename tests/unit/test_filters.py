@@ -106,7 +106,8 @@ def test_hostile_looking_text_is_only_text():
 
 
 @pytest.mark.parametrize(
-    "bad", ["stauts:5xx", "status:abc", "class:robot", "ip:10.0.0.0/99", "path:"]
+    "bad",
+    ["stauts:5xx", "status:abc", "class:robot", "ip:10.0.0.0/99", "path:", "status:,", "ip:,,"],
 )
 def test_errors_name_the_term(bad):
     with pytest.raises(FilterError) as err:
