@@ -361,7 +361,8 @@ class LiveEngine:
             return start, 0
         # Its lines count under other_formats when it is not in the run's format (the workers'
         # own first format is the file's).
-        apart = self.pipeline.reads_apart(fmt)
+        run_format = self.pipeline.format
+        apart = run_format is not None and self.pipeline.reads_apart(fmt)
         jobs = self.options.parallel_jobs or default_jobs()
         whole = RangeJob(
             path,
@@ -388,11 +389,11 @@ class LiveEngine:
             try:
                 for job, future in zip(work, futures, strict=True):
                     part = await future
+                    before = self.pipeline.tally()
                     # Live lines of other sources may be counted already: time decides.
                     self.pipeline.aggregator.merge(part, later=False)
-                    if apart:
-                        own = part.parsed - sum(part.other_formats.values())
-                        self.pipeline.aggregator.add_other_format(fmt.name, own)
+                    if apart and run_format is not None:
+                        self.pipeline.count_read_as(fmt, run_format, before)
                     self.parallel_pieces += 1
                     self.parallel_pieces_pending -= 1
                     counted += part.lines

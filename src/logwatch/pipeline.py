@@ -17,11 +17,13 @@ from logwatch import sanitize
 from logwatch.classify import Classifier
 from logwatch.fastlane import FastLane
 from logwatch.ingest.formats import (
+    FORMAT_NAMES,
     Detection,
     FormatError,
     LogFormat,
     OtherFormats,
     detect_format,
+    get_format,
     no_format_message,
     same_parser,
 )
@@ -211,11 +213,7 @@ class Pipeline:
     def reads_apart(self, fmt: LogFormat) -> bool:
         """Whether lines read as `fmt` are another format than the run's (counted apart):
         combined_extra after combined is not (one parser, agents logged alike)."""
-        first = self.format
-        return first is not None and not (
-            fmt.describe() == first.describe()
-            or (same_parser(fmt, first) and fmt.has_agent == first.has_agent)
-        )
+        return self.format is not None and _reads_apart(fmt, self.format)
 
     @contextmanager
     def reading_as(self, fmt: LogFormat) -> Iterator[None]:
@@ -228,23 +226,41 @@ class Pipeline:
             yield
             return
         saved = (first, self._fast, self._others)
-        aggregator = self.aggregator
-        aggregator.settle_recent()  # the waiting requests belong to the lane set aside
+        self.aggregator.settle_recent()  # the waiting requests belong to the lane set aside
         key = fmt.describe()
         self.format, self._fast, self._others = self._by_format.get(key, (fmt, None, None))
-        # What `fmt` read, by both lanes and by worker pieces merged meanwhile: the lines
-        # parsed, less those another format read (counted under their own names).
-        parsed, by_others = aggregator.parsed, sum(aggregator.other_formats.values())
+        self.classifier.agents_logged = self.format.has_agent  # a fast lane does not set it
+        before = self.tally()
         try:
             yield
         finally:
-            aggregator.settle_recent()
-            own = aggregator.parsed - parsed - (sum(aggregator.other_formats.values()) - by_others)
-            if own:
-                aggregator.add_other_format(self.format.name, own)
+            self.aggregator.settle_recent()
+            self.count_read_as(self.format, first, before)
             self._by_format[key] = (self.format, self._fast, self._others)
             self.format, self._fast, self._others = saved
             self.classifier.agents_logged = first.has_agent
+
+    def tally(self) -> tuple[int, dict[str, int]]:
+        """Lines parsed, and by which other formats, so far: what `count_read_as` starts from."""
+        return self.aggregator.parsed, dict(self.aggregator.other_formats)
+
+    def count_read_as(
+        self, fmt: LogFormat, run_format: LogFormat, before: tuple[int, dict[str, int]]
+    ) -> None:
+        """Count the lines parsed since `before` (by both lanes, or by worker pieces merged)
+        as read by `fmt`, but those its fallback read: under their own formats' names, or,
+        read as the run's own format, under none (they are the run's)."""
+        aggregator = self.aggregator
+        others = aggregator.other_formats
+        grew = {name: n - before[1].get(name, 0) for name, n in others.items()}
+        own = aggregator.parsed - before[0] - sum(grew.values())
+        for name, n in grew.items():
+            if n and not _reads_apart(_named(name), run_format):
+                others[name] -= n  # the run's own format, read by a fallback
+                if not others[name]:
+                    del others[name]
+        if own:
+            aggregator.add_other_format(fmt.name, own)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -257,6 +273,21 @@ class Pipeline:
         extra: dict[str, Any] | None = None,
     ) -> Snapshot:
         return self.aggregator.snapshot(now, mark=mark, sources=sources, extra=extra)
+
+
+def _reads_apart(fmt: LogFormat | None, run_format: LogFormat) -> bool:
+    return fmt is None or not (
+        fmt.describe() == run_format.describe()
+        or (same_parser(fmt, run_format) and fmt.has_agent == run_format.has_agent)
+    )
+
+
+def _named(name: str) -> LogFormat | None:
+    """A built-in format by name (what a fallback counts under); None for another name."""
+    try:
+        return get_format(name) if name in FORMAT_NAMES else None
+    except FormatError:
+        return None
 
 
 class SourceFormats:

@@ -13,7 +13,7 @@ from typing import IO
 
 from logwatch import sanitize
 from logwatch.ingest import backfill
-from logwatch.ingest.formats import LogFormat
+from logwatch.ingest.formats import FormatError, LogFormat
 from logwatch.ingest.reader import Block, is_seekable_plain, read_all_blocks, sample_lines
 from logwatch.ingest.since import (
     TimeOf,
@@ -164,7 +164,10 @@ class _Reading:
         """The format to read a file as: the run's, detected from the first file's head (and
         kept for all when given with --format), or the file's own when its head says so."""
         if self.pipeline.format is None and sample:
-            self.pipeline.detect(sample)  # FormatError when nothing fits, as the feed's own
+            try:
+                self.pipeline.detect(sample)
+            except FormatError:
+                return None  # fed, and judged with the next files' lines (flush)
         return self.formats.of(path, sample, now=True)
 
     def _feed(self, blocks: Iterable[Block], path: str) -> None:

@@ -250,3 +250,54 @@ async def test_following_reads_each_source_as_its_own_format(
     assert snap is not None and snap.parsed == snap.lines == 3_300
     assert snap.format == "caddy" and snap.other_formats == {"combined": 3_000}
     assert len(classified) < 300 + 100  # Caddy's lines, and few of nginx's
+
+
+def report_json(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict:
+    assert main(["report", "--json", *map(str, paths)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_lane_swapped_back_in_judges_agents_as_its_format_logs_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a common log, the second combined file reused the combined lane set aside after
+    the first, with the run's "no agents logged": its empty-agent bots counted as people."""
+    logs = [tmp_path / name for name in ("common.log", "a.log", "b.log")]
+    logs[0].write_text("\n".join(common(i) for i in range(100)) + "\n")
+    logs[1].write_text("\n".join(combined(i) for i in range(100)) + "\n")
+    agentless = [combined(i).replace(f'"{UA}"', '""') for i in range(0, 100, 5)]
+    logs[2].write_text("\n".join(agentless + [combined(i) for i in range(80)]) + "\n")
+    assert report_json(capsys, logs[0], logs[2])["classes"]["bot"] == 20
+    assert report_json(capsys, *logs)["classes"]["bot"] == 20
+
+
+def test_warming_on_another_format_leaves_the_callers_setting() -> None:
+    classifier = Classifier()
+    classifier.agents_logged = True
+    backfill.warm_lines(classifier, get_format("common"), [common(1).encode()], None)
+    assert classifier.agents_logged
+
+
+def test_a_first_file_whose_head_fits_nothing_is_judged_with_the_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two restart notices, then a real log: the first head alone fits no format, and the
+    report stopped with exit 2 where the lines of both files decide together."""
+    junk, log = tmp_path / "junk.log", tmp_path / "access.log"
+    junk.write_text("-- server restarted --\n-- log rotated --\n")
+    log.write_text("\n".join(combined(i) for i in range(200)) + "\n")
+    out = report_json(capsys, junk, log)
+    assert out["parsed"] == 200 and out["malformed"]["count"] == 2
+
+
+def test_lines_in_the_runs_own_format_are_not_counted_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Caddy lines inside an nginx file, in a run whose first file is Caddy's, showed as
+    `caddy, caddy (20 lines)`."""
+    first, mixed = tmp_path / "caddy.log", tmp_path / "nginx.log"
+    first.write_text("\n".join(caddy(i) for i in range(10)) + "\n")
+    mixed.write_text("\n".join(combined(i) if i % 10 else caddy(i) for i in range(200)) + "\n")
+    out = report_json(capsys, first, mixed)
+    assert out["format"] == "caddy" and out["other_formats"] == {"combined": 180}
+    assert out["parsed"] == 210

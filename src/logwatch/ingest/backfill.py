@@ -150,14 +150,15 @@ def warm_lines(
     transform: Callable[[str, float], str] | None,
 ) -> None:
     """Classify `lines` (nothing is counted): the behaviour table learns their clients."""
-    parse = fmt.parse
-    classifier.agents_logged = fmt.has_agent  # as the pipeline sets it
+    parse, agents_logged = fmt.parse, fmt.has_agent
     for line in sanitize.decode_lines(list(lines)):
         rec = parse(line) if line else None
         if isinstance(rec, Record):
             if transform is not None:
                 rec.client = transform(rec.client, rec.ts)
-            classifier.classify(rec)
+            # As `fmt` logs agents, leaving the caller's setting as it was (a file's own format
+            # may not be the run's).
+            classifier.classify_logged(rec, agents_logged)
 
 
 def read_parallel(
