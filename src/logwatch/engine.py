@@ -440,7 +440,9 @@ class LiveEngine:
                 Follower(
                     list(opts.paths),
                     since=since,
-                    time_of=fmt.time_of if fmt is not None else None,
+                    # Each file dated by its own format, whichever it is (a Caddy log beside
+                    # nginx's must be searched by Caddy's times).
+                    time_of=_dating(fmt) if fmt is not None else None,
                     from_start=opts.since is None,
                     follow=opts.follow,
                     force_polling=opts.force_polling,
@@ -476,3 +478,11 @@ def prepare_worker_processes() -> None:
         resource_tracker.ensure_running()
     finally:
         sys.stderr = saved
+
+
+def _dating(fmt: LogFormat) -> Callable[[bytes], float | None]:
+    """A line's time by the run's format, else by the first known format that reads it."""
+    from logwatch.ingest.formats import known_formats
+    from logwatch.ingest.since import any_time_of
+
+    return any_time_of(fmt.time_of, *(other.time_of for other in known_formats()))

@@ -17,8 +17,8 @@ from logwatch.ingest.formats import FormatError, LogFormat
 from logwatch.ingest.reader import Block, is_seekable_plain, read_all_blocks, sample_lines
 from logwatch.ingest.since import (
     TimeOf,
+    any_time_of,
     find_start,
-    guess_time,
     last_time,
     safe_time,
     skip_older,
@@ -99,7 +99,7 @@ class _Reading:
         if since is not None:
             with open(path, "rb") as f:  # one file from the search to the read: see `ident`
                 st = os.fstat(f.fileno())
-                start = _since_offset(f.fileno(), st.st_size, since, _any_time_of(fmt))
+                start = _since_offset(f.fileno(), st.st_size, since, any_time_of(fmt.time_of))
             if start >= st.st_size:
                 return  # every line is older
             end: int | None = st.st_size
@@ -147,7 +147,7 @@ class _Reading:
         if self.since is None:
             self._feed(blocks, path)
             return
-        time_of = _any_time_of(fmt)  # or by its look
+        time_of = any_time_of(fmt.time_of)  # or by its look
         older = _Tail(backfill.WARM_BYTES)
         recent = skip_older(blocks, self.since, time_of, older.add)
         head = next(recent, None)
@@ -188,20 +188,6 @@ class _Tail:
         self._size += sum(map(len, lines))
         while self._size > self.limit and len(self.parts) > 1:
             self._size -= sum(map(len, self.parts.popleft()))
-
-
-def _any_time_of(*formats: LogFormat) -> TimeOf:
-    """A line's time by the first of `formats` that reads it, else by its look (`guess_time`)."""
-    readers = list(dict.fromkeys(fmt.time_of for fmt in formats))
-
-    def time_of(raw: bytes) -> float | None:
-        for read in readers:
-            when = safe_time(read, raw)
-            if when is not None:
-                return when
-        return guess_time(raw)
-
-    return time_of
 
 
 def _since_offset(fd: int, size: int, since: float, time_of: TimeOf) -> int:

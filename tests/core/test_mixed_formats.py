@@ -301,3 +301,39 @@ def test_lines_in_the_runs_own_format_are_not_counted_apart(
     out = report_json(capsys, first, mixed)
     assert out["format"] == "caddy" and out["other_formats"] == {"combined": 180}
     assert out["parsed"] == 210
+
+
+async def test_following_since_searches_each_file_by_its_own_dates(tmp_path: Path) -> None:
+    """The follower searched a Caddy log for the last hour with nginx's dates, found none it
+    could read, and skipped its recent lines; `report --since` read them."""
+    import asyncio
+    import time
+
+    from logwatch.engine import EngineOptions, LiveEngine
+
+    now = int(time.time())
+    stamps = [now - 7200 + i for i in range(100)] + [now - 600 + i for i in range(100)]
+    nginx, caddy_log = tmp_path / "nginx.log", tmp_path / "caddy.log"
+    clock = "[10/Oct/2026:13:{:02d}:{:02d} +0000]"
+    nginx.write_text(
+        "\n".join(
+            combined(i).replace(
+                clock.format(i // 60 % 60, i % 60),
+                time.strftime("[%d/%b/%Y:%H:%M:%S +0000]", time.gmtime(ts)),
+            )
+            for i, ts in enumerate(stamps)
+        )
+        + "\n"
+    )
+    rows = [json.loads(caddy(i)) for i in range(200)]
+    caddy_log.write_text(
+        "\n".join(json.dumps({**row, "ts": ts}) for row, ts in zip(rows, stamps, strict=True))
+        + "\n"
+    )
+    options = EngineOptions(
+        paths=[str(nginx), str(caddy_log)], since=3600, tick=0.2, follow=False, parallel_jobs=1
+    )
+    engine = LiveEngine(options)
+    await asyncio.wait_for(engine.run(), 60)
+    assert engine.latest is not None and engine.latest.parsed == 200
+    assert engine.latest.other_formats == {"caddy": 100}

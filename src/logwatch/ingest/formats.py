@@ -1002,6 +1002,11 @@ def detect_format(sample: Iterable[str], max_lines: int = 64) -> Detection | Non
     return best
 
 
+def known_formats() -> list[LogFormat]:
+    """The built-in formats, in detection order (most specific first)."""
+    return [_builtin(name) for name in _DETECT_ORDER]
+
+
 class OtherFormats:
     """The known formats a line may be in when the run's own format does not read it: a Caddy
     log read beside nginx's, a file where two vhosts' log_formats meet.
@@ -1015,7 +1020,7 @@ class OtherFormats:
     def __init__(self, first: LogFormat) -> None:
         candidates = [
             fmt
-            for fmt in map(_builtin, _DETECT_ORDER)
+            for fmt in known_formats()
             if fmt.describe() != first.describe() and not same_parser(fmt, first)
         ]
         self._json = [fmt for fmt in candidates if isinstance(fmt, JsonFormat)]

@@ -168,6 +168,21 @@ def safe_time(time_of: TimeOf, line: bytes) -> float | None:
 _ISO = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 
 
+def any_time_of(*readers: TimeOf) -> TimeOf:
+    """A line's time by the first of `readers` that reads it, else by its look (`guess_time`):
+    for files that may not all be in one format."""
+    readers = tuple(dict.fromkeys(readers))
+
+    def time_of(raw: bytes) -> float | None:
+        for read in readers:
+            when = safe_time(read, raw)
+            if when is not None:
+                return when
+        return guess_time(raw)
+
+    return time_of
+
+
 def guess_time(line: bytes) -> float | None:
     """A `time_of` for common access logs: the first `[10/Oct/2000:13:55:36 -0700]` (nginx,
     Apache, combined) or ISO-8601 timestamp (JSON and Caddy-style logs) in the line."""
