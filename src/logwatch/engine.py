@@ -359,10 +359,6 @@ class LiveEngine:
         fmt = self._formats.of(path, sample_lines([path]), now=True)  # the file's own
         if fmt is None:
             return start, 0
-        # Its lines count under other_formats when it is not in the run's format (the workers'
-        # own first format is the file's).
-        run_format = self.pipeline.format
-        apart = run_format is not None and self.pipeline.reads_apart(fmt)
         jobs = self.options.parallel_jobs or default_jobs()
         whole = RangeJob(
             path,
@@ -389,11 +385,10 @@ class LiveEngine:
             try:
                 for job, future in zip(work, futures, strict=True):
                     part = await future
-                    before = self.pipeline.tally()
-                    # Live lines of other sources may be counted already: time decides.
-                    self.pipeline.aggregator.merge(part, later=False)
-                    if apart and run_format is not None:
-                        self.pipeline.count_read_as(fmt, run_format, before)
+                    # Live lines of other sources may be counted already: time decides. The
+                    # part's lines are the file's format's (the workers' first format).
+                    with self.pipeline.counting_as(fmt):
+                        self.pipeline.aggregator.merge(part, later=False)
                     self.parallel_pieces += 1
                     self.parallel_pieces_pending -= 1
                     counted += part.lines

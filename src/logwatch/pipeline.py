@@ -7,6 +7,7 @@ malformed with its reason, and the run goes on.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from logwatch.ingest.formats import (
     no_format_message,
     same_parser,
 )
-from logwatch.ingest.reader import split_block
+from logwatch.ingest.reader import head_lines, split_block
 from logwatch.model import Record, SourceState, Verdict
 from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.snapshot import Snapshot
@@ -225,42 +226,45 @@ class Pipeline:
         if first is None or not self.reads_apart(fmt):
             yield
             return
-        saved = (first, self._fast, self._others)
-        self.aggregator.settle_recent()  # the waiting requests belong to the lane set aside
-        key = fmt.describe()
-        self.format, self._fast, self._others = self._by_format.get(key, (fmt, None, None))
-        self.classifier.agents_logged = self.format.has_agent  # a fast lane does not set it
-        before = self.tally()
+        with self.counting_as(fmt):
+            saved = (first, self._fast, self._others)
+            self.aggregator.settle_recent()  # the waiting requests belong to the lane set aside
+            key = fmt.describe()
+            self.format, self._fast, self._others = self._by_format.get(key, (fmt, None, None))
+            self.classifier.agents_logged = self.format.has_agent  # a fast lane does not set it
+            try:
+                yield
+            finally:
+                self.aggregator.settle_recent()
+                self._by_format[key] = (self.format, self._fast, self._others)
+                self.format, self._fast, self._others = saved
+                self.classifier.agents_logged = first.has_agent
+
+    @contextmanager
+    def counting_as(self, fmt: LogFormat) -> Iterator[None]:
+        """The lines parsed meanwhile (by both lanes, or merged from worker pieces that read a
+        file as `fmt`) count as read by `fmt`, when it reads apart from the run's format: under
+        its name in other_formats, but those its fallback read under their own formats' names,
+        or under none when read as the run's own format (they are the run's)."""
+        run_format = self.format
+        if run_format is None or not _reads_apart(fmt, run_format):
+            yield
+            return
+        aggregator = self.aggregator
+        parsed, before = aggregator.parsed, dict(aggregator.other_formats)
         try:
             yield
         finally:
-            self.aggregator.settle_recent()
-            self.count_read_as(self.format, first, before)
-            self._by_format[key] = (self.format, self._fast, self._others)
-            self.format, self._fast, self._others = saved
-            self.classifier.agents_logged = first.has_agent
-
-    def tally(self) -> tuple[int, dict[str, int]]:
-        """Lines parsed, and by which other formats, so far: what `count_read_as` starts from."""
-        return self.aggregator.parsed, dict(self.aggregator.other_formats)
-
-    def count_read_as(
-        self, fmt: LogFormat, run_format: LogFormat, before: tuple[int, dict[str, int]]
-    ) -> None:
-        """Count the lines parsed since `before` (by both lanes, or by worker pieces merged)
-        as read by `fmt`, but those its fallback read: under their own formats' names, or,
-        read as the run's own format, under none (they are the run's)."""
-        aggregator = self.aggregator
-        others = aggregator.other_formats
-        grew = {name: n - before[1].get(name, 0) for name, n in others.items()}
-        own = aggregator.parsed - before[0] - sum(grew.values())
-        for name, n in grew.items():
-            if n and not _reads_apart(_named(name), run_format):
-                others[name] -= n  # the run's own format, read by a fallback
-                if not others[name]:
-                    del others[name]
-        if own:
-            aggregator.add_other_format(fmt.name, own)
+            others = aggregator.other_formats
+            grew = {name: n - before.get(name, 0) for name, n in others.items()}
+            own = aggregator.parsed - parsed - sum(grew.values())
+            for name, n in grew.items():
+                if n and not _reads_apart(_named(name), run_format):
+                    others[name] -= n  # the run's own format, read by a fallback
+                    if not others[name]:
+                        del others[name]
+            if own:
+                aggregator.add_other_format(fmt.name, own)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -282,8 +286,10 @@ def _reads_apart(fmt: LogFormat | None, run_format: LogFormat) -> bool:
     )
 
 
+@functools.cache
 def _named(name: str) -> LogFormat | None:
-    """A built-in format by name (what a fallback counts under); None for another name."""
+    """A built-in format by name (what a fallback counts under); None for another name. Cached:
+    the engine asks for each batch of a source read apart, and bunkerweb's is a compiled one."""
     try:
         return get_format(name) if name in FORMAT_NAMES else None
     except FormatError:
@@ -329,8 +335,7 @@ class SourceFormats:
         """`of` for a block of lines joined by newlines (decoded only while it matters)."""
         if source in self._chosen or self.pipeline.detection is None:
             return self.of(source, (), now=now)
-        head = block.split(b"\n", DETECT_LINES)[:DETECT_LINES]
-        return self.of(source, sanitize.decode_lines([_strip_cr(line) for line in head]), now=now)
+        return self.of(source, head_lines(block, DETECT_LINES), now=now)
 
 
 _SAMPLE_CHARS = 4096

@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import IO
 
-from logwatch import sanitize
 from logwatch.ingest import backfill
 from logwatch.ingest.formats import FormatError, LogFormat
-from logwatch.ingest.reader import Block, is_seekable_plain, read_all_blocks, sample_lines
+from logwatch.ingest.reader import (
+    Block,
+    head_lines,
+    is_seekable_plain,
+    read_all_blocks,
+    sample_lines,
+)
 from logwatch.ingest.since import (
     TimeOf,
     any_time_of,
@@ -135,8 +140,7 @@ class _Reading:
         first = next(blocks, None)
         if first is None:
             return
-        sample = [s for s in sanitize.decode_lines(first.data.split(b"\n")[:256]) if s.strip()]
-        fmt = self._format_of(path, sample)
+        fmt = self._format_of(path, head_lines(first.data))
         if fmt is None:  # detected from the lines after the head, if ever
             self._feed(chain([first], blocks), path)
             return
@@ -181,13 +185,14 @@ class _Tail:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.parts: deque[list[bytes]] = deque()
-        self._size = 0
+        self._sizes: deque[int] = deque()
 
     def add(self, lines: list[bytes]) -> None:
         self.parts.append(lines)
-        self._size += sum(map(len, lines))
-        while self._size > self.limit and len(self.parts) > 1:
-            self._size -= sum(map(len, self.parts.popleft()))
+        self._sizes.append(sum(map(len, lines)))
+        while sum(self._sizes) > self.limit and len(self.parts) > 1:
+            self.parts.popleft()
+            self._sizes.popleft()
 
 
 def _since_offset(fd: int, size: int, since: float, time_of: TimeOf) -> int:

@@ -12,17 +12,16 @@ of the previous range stays flagged: the behaviour context is reconciled across 
 
 from __future__ import annotations
 
-import copy
 import itertools
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
-from logwatch.classify.behaviour import ClientTable
 from logwatch.ingest.formats import LogFormat
 from logwatch.ingest.reader import read_batches, read_blocks
 from logwatch.model import Record
@@ -48,7 +47,9 @@ class RangeJob:
     anonymize: tuple[int, int] | None = None  # mask prefixes; hashing is not split across processes
     history_end: float | None = None  # the newest time of the history read (expect_until)
     ident: tuple[int, int] | None = None  # (st_dev, st_ino) of the file meant, when it matters
-    clients: ClientTable | None = None  # the behaviour table to start from (files read before)
+    # The behaviour table to start from (files read before), pickled: a snapshot taken when the
+    # job is made, as the caller's table goes on changing while the job waits to be sent.
+    clients: bytes | None = None
 
 
 def default_jobs() -> int:
@@ -100,7 +101,7 @@ def read_range(job: RangeJob, classifier: Classifier | None = None) -> Aggregato
         transform, scrub = anonymizer.apply, anonymizer.scrub  # scrub: malformed lines
     classifier = classifier or Classifier(job.classify)
     if job.clients is not None:
-        classifier.adopt_clients(job.clients)
+        classifier.adopt_clients(pickle.loads(job.clients))
     pipeline = Pipeline(
         job.format, classifier=classifier, stats=job.stats, client_transform=transform, scrub=scrub
     )
@@ -223,9 +224,9 @@ def read_parallel(
         queued = work[:-1] if in_process else work
         if classifier is not None and len(classifier.clients):
             # One pass reads this file after the caller's earlier ones: the first piece's worker
-            # starts from their clients (a copy: the table goes on changing here while the job
-            # waits to be sent).
-            queued[0] = replace(queued[0], clients=copy.deepcopy(classifier.clients))
+            # starts from their clients. (Pickled once here: a deep copy of 20,000 clients took
+            # 0.32 s, the pickle 0.02 s.)
+            queued[0] = replace(queued[0], clients=pickle.dumps(classifier.clients))
         futures = [pool.submit(read_range, job) for job in queued]
         # The total keeps the caller's full configuration (pieces but the last keep no recent
         # requests), so merge even the in-process piece into a fresh aggregator.

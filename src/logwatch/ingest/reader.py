@@ -16,9 +16,10 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import BinaryIO
 
-from logwatch.sanitize import MAX_LINE_BYTES, decode
+from logwatch.sanitize import MAX_LINE_BYTES, decode_lines
 
 # 256 KiB per read: ~1,100 combined lines. Larger blocks cost no less CPU per line and hold more
 # short-lived objects at once (1 MiB blocks: +6 MB of peak RSS on a 1M-line report).
@@ -213,12 +214,21 @@ def sample_lines(patterns: Sequence[str], limit: int = 256) -> list[str]:
                     head = f.read(256 * 1024)
             except (OSError, EOFError, zlib.error):
                 continue
-            for raw in head.split(b"\n")[:-1]:
-                if raw.strip():
-                    out.append(decode(raw.rstrip(b"\r")))
-                if len(out) >= limit:
-                    return out
+            # Whole lines only: the read may have cut the last one.
+            out += head_lines(head[: max(head.rfind(b"\n"), 0)], limit - len(out))
+            if len(out) >= limit:
+                return out
     return out
+
+
+def head_lines(data: bytes, limit: int = 256) -> list[str]:
+    """The first `limit` non-blank lines of `data` (whole lines joined by newlines), decoded:
+    a sample to tell the format from."""
+    pieces = data.split(b"\n", 4 * limit)
+    if len(pieces) > 4 * limit:
+        pieces.pop()  # the rest of the data, not one line
+    kept = list(islice(filter(bytes.strip, pieces), limit))
+    return decode_lines(kept) if kept else []  # (decode_lines of nothing is one empty line)
 
 
 def read_all(path: str) -> Iterator[Batch]:
