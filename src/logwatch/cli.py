@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import os
 import re
 import sys
@@ -484,7 +483,9 @@ def _demo(rest: list[str]) -> int:
 def _main(args: argparse.Namespace) -> int:
     # A file may appear later (it is waited for), a directory never becomes a log: with nothing
     # but directories there is nothing to follow (beside others, each is named as in error).
-    folders = [p for p in args.paths if p != "-" and not glob.has_magic(p) and os.path.isdir(p)]
+    from logwatch.ingest.sources import is_glob
+
+    folders = [p for p in args.paths if p != "-" and not is_glob(p) and os.path.isdir(p)]
     if folders and len(folders) == len(args.paths) and not args.syslog:
         raise UsageError(f"{folders[0]}: is a directory (give its logs, e.g. '{folders[0]}/*.log')")
     if args.headless:

@@ -360,10 +360,8 @@ def _split_head(head: str) -> tuple[str | None, str]:
 
 def _is_address(word: str) -> bool:
     """An IPv4 or IPv6 address, maybe bracketed or with a port."""
-    if word.count(":") == 1:  # IPv4 with its port
-        word = word.partition(":")[0]
     try:
-        ipaddress.ip_address(word.strip("[]"))
+        ipaddress.ip_address(_host_of(word))
     except ValueError:
         return False
     return True
