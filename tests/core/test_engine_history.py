@@ -52,10 +52,7 @@ async def test_big_history_goes_to_workers_then_following_goes_on(tmp_path: Path
 
     aggregator.merge = merge_piece  # type: ignore[method-assign]
     task = asyncio.create_task(engine.run())
-    for _ in range(600):
-        await asyncio.sleep(0.1)
-        if engine.latest is not None and engine.latest.lines >= 20_000:
-            break
+    await _counted(engine, 20_000)
     with log.open("a") as f:
         f.write("".join(clf(i, time.time()) for i in range(500)))
     for _ in range(200):
@@ -128,10 +125,7 @@ async def test_a_rotation_while_workers_read_the_history_loses_and_repeats_nothi
 
     engine._read_history_in_parallel = rotate_first  # type: ignore[method-assign]
     task = asyncio.create_task(engine.run())
-    for _ in range(600):
-        await asyncio.sleep(0.1)
-        if engine.latest is not None and engine.latest.lines >= 5_100:
-            break
+    await _counted(engine, 5_100)
     await asyncio.sleep(0.5)  # time for a wrong count to show
     engine.stop()
     await asyncio.wait_for(task, 30)
@@ -222,6 +216,14 @@ def _following(log: Path, tick: float = 0.05) -> tuple[LiveEngine, asyncio.Task[
     )
     engine = LiveEngine(options)
     return engine, asyncio.create_task(engine.run())
+
+
+async def _counted(engine: LiveEngine, lines: int) -> None:
+    """Wait (up to 60 s) until the latest snapshot has counted `lines` lines."""
+    for _ in range(600):
+        await asyncio.sleep(0.1)
+        if engine.latest is not None and engine.latest.lines >= lines:
+            return
 
 
 async def _stopped_when(
