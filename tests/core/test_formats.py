@@ -135,6 +135,28 @@ def test_caddy_json() -> None:
     assert r.user_agent == "curl/8.0" and r.vhost == "ex.com" and r.request_time == 0.0123
 
 
+@pytest.mark.parametrize(
+    ("duration", "seconds"),
+    [
+        ("0.0123", 0.0123),  # duration_format seconds, the default
+        ("12300000", 0.0123),  # ns / nano: whole nanoseconds
+        ('"12.3ms"', 0.0123),  # string: Go's duration text
+        ('"1m2.5s"', 62.5),
+        ('"250\u00b5s"', 0.00025),
+        ('"soon"', None),
+        ('"-1s"', None),
+    ],
+)
+def test_caddy_duration_formats(duration: str, seconds: float | None) -> None:
+    # `duration_format ns` was read as seconds: 12300000 s, a request of five months.
+    line = (
+        '{"ts":1693840791.75,"request":{"remote_ip":"203.0.113.7","method":"GET","uri":"/a",'
+        '"proto":"HTTP/1.1"},"duration":' + duration + ',"size":5,"status":200}'
+    )
+    r = parse("caddy", line)
+    assert r.request_time == (pytest.approx(seconds) if seconds is not None else None)
+
+
 def test_traefik_json() -> None:
     line = (
         '{"ClientHost":"172.17.0.1","DownstreamContentSize":356,"DownstreamStatus":404,'

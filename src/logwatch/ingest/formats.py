@@ -600,7 +600,7 @@ def _caddy(obj: dict[str, Any]) -> _Fields | str:
         size=_json_number(obj.get("size")),
         referrer=_json_text(headers.get("Referer"), MAX_REFERRER),
         agent=_json_text(headers.get("User-Agent"), MAX_AGENT),
-        request_time=_json_number(obj.get("duration")),
+        request_time=_caddy_duration(obj.get("duration")),
         vhost=_json_text(req.get("host")) or None,
         xff=_json_text(headers.get("X-Forwarded-For")) or None,
     )
@@ -615,6 +615,36 @@ def _caddy_time(ts: Any) -> tuple[float, int] | None:
             text = f"{text[:4]}-{text[5:7]}-{text[8:]}"
         return parse_any(text)
     return parse_epoch(ts) if isinstance(ts, (int, float)) else None
+
+
+# Go's duration text ("1.5ms", "2m3.1s"): its units in seconds; "µs" is written with U+00B5.
+_GO_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+_GO_DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?(?:ns|us|µs|μs|ms|s|m|h))+")
+_GO_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def _caddy_duration(value: Any) -> float | None:
+    """Caddy's `duration` in seconds, as its `duration_format` writes it: seconds as a float
+    (the default), whole nanoseconds ("ns"/"nano"), or Go's duration text ("string", "1.5ms").
+    A whole number is nanoseconds: seconds as floats are practically never whole."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = _json_number(value)
+        return number / 1e9 if number is not None else None
+    if isinstance(value, str) and value and not value[-1].isdigit():
+        text = value.strip()
+        if len(text) <= 64 and _GO_DURATION.fullmatch(text):
+            return sum(float(n) * _GO_UNITS[unit] for n, unit in _GO_PART.findall(text))
+        return None
+    return _json_number(value)
 
 
 def _traefik(obj: dict[str, Any]) -> _Fields | str:
