@@ -64,6 +64,8 @@ def families(**kw: object) -> tuple[str, ...]:
         ),
         ({"path": "/wp-login.php", "status": 404}, "admin-probe"),
         ({"path": "/xmlrpc.php", "status": 404, "method": "POST"}, "admin-probe"),
+        # a static site or an SPA fallback answers a POST flood with 405, not 404
+        ({"path": "/wp/xmlrpc.php", "status": 405, "method": "POST"}, "admin-probe"),
         ({"path": "/phpmyadmin/index.php", "status": 404}, "admin-probe"),
         ({"path": "/administrator/", "status": 403}, "admin-probe"),
         ({"path": "/webmail/", "status": 404}, "admin-probe"),
