@@ -105,6 +105,46 @@ def test_invisible_characters_are_shown_escaped(invisible: str) -> None:
     assert isinstance(r, Record) and r.path == f"/admin\\u{ord(invisible):04x}"
 
 
+@pytest.mark.parametrize(
+    ("fields", "request_line", "referrer", "agent"),
+    [
+        # gunicorn and morgan write fields as they came, quotes and all
+        (
+            '"GET /a HTTP/1.1" 200 5 "https://r.example/?q="x"" "Firefox/120.0"',
+            "GET /a HTTP/1.1",
+            'https://r.example/?q="x"',
+            "Firefox/120.0",
+        ),
+        (
+            '"GET /s?q="1 HTTP/1.1" 200 5 "-" "Firefox/120.0"',
+            'GET /s?q="1 HTTP/1.1',
+            "",
+            "Firefox/120.0",
+        ),
+        (
+            '"GET /a HTTP/1.1" 200 - "a"b" "Firefox/120.0" 0.012 0.010',
+            "GET /a HTTP/1.1",
+            'a"b',
+            "Firefox/120.0",
+        ),
+    ],
+)
+def test_raw_quotes_inside_fields_keep_the_referrer_and_agent(
+    fields: str, request_line: str, referrer: str, agent: str
+) -> None:
+    # The agent was lost to the line's tail, and the request counted as an agentless bot.
+    r = parse("combined", "203.0.113.7 - - [10/Oct/2026:13:55:36 +0000] " + fields)
+    assert (r.request, r.referrer, r.user_agent) == (request_line, referrer, agent)
+    assert r.status == 200 and r.ts == 1791640536.0
+    if fields.endswith("0.010"):
+        assert (r.request_time, r.upstream_time) == (0.012, 0.010)
+
+
+def test_a_line_with_raw_quotes_and_no_status_is_still_malformed() -> None:
+    line = '203.0.113.7 - - [10/Oct/2026:13:55:36 +0000] "GET /"a HTTP/1.1" two "-" "x"'
+    assert get_format("combined").parse(line) == "does not match combined"
+
+
 def test_long_fields_are_capped() -> None:
     r = parse("combined", COMBINED.replace("/a/b", "/" + "a" * 50_000))
     assert len(r.path) <= 2048 and r.path.endswith("…")

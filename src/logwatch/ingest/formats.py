@@ -200,9 +200,13 @@ class ClfFormat(LogFormat):
         elif m is None:
             m = _CLF_XFF.match(line)
             if m is None:
-                return f"does not match {self.name}"
-            head_text, time_text, request, status, size, referrer, agent, tail = m.groups()
-            forwarded, client = _split_head(head_text)
+                loose = split_clf_loose(line)
+                if loose is None:
+                    return f"does not match {self.name}"
+                client, time_text, request, status, size, referrer, agent, _, _, tail = loose
+            else:
+                head_text, time_text, request, status, size, referrer, agent, tail = m.groups()
+                forwarded, client = _split_head(head_text)
         else:
             (
                 client,
@@ -217,6 +221,13 @@ class ClfFormat(LogFormat):
                 ut_text,
                 tail,
             ) = m.groups()
+            if referrer is None and self.has_agent and tail[:2] == ' "':
+                # A raw quote in a field (gunicorn and morgan do not escape them): the strict
+                # pattern lost the referrer and agent to the tail.
+                loose = split_clf_loose(line)
+                if loose is not None and loose[6] is not None:
+                    client, time_text, request, status, size, referrer, agent, _, _, tail = loose
+                    rt_text = ut_text = None
             if "," in client:
                 forwarded, client = _split_head(client)
         when = parse_clf(time_text)
@@ -338,6 +349,33 @@ def split_clf(line: str) -> _ClfFields | None:
         ut_text,
         tail,
     )
+
+
+_LOOSE_HEAD = re.compile(r'(\S+) \S+ \S+ \[([^\]]{1,64})\] "')
+_LOOSE_MID = re.compile(r'" ([0-9]{1,3}|-) ([0-9]{1,20}|-)(?= |$)')
+
+
+def split_clf_loose(line: str) -> _ClfFields | None:
+    """A combined line whose fields hold raw quotes, as servers that do not escape them write
+    it (gunicorn, morgan): `"GET /?q="x HTTP/1.1" 200 5 "ref"x"" "agent"`. The request ends at
+    the first `" status size`, the referrer at the first `" "` after it (a real referrer has no
+    spaces), the agent at the line's last quote. String searches only: linear on any line."""
+    head = _LOOSE_HEAD.match(line)
+    if head is None:
+        return None
+    mid = _LOOSE_MID.search(line, head.end())
+    if mid is None:
+        return None
+    request = line[head.end() : mid.start()]
+    after = line[mid.end() :]
+    referrer = agent = None
+    if after[:2] == ' "':
+        split = after.find('" "', 2)
+        end = after.rfind('"')
+        if split < 0 or end < split + 2:
+            return None
+        referrer, agent, after = after[2:split], after[split + 3 : end], after[end + 1 :]
+    return (head[1], head[2], request, mid[1], mid[2], referrer, agent, None, None, after)
 
 
 def _split_head(head: str) -> tuple[str | None, str]:
@@ -629,7 +667,8 @@ _GO_UNITS = {
     "h": 3600.0,
 }
 _GO_DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?(?:ns|us|µs|μs|ms|s|m|h))+")
-_GO_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+# Not started inside a number: findall stays linear on a run of digits.
+_GO_PART = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
 def _caddy_duration(value: Any) -> float | None:
