@@ -147,6 +147,24 @@ def test_counts_match_the_snapshot(exporter: PrometheusExporter) -> None:
     }
 
 
+def test_name_filter_returns_the_named_metrics(exporter: PrometheusExporter) -> None:
+    # `?name[]=` (Prometheus' own filter) returned an empty page.
+    exporter.update(make_snapshot())
+    url = exporter.url + "?name[]=logwatch_lines_total&name[]=logwatch_up"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        families = list(text_string_to_metric_families(resp.read().decode()))
+    names = {s.name for fam in families for s in fam.samples}
+    assert names == {"logwatch_lines_total", "logwatch_up"}
+
+
+def test_head_is_answered_like_get_without_a_body(exporter: PrometheusExporter) -> None:
+    # Uptime checks send HEAD; it was refused with 405.
+    request = urllib.request.Request(exporter.url, method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/plain")
+        assert resp.read() == b""
+
+
 def test_window_gauges(exporter: PrometheusExporter) -> None:
     exporter.update(make_snapshot())
     s = scrape(exporter)

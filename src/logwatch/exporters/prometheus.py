@@ -129,6 +129,20 @@ class _QuietHandler(WSGIRequestHandler):
         pass  # wsgiref logs every request to stderr, which would scribble over the dashboard
 
 
+def _with_head(app: Any) -> Any:
+    """prometheus_client answers HEAD with 405; uptime checks send it. A GET without the body."""
+
+    def head_as_get(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") != "HEAD":
+            return app(environ, start_response)
+        body = app({**environ, "REQUEST_METHOD": "GET"}, start_response)
+        if hasattr(body, "close"):
+            body.close()
+        return [b""]
+
+    return head_as_get
+
+
 class _LabelValues:
     """Sanitised, capped label values, with at most `limit` distinct ones (the rest: `_other`)."""
 
@@ -202,7 +216,11 @@ class PrometheusExporter:
                 f"metrics are served on {self.host}:{self.port}, reachable from the network; "
                 "they name log sources and alert rules"
             )
-        self.registry = CollectorRegistry(auto_describe=False)
+        # Our one collector names no metrics up front (they follow the snapshot): registered as
+        # nameless, `?name[]=` filtering still reaches it.
+        self.registry = CollectorRegistry(
+            auto_describe=False, support_collectors_without_names=True
+        )
         self.registry.register(_SnapshotCollector(self))
         self._lock = threading.Lock()
         self._labels_lock = threading.Lock()
@@ -233,7 +251,7 @@ class PrometheusExporter:
         server = make_server(
             self.host,
             self.port,
-            make_wsgi_app(self.registry),
+            _with_head(make_wsgi_app(self.registry)),
             server_class,
             handler_class=_QuietHandler,
         )
