@@ -34,6 +34,9 @@ from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.snapshot import Snapshot
 
 Observer = Callable[[Record, Verdict], None]
+# A tailer's batches of fewer lines go the general way: the fast lane's cost per batch (its
+# column passes) outweighs what it saves per line below about 40 lines (benchmarks/bench_tail.py).
+_TINY_BATCH = 32
 DETECT_LINES = 64
 LINE_TOO_LONG = "line too long"
 
@@ -64,6 +67,7 @@ class Pipeline:
         # The bulk lane for plain combined lines, made once the format is known.
         self._fast: FastLane | None = None
         self._fast_lane = fast_lane  # off: every line the general way (tests compare the two)
+        self.lane_min_lines = _TINY_BATCH  # smaller batches go the general way (1: never)
         # The known formats tried on a line the format does not read (made with the format).
         self._others: OtherFormats | None = None
         # The lanes and fallbacks of the formats files were read as (`reading_as`).
@@ -88,7 +92,11 @@ class Pipeline:
         """Like `feed`, for complete lines joined by newlines (a reader's chunk). The fast lane
         takes a plain ASCII block whole; anything else is split into lines and fed."""
         plain = None
-        if self._fast is not None and not self.observers:
+        if (
+            self._fast is not None
+            and not self.observers
+            and block.count(b"\n") + 1 >= self.lane_min_lines
+        ):
             plain = sanitize.decode_block(block)
         if plain is None:
             lines, dropped = split_block(block)
@@ -156,7 +164,7 @@ class Pipeline:
             self._fast = FastLane(
                 self.classifier, self.aggregator, self._general, self.client_transform
             )
-        if self._fast is not None and not self.observers:
+        if self._fast is not None and not self.observers and len(texts) >= self.lane_min_lines:
             with _no_cyclic_gc():
                 self._fast.run(texts, source)
             return

@@ -32,6 +32,7 @@ STATS = StatsConfig(recent=300, slot_top_k=5000, top_k=20000)
 
 def _pipelines(fmt: str = "combined", **kwargs: object) -> tuple[Pipeline, Pipeline]:
     fast = Pipeline(get_format(fmt), stats=STATS, **kwargs)  # type: ignore[arg-type]
+    fast.lane_min_lines = 1  # the lane takes every batch, a tailer's tiny ones too
     slow = Pipeline(get_format(fmt), stats=STATS, fast_lane=False, **kwargs)  # type: ignore[arg-type]
     return fast, slow
 
@@ -167,6 +168,41 @@ def test_small_batches_make_records_only_for_the_ring(monkeypatch: pytest.Monkey
     assert lane_built < 1000  # not one per line: probes' Records and none for the ring yet
     assert built - lane_built <= STATS.recent
     assert len(fast._fast._pending) == 0
+
+
+def test_a_tailers_tiny_batches_go_the_general_way() -> None:
+    """The lane's column passes cost more than they save on a few lines (a quiet server's
+    tailer hands 1-5): such batches are parsed line by line; bigger ones take the lane."""
+    lines = _lines(synth.generate(400, seed=12, rate=5.0))
+    p = Pipeline(get_format("combined"), stats=STATS)
+    slow = Pipeline(get_format("combined"), stats=STATS, fast_lane=False)
+    p.feed_block(b"\n".join(lines[:200]), "src")
+    lane = p._fast
+    assert lane is not None
+    batches: list[int] = []
+    run, run_text = lane.run, lane.run_text
+
+    def counting_run_text(text: str, source: str, newlines: int | None = None) -> None:
+        batches.append(text.count("\n") + 1)
+        run_text(text, source, newlines)
+
+    def counting_run(texts: list[str], source: str) -> None:
+        batches.append(len(texts))
+        run(texts, source)
+
+    lane.run_text = counting_run_text  # type: ignore[method-assign]
+    lane.run = counting_run  # type: ignore[method-assign]
+    for i in range(200, 300, 5):
+        p.feed_block(b"\n".join(lines[i : i + 5]), "src")
+        p.feed(lines[i : i + 5], "src")  # the same lines again, the other way in
+    p.feed_block(b"\n".join(lines[300:]), "src")
+    assert batches == [100]
+    slow.feed(lines[:200], "src")
+    for i in range(200, 300, 5):
+        slow.feed(lines[i : i + 5], "src")
+        slow.feed(lines[i : i + 5], "src")
+    slow.feed(lines[300:], "src")
+    _assert_same(p, slow)
 
 
 def test_request_times_same_figures() -> None:
