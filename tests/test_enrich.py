@@ -302,6 +302,20 @@ def test_report_hashed_clients_count_like_the_originals(
     assert "h:" in out["malformed"]["examples"][0]["line"]
 
 
+def test_report_since_with_hashed_clients_hashes_and_locates_them(
+    private_log: Path, dbs: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--since reads a plain file through the range reader; with --hash-clients it read the
+    lines with no transform at all, and every address came out as written."""
+    geo = [a for db in dbs for a in ("--geoip", str(db))]
+    out = report_json(capsys, str(private_log), "--hash-clients", "--since", "1h", *geo)
+    assert not FULL.search(out["_raw"])
+    assert out["parsed"] == len(TRAFFIC)
+    assert all(re.fullmatch(r"h:[0-9a-f]{10}", c["client"]) for c in out["top_clients"])
+    assert {g["country"] for g in out["geo"].values()} == {"GB", "FR", "JP", "US"}
+    assert "h:" in out["malformed"]["examples"][0]["line"]
+
+
 def test_headless_anonymized_holds_no_full_address(private_log: Path, tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [
@@ -444,6 +458,29 @@ def test_parallel_backfill_workers_scrub_malformed_lines(tmp_path: Path) -> None
     text = repr(agg.malformed_examples) + json.dumps(agg.snapshot().to_json())
     assert not FULL.search(text)
     assert "junk from 81.2.69.0 via 2001:db8:85a3:: here" in text
+
+
+def test_range_reader_keeps_a_keyed_hash_in_this_process(tmp_path: Path) -> None:
+    """No worker has the key: with the caller's hash as transform, the read is not split."""
+    from logwatch.classify import ClassifyConfig
+    from logwatch.ingest.backfill import read_parallel
+
+    log = tmp_path / "big.log"
+    log.write_text("\n".join(traffic_lines() * 20) + "\n")
+    anon = Anonymizer("hash")
+    agg = read_parallel(
+        str(log),
+        get_format("combined"),
+        jobs=2,
+        stats=StatsConfig(),
+        classify=ClassifyConfig(),
+        client_transform=anon.apply,
+        scrub=anon.scrub,
+    )
+    snap = agg.snapshot()
+    assert snap.totals.requests == len(TRAFFIC) * 20
+    assert all(c.client.startswith("h:") for c in snap.totals.top_clients)
+    assert not FULL.search(json.dumps(snap.to_json()))
 
 
 def test_following_the_ring_matches_a_fresh_count(lookup: GeoLookup) -> None:

@@ -131,6 +131,8 @@ class _Reading:
             into=aggregator,
             classifier=pipeline.classifier,
             ident=ident,
+            client_transform=pipeline.client_transform,
+            scrub=pipeline.scrub,
         )
 
     def stream(self, path: str) -> None:

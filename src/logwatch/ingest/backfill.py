@@ -87,14 +87,20 @@ def plan_ranges(whole: RangeJob, pieces: int) -> list[RangeJob]:
     ]
 
 
-def read_range(job: RangeJob, classifier: Classifier | None = None) -> Aggregator:
+def read_range(
+    job: RangeJob,
+    classifier: Classifier | None = None,
+    client_transform: Callable[[str, float], str] | None = None,
+    scrub: Callable[[str], str] | None = None,
+) -> Aggregator:
     """Parse, classify and count the lines that begin in [job.start, job.end) (with the given
-    classifier, in this process, to keep its behaviour table; else a new one)."""
+    classifier, in this process, to keep its behaviour table; else a new one). In this process
+    the caller's `client_transform` and `scrub` (a keyed hash, which `job.anonymize` cannot
+    carry) are used when given."""
     from logwatch.pipeline import Pipeline
 
-    transform: Callable[[str, float], str] | None = None
-    scrub: Callable[[str], str] | None = None
-    if job.anonymize is not None:
+    transform = client_transform
+    if transform is None and job.anonymize is not None:
         from logwatch.privacy import Anonymizer
 
         anonymizer = Anonymizer("mask", v4_prefix=job.anonymize[0], v6_prefix=job.anonymize[1])
@@ -181,6 +187,8 @@ def read_parallel(
     into: Aggregator | None = None,
     classifier: Classifier | None = None,
     ident: tuple[int, int] | None = None,
+    client_transform: Callable[[str, float], str] | None = None,
+    scrub: Callable[[str], str] | None = None,
 ) -> Aggregator:
     """The aggregate of the lines that begin in [start, end) of a plain file, read by `jobs`
     processes over `pieces` byte ranges (default: one per job).
@@ -191,7 +199,11 @@ def read_parallel(
     `into`: merge the parts into this aggregator (and return it) rather than a new one, so the
     caller's counts, the parts and a total are not all in memory at once; `classifier`: the one
     the in-process piece uses (the caller's, already built); `ident`: the (device, inode) of
-    the file meant: a piece that finds another file under the name raises FileNotFoundError."""
+    the file meant: a piece that finds another file under the name raises FileNotFoundError.
+    `client_transform` and `scrub`: the caller's privacy transform, for what this process reads
+    (a keyed hash without `anonymize`: then this process reads it all, as no worker has the key)."""
+    if client_transform is not None and anonymize is None:
+        jobs, pieces, in_process = 1, 1, True
     if end is None:
         end = os.path.getsize(path)
     template = RangeJob(
@@ -210,7 +222,7 @@ def read_parallel(
     if not work:  # an empty range
         return into if into is not None else Aggregator(stats)
     if len(work) == 1 and in_process:
-        part = read_range(replace(work[0], stats=stats), classifier)
+        part = read_range(replace(work[0], stats=stats), classifier, client_transform, scrub)
         if into is None:
             return part
         into.merge(part)
@@ -233,7 +245,7 @@ def read_parallel(
         total = into if into is not None else Aggregator(stats)
         if history_end is not None:
             total.expect_until(history_end)
-        last = read_range(work[-1], classifier) if in_process else None
+        last = read_range(work[-1], classifier, client_transform, scrub) if in_process else None
         parts = zip(queued, map(Future.result, futures), strict=True)
         for job, part in itertools.chain(parts, [(work[-1], last)] if last is not None else []):
             total.merge(part)  # in file order
