@@ -248,6 +248,16 @@ def test_ingest_geo_looks_up_the_cut_address_and_stays_bounded(lookup: GeoLookup
     assert memo.get("81.2.69.142") is None  # keyed by id only
 
 
+def test_ingest_geo_keeps_no_network_in_the_lookup_cache(lookup: GeoLookup) -> None:
+    """Hashed clients: only id -> answer is remembered, never the address or its network
+    (docs/privacy.md); the lookup's own cache is keyed by the cut address."""
+    memo = IngestGeo(Anonymizer("hash"), lookup)
+    client = memo.transform("81.2.69.142")
+    info = memo.get(client)
+    assert info is not None and info.country == "GB"
+    assert lookup.cache_info().currsize == 0
+
+
 @pytest.fixture
 def private_log(tmp_path: Path) -> Path:
     log = tmp_path / "access.log"

@@ -88,7 +88,8 @@ class IngestGeo:
     def transform(self, ip: str, now: float | None = None) -> str:
         out = self.anonymizer.apply(ip, now)
         if self._known.get(out) is _MISSING:
-            self._known.put(out, self.lookup.lookup(self.anonymizer.geo_key(ip)))
+            # Uncached: the lookup's cache would keep the network the id stands for.
+            self._known.put(out, self.lookup.lookup(self.anonymizer.geo_key(ip), cache=False))
         return out
 
     def get(self, client: str) -> GeoInfo | None:

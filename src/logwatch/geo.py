@@ -287,9 +287,12 @@ class GeoLookup:
         self.cache_size = cache_size
         self._cached = functools.lru_cache(maxsize=cache_size)(self._lookup_uncached)
 
-    def lookup(self, ip: str) -> GeoInfo | None:
-        """GeoInfo for an address (IPv4, IPv6, IPv4-mapped, with or without zone id), or None."""
-        return self._cached(ip)
+    def lookup(self, ip: str, *, cache: bool = True) -> GeoInfo | None:
+        """GeoInfo for an address (IPv4, IPv6, IPv4-mapped, with or without zone id), or None.
+
+        ``cache=False`` asks the databases without keeping the address in the cache (hashed
+        clients: nothing may remember their networks)."""
+        return self._cached(ip) if cache else self._lookup_uncached(ip)
 
     def _lookup_uncached(self, ip: str) -> GeoInfo | None:
         if not isinstance(ip, str):
