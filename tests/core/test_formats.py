@@ -404,6 +404,9 @@ def test_caddy_time_formats_are_read_and_detected(ts: str) -> None:
         ("unknown, 198.51.100.9 10.0.0.1", "198.51.100.9", "unknown, 198.51.100.9 10.0.0.1"),
         ("198.51.100.9 10.0.0.1", "198.51.100.9", "198.51.100.9 10.0.0.1"),
         ("2001:db8::7, 10.0.0.2 10.0.0.1", "2001:db8::7", "2001:db8::7, 10.0.0.2 10.0.0.1"),
+        # A proxy that adds the port (Azure's gateway): the address alone, as _host_of gives it.
+        ("198.51.100.9:51234, 10.0.0.1", "198.51.100.9", "198.51.100.9:51234, 10.0.0.1"),
+        ("unknown, 198.51.100.9:443", "198.51.100.9", "unknown, 198.51.100.9:443"),
     ],
 )
 def test_words_before_the_address_that_are_not_addresses_are_not_the_client(

@@ -391,9 +391,12 @@ def _split_head(head: str) -> tuple[str | None, str]:
     words = [word for word in text.replace(",", " ").split(" ") if word]
     if not words:
         return None, "-"
-    at = next((i for i, word in enumerate(words) if _is_address(word)), len(words) - 1)
-    listed = "," in text or at < len(words) - 1
-    return (cap(text, MAX_FIELD) if listed else None), cap(words[at], MAX_FIELD)
+    at = next((i for i, word in enumerate(words) if _is_address(word)), None)
+    # The address without the port some proxies add ("198.51.100.9:51234"): one client, not one
+    # per port, and an address that --anonymize-ip can cut (not "invalid").
+    client = words[-1] if at is None else _host_of(words[at])
+    listed = "," in text or (at is not None and at < len(words) - 1)
+    return (cap(text, MAX_FIELD) if listed else None), cap(client, MAX_FIELD)
 
 
 def _is_address(word: str) -> bool:
