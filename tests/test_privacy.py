@@ -5,15 +5,19 @@ from __future__ import annotations
 import ipaddress
 import pickle
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from logwatch.cli import main
+from logwatch.explain import main as explain_main
 from logwatch.privacy import (
     INVALID,
     Anonymizer,
     ClientHasher,
+    anonymizer_for,
     canonical_ip,
     mask_ip,
     parse_level,
@@ -165,6 +169,23 @@ def test_parse_level(text: str, expected: tuple[int, int]) -> None:
 def test_parse_level_refuses_nonsense(text: str) -> None:
     with pytest.raises(ValueError, match=r"level|prefix"):
         parse_level(text)
+
+
+def test_an_empty_level_is_refused_not_taken_as_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--anonymize-ip=` (an unset variable in a script) asked for masking: it ran unmasked."""
+    monkeypatch.setenv("LOGWATCH_CONFIG_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert anonymizer_for(None, False) is None
+    with pytest.raises(ValueError, match="level"):
+        anonymizer_for("", False)
+    log = tmp_path / "access.log"
+    log.write_text(
+        '81.2.69.142 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8"\n'
+    )
+    assert main(["report", "--anonymize-ip=", str(log)]) == 2
+    assert explain_main(["--anonymize-ip=", "-"]) == 2
 
 
 def test_canonical_ip() -> None:

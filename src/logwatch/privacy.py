@@ -292,10 +292,11 @@ class Anonymizer:
 
 def anonymizer_for(level: str | None, hashed: bool) -> Anonymizer | None:
     """The privacy switch as the command line or the config gives it: a mask level ("24,48"),
-    hashing, or neither (None). Raises ValueError for a level that is no level."""
-    if not level and not hashed:
+    hashing, or neither (None). Raises ValueError for a level that is no level: an empty one
+    (`--anonymize-ip=` from an unset shell variable) asked for masking, and must not turn it off."""
+    if level is None and not hashed:
         return None
-    v4, v6 = parse_level(level) if level else (DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX)
+    v4, v6 = parse_level(level) if level is not None else (DEFAULT_V4_PREFIX, DEFAULT_V6_PREFIX)
     return Anonymizer("hash" if hashed else "mask", v4_prefix=v4, v6_prefix=v6)
 
 
