@@ -41,14 +41,21 @@ examples:
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Fills in the --geoip help (where to get a database) only when help is printed:
-    logwatch.geo imports maxminddb, which every start should not pay for."""
+    """Fills in the --geoip help (where to get a database) and the --format names only when help
+    is printed: logwatch.geo imports maxminddb, which every start should not pay for."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.dest == "geoip":
             from logwatch.geo import GEOIP_HELP
 
             return "GeoIP/ASN .mmdb database (repeatable). " + GEOIP_HELP
+        if action.dest == "format":
+            from logwatch.ingest.formats import SHOWN_NAMES
+
+            return (
+                f"log format: {', '.join(SHOWN_NAMES)}, or an nginx log_format / Apache "
+                "LogFormat string (default: detect)"
+            )
         return super()._get_help_string(action)
 
 
@@ -56,8 +63,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         metavar="NAME|SPEC",
-        help="log format: combined, common, vhost_combined, caddy, traefik, nginx_json, bunkerweb, or an "
-        "nginx log_format / Apache LogFormat string (default: detect)",
+        help="log format",  # the full text, with every name: _HelpFormatter
     )
     p.add_argument(
         "--config",
