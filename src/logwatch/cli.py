@@ -137,7 +137,13 @@ def build_report_parser() -> argparse.ArgumentParser:
         description="Read logs to the end and print one summary.",
         formatter_class=_HelpFormatter,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="log files; - for stdin; .gz ok")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="log files or globs, compressed too; - for stdin (default: the logs found in the "
+        "usual places)",
+    )
     _common(p)
     p.add_argument("--json", action="store_true", help="print the JSON summary")
     p.add_argument("--top", type=int, default=10, help="rows in each top list (default 10)")
@@ -423,6 +429,16 @@ def _report(args: argparse.Namespace) -> int:
         if value < 0:
             raise UsageError(f"{option}: expected 0 or more, got {value}")
     config = load_settings(args)
+    if not args.paths:
+        # As the dashboard and --headless do: the logs in the usual places.
+        from logwatch import discover
+
+        args.paths = discover.find_default_logs()
+        if not args.paths:
+            raise UsageError(
+                "no access logs found in the usual places (nginx, Apache, Caddy, Traefik); "
+                "pass a path (or - for stdin)"
+            )
     back = parse_since(args.since)
     since = None if back is None else time.time() - back
     transform, scrub, enrich = ingest_privacy(args)
