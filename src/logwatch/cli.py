@@ -1,7 +1,8 @@
 """Command line: arguments (+ config) → the dashboard, headless mode, or a one-shot command.
 
 Each command imports what it needs when it runs, so `logwatch report` and `--headless` never
-import textual. Exit status: 0 success, 2 unusable arguments or input (one-line reason on stderr).
+import textual. Exit status: 0 success, 2 unusable arguments or input (one-line reason on stderr),
+1 output that cannot be written.
 """
 
 from __future__ import annotations
