@@ -21,7 +21,7 @@ START = synth.DEFAULT_START + 8 * 3600
 
 def main() -> None:
     outputs = {
-        # nginx combined + $request_time $upstream_response_time; about 90 minutes, with a burst of
+        # nginx combined + $request_time $upstream_response_time; about 95 minutes, with a burst of
         # 5xx errors 25 minutes in and a scanner's probe burst 50 minutes in.
         "nginx_access.log": synth.generate(
             5000,

@@ -1,7 +1,8 @@
 """Command line: arguments (+ config) → the dashboard, headless mode, or a one-shot command.
 
 Each command imports what it needs when it runs, so `logwatch report` and `--headless` never
-import textual. Exit status: 0 success, 2 unusable arguments or input (one-line reason on stderr).
+import textual. Exit status: 0 success, 2 unusable arguments or input (one-line reason on stderr),
+1 output that cannot be written.
 """
 
 from __future__ import annotations
@@ -41,14 +42,21 @@ examples:
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Fills in the --geoip help (where to get a database) only when help is printed:
-    logwatch.geo imports maxminddb, which every start should not pay for."""
+    """Fills in the --geoip help (where to get a database) and the --format names only when help
+    is printed: logwatch.geo imports maxminddb, which every start should not pay for."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.dest == "geoip":
             from logwatch.geo import GEOIP_HELP
 
             return "GeoIP/ASN .mmdb database (repeatable). " + GEOIP_HELP
+        if action.dest == "format":
+            from logwatch.ingest.formats import SHOWN_NAMES
+
+            return (
+                f"log format: {', '.join(SHOWN_NAMES)}, or an nginx log_format / Apache "
+                "LogFormat string (default: detect)"
+            )
         return super()._get_help_string(action)
 
 
@@ -56,8 +64,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         metavar="NAME|SPEC",
-        help="log format: combined, common, vhost_combined, caddy, traefik, nginx_json, bunkerweb, or an "
-        "nginx log_format / Apache LogFormat string (default: detect)",
+        help="log format",  # the full text, with every name: _HelpFormatter
     )
     p.add_argument(
         "--config",
@@ -131,7 +138,13 @@ def build_report_parser() -> argparse.ArgumentParser:
         description="Read logs to the end and print one summary.",
         formatter_class=_HelpFormatter,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="log files; - for stdin; .gz ok")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="log files or globs, compressed too; - for stdin (default: the logs found in the "
+        "usual places)",
+    )
     _common(p)
     p.add_argument("--json", action="store_true", help="print the JSON summary")
     p.add_argument("--top", type=int, default=10, help="rows in each top list (default 10)")
@@ -417,6 +430,16 @@ def _report(args: argparse.Namespace) -> int:
         if value < 0:
             raise UsageError(f"{option}: expected 0 or more, got {value}")
     config = load_settings(args)
+    if not args.paths:
+        # As the dashboard and --headless do: the logs in the usual places.
+        from logwatch import discover
+
+        args.paths = discover.find_default_logs()
+        if not args.paths:
+            raise UsageError(
+                "no access logs found in the usual places (nginx, Apache, Caddy, Traefik); "
+                "pass a path (or - for stdin)"
+            )
     back = parse_since(args.since)
     since = None if back is None else time.time() - back
     transform, scrub, enrich = ingest_privacy(args)

@@ -1,6 +1,6 @@
 """`logwatch demo`: the bundled sample traffic replayed as if it were happening now.
 
-A replayer thread reads sample_logs/nginx_access.log (about 80 minutes of a small site, with a
+A replayer thread reads sample_logs/nginx_access.log (about 95 minutes of a small site, with a
 burst of 5xx errors and a scanner's probe burst), rewrites each timestamp so the traffic lands in
 the present, and appends the lines to a temporary log file as their time comes. The dashboard
 follows that file like any other log: the demo exercises the same engine a real server does.

@@ -69,6 +69,7 @@ class EngineOptions:
     parallel_jobs: int = 0  # 0: one per core; 1: never
     anonymize: tuple[int, int] | None = None  # mask prefixes the workers apply
     parallel_min_bytes: int = 32 * 1024 * 1024  # history at least this big goes to workers
+    stdin: int | None = None  # the descriptor `-` reads (None: standard input's own)
 
 
 class LiveEngine:
@@ -445,6 +446,7 @@ class LiveEngine:
                     max_line_bytes=sanitize.MAX_LINE_BYTES,
                     history_reader=self._read_history_in_parallel if self._can_split() else None,
                     parallel_min_bytes=opts.parallel_min_bytes,
+                    stdin=opts.stdin,
                 )
             )
         for url in opts.syslog:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -110,3 +113,19 @@ def test_a_directory_given_to_follow_is_exit_2(
     assert cli.main([*headless, str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a directory" in err and "*.log" in err
+
+
+@pytest.mark.parametrize("parser", [cli.build_main_parser, cli.build_report_parser])
+def test_format_help_names_every_format_the_readme_lists(
+    parser: Callable[[], argparse.ArgumentParser],
+) -> None:
+    """The README's formats table has combined_extra and cloudflare; --help left them out, and
+    so did the message shown when no format reads a log."""
+    from logwatch.ingest.formats import FORMAT_NAMES, no_format_message
+
+    help_text = parser().format_help()
+    message = no_format_message("garbage")
+    for name in FORMAT_NAMES:
+        if name != "json":  # nginx_json's reader under a generic name
+            assert re.search(rf"\b{name}\b", help_text), name
+            assert re.search(rf"\b{name}\b", message), name

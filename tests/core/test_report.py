@@ -442,3 +442,18 @@ def test_an_empty_log_is_an_empty_summary_with_or_without_a_format(
     empty.write_text("")
     out = run_json(capsys, *fmt, str(empty))
     assert out["lines"] == out["parsed"] == 0
+
+
+def test_report_without_a_path_reads_the_logs_in_the_usual_places(
+    access_log: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """design.md: `logwatch report [PATH ...]`, and `logwatch` alone looks in the usual places;
+    report alone was refused ("the following arguments are required: PATH")."""
+    from logwatch import discover
+
+    monkeypatch.setattr(discover, "find_default_logs", lambda *a, **k: [str(access_log)])
+    assert run_json(capsys)["parsed"] == 201
+    monkeypatch.setattr(discover, "find_default_logs", lambda *a, **k: [])
+    assert main(["report"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no access logs found" in err and "pass a path" in err

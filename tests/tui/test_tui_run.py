@@ -78,3 +78,68 @@ def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, th
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
     assert err.startswith("logwatch: --theme: ") and reason in err
+
+
+def test_keys_reach_the_dashboard_while_it_reads_standard_input(tmp_path):
+    """README: `ssh web1 tail -F access.log | logwatch -`. Textual reads keys from standard
+    input, the log pipe: `q` typed at the terminal never arrived (and the log's bytes were read
+    as keys). The pipe now goes to the log reader and the keys come from the terminal."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import subprocess
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, b"\x18\x00\x50\x00\x00\x00\x00\x00")  # 24x80
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "TERM": "xterm-256color"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--since", "all", "-"],
+        stdin=subprocess.PIPE,
+        stdout=slave,
+        stderr=slave,
+        cwd=tmp_path,
+        env=env,
+        preexec_fn=controlling_terminal,
+    )
+    os.close(slave)
+    screen = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal screen
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    screen += os.read(master, 65536)
+                except OSError:
+                    return
+
+    try:
+        assert proc.stdin is not None
+        # No `q` in these lines: read as keys, one would quit the dashboard.
+        now = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
+        agent = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+        for i in range(20):
+            line = f'192.0.2.{i} - - [{now}] "GET /from-the-pipe HTTP/1.1" 200 5 "-" "{agent}"\n'
+            proc.stdin.write(line.encode())
+        proc.stdin.flush()  # and kept open, as `tail -F` keeps it
+        read_for(4.0)
+        assert b"/from-the-pipe" in screen  # the log reader has the pipe
+        os.write(master, b"q")
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            read_for(0.2)
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)

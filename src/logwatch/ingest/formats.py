@@ -1001,6 +1001,8 @@ FORMAT_NAMES = (
     "cloudflare",
     "bunkerweb",
 )
+# The names shown in help and messages: `json` is nginx_json's reader under a generic name.
+SHOWN_NAMES = tuple(name for name in FORMAT_NAMES if name != "json")
 
 
 class FormatError(ValueError):
@@ -1135,8 +1137,8 @@ def no_format_message(sample_line: str) -> str:
     return (
         "no known access-log format matches these lines. First line:\n"
         f"  {shown}\n"
-        "Pass the format: --format combined|common|vhost_combined|caddy|traefik|nginx_json|"
-        "bunkerweb, or the server's own definition, e.g.\n"
+        f"Pass the format: --format {'|'.join(SHOWN_NAMES)}, or the server's own definition, "
+        "e.g.\n"
         '  --format \'$remote_addr - $remote_user [$time_local] "$request" $status '
         '$body_bytes_sent "$http_referer" "$http_user_agent"\'\n'
         '  --format \'%h %l %u %t \\"%r\\" %>s %b \\"%{Referer}i\\" \\"%{User-Agent}i\\"\''

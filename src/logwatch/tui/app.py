@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import time
 from collections import deque
@@ -402,6 +403,9 @@ def run_dashboard(options: Any) -> int:
     notice = getattr(options, "notice", "") or ""
     if not getattr(options, "paths", None) and not getattr(options, "syslog", None):
         notice = describe_search(list(engine_options.paths))
+    piped = _keys_from_terminal()
+    if piped is not None:
+        engine_options = dataclasses.replace(engine_options, stdin=piped)
     app = LogwatchApp(
         EngineLink(engine_options),
         theme=getattr(options, "theme", None) or getattr(config, "theme", None),
@@ -412,8 +416,31 @@ def run_dashboard(options: Any) -> int:
     from logwatch.engine import prepare_worker_processes
 
     prepare_worker_processes()  # before Textual takes over stderr: see its docstring
-    app.run()
+    try:
+        app.run()
+    finally:
+        if piped is not None:
+            os.dup2(piped, 0)  # standard input as it was
     return app.return_code or 0
+
+
+def _keys_from_terminal() -> int | None:
+    """Textual reads keys from descriptor 0. When standard input is not the terminal but a pipe
+    (`tail -F access.log | logwatch -`), the keys typed never came and the log's bytes were
+    read as keys: move the pipe to a descriptor of its own (returned, for `-` to read) and put
+    the controlling terminal on 0. None when standard input is the terminal, or there is none."""
+    if os.isatty(0):
+        return None
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        moved = os.dup(0)
+        os.dup2(tty, 0)
+    finally:
+        os.close(tty)
+    return moved
 
 
 def _quit_on_signals(app: LogwatchApp) -> None:
