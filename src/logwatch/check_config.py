@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from logwatch.config import Config, ConfigError, load_config
+from logwatch.geo import database_problem
 from logwatch.usage import ArgumentParser
 
 
@@ -79,8 +80,9 @@ def warnings(config: Config) -> list[str]:
             if not found:
                 out.append(f"rule {rule.name!r}: hook program {prog!r} is not an executable file")
     for path in config.geoip:
-        if not os.path.isfile(path):
-            out.append(f"geoip database {path!r} not found")
+        problem = database_problem(path)
+        if problem is not None:
+            out.append(problem)
     return out
 
 

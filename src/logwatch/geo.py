@@ -249,6 +249,17 @@ def _open_one(path: str | os.PathLike[str], language: str) -> tuple[Any, Databas
     return reader, info
 
 
+def database_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` cannot serve as a GeoIP database (what `--geoip` would exit with); None when
+    it can. For `check-config`: a file that exists may still be no database."""
+    try:
+        reader, _info = _open_one(path, "en")
+    except GeoDatabaseError as exc:
+        return str(exc)
+    reader.close()
+    return None
+
+
 class GeoLookup:
     """Country, city and network for an address, from one or more local ``.mmdb`` files.
 

@@ -113,3 +113,13 @@ def test_runs_as_a_program(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert f"{p}:7:" in proc.stderr and "cooldwn" in proc.stderr
+
+
+def test_a_geoip_file_that_is_no_database_is_warned_about(tmp_path: Path) -> None:
+    # Only a missing file was warned about; the run then refused a log given by mistake.
+    not_db = tmp_path / "access.log"
+    not_db.write_text('203.0.113.7 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200 5\n')
+    code, out, _ = check(tmp_path, f'geoip = ["{not_db}", "{tmp_path / "gone.mmdb"}"]\n')
+    assert code == 0
+    assert f"warning: GeoIP database {not_db}: not a MaxMind DB (.mmdb) file" in out
+    assert f"warning: GeoIP database {tmp_path / 'gone.mmdb'}: no such file" in out
