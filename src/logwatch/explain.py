@@ -142,13 +142,18 @@ def _parser() -> argparse.ArgumentParser:
         description="Show, as one JSON object per line, how each log line was classified and why.",
     )
     p.add_argument("lines", nargs="*", metavar="LINE", help="log lines; none or `-` reads stdin")
-    p.add_argument("--format", "-f", help="log format (default: detected)")
+    p.add_argument(
+        "--format",
+        "-f",
+        metavar="NAME|SPEC",
+        help="log format (default: detected; the names: logwatch --help)",
+    )
     p.add_argument("--config", "-c", help="config file (for [classify] and privacy settings)")
     p.add_argument(
         "--anonymize-ip",
         nargs="?",
         const="24,48",
-        metavar="V4[,V6]",
+        metavar="V4,V6",
         help="show clients masked to these prefix lengths (default 24,48), as logwatch keeps them",
     )
     p.add_argument("--hash-clients", action="store_true", help="show clients as keyed hashes")
