@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from logwatch.engine import EngineOptions, LiveEngine
-from logwatch.stats.aggregator import Aggregator
+from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.snapshot import Snapshot
 
 
@@ -295,3 +295,37 @@ async def test_a_log_whose_clock_runs_ahead_keeps_its_own_time(tmp_path: Path) -
     snap = await _stopped_when(engine, task, lambda s: s.lines == 100 and engine.history_done)
     assert snap.extra["live"] is False
     assert snap.windows["5m"].requests == 100
+
+
+async def test_a_recent_log_stays_on_the_wall_clock_after_a_quiet_longest_window(
+    tmp_path: Path,
+) -> None:
+    """Once the windows follow the wall clock they keep doing so: when the log stays quiet for
+    longer than the longest window, the clock must not go back to the last line's time (the
+    windows would fill with old traffic again, and a "traffic stopped" alert would resolve)."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(i, now - 1.5 + i / 100) for i in range(100)))  # until 0.5 s ago
+    options = EngineOptions(
+        paths=[str(log)],
+        since=None,
+        tick=0.05,
+        force_polling=True,
+        poll_interval=0.02,
+        stats=StatsConfig(windows=(("2s", 2),)),
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    seen: list[tuple[bool, int]] = []
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        snap = engine.latest
+        if snap is not None and engine.history_done:
+            seen.append((snap.extra["live"], snap.windows["2s"].requests))
+        if time.time() > now + 4:
+            break
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    assert seen and seen[0][0] is True
+    assert all(live for live, _ in seen), seen
+    assert seen[-1][1] == 0  # the site went quiet, and the window shows it
