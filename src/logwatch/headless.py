@@ -95,6 +95,11 @@ async def run_headless(options: EngineOptions, interval: float, out: IO[str] | N
         return 2
     if engine.latest is not None:
         printer.emit(engine.latest, final=True)
+    # Hooks run on daemon threads: without this wait, an alert raised by the last lines (a
+    # piped log's end, a SIGTERM right after a firing) would die with the process, unsent.
+    closer = getattr(options.alerts, "close", None)
+    if callable(closer):
+        await asyncio.to_thread(closer)
     if printer.error is not None:
         print(f"logwatch: writing output: {printer.error}", file=sys.stderr)
         return 1

@@ -413,6 +413,8 @@ def run_dashboard(options: Any) -> int:
 
     prepare_worker_processes()  # before Textual takes over stderr: see its docstring
     app.run()
+    if engine_options.alerts is not None:
+        engine_options.alerts.close()  # hooks of the last alerts, sent (up to 5 s) before exit
     return app.return_code or 0
 
 
