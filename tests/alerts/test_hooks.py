@@ -397,6 +397,22 @@ def test_an_alert_fired_while_history_was_read_pages_once_live_and_resolves_afte
     assert recorder.sent == []
 
 
+def test_an_alert_of_an_old_history_that_is_over_when_live_pages_nobody() -> None:
+    """An old log ends in an incident; when a live line comes, its window on the wall clock
+    holds too few requests and the rule is clearing: the old firing is not going on now, so
+    neither it nor its resolve pages anyone."""
+    rule = AlertRule("5xx", "5xx_rate", "1m", above=0.05, min_requests=10, exec=("true",))
+    recorder = _Recorder()
+    eng = AlertEngine([rule], hooks=recorder)  # type: ignore[arg-type]
+    eng.evaluate(snap(T0, view(requests=100, s5xx=50)), run_hooks=False)
+    live = T0 + 86400
+    assert eng.evaluate(snap(live, view(requests=1)), run_hooks=True) == []
+    assert eng.evaluate(snap(live + 5, view(requests=1)), run_hooks=True) == []
+    resolved = eng.evaluate(snap(live + 40, view(requests=1)), run_hooks=True)
+    assert [e.state for e in resolved] == ["resolved"]
+    assert recorder.sent == []
+
+
 @pytest.fixture
 def trickling_url() -> Iterator[str]:
     """An endpoint that answers a byte every 0.3 s (the whole answer would take 12 s)."""
