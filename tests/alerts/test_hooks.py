@@ -287,6 +287,18 @@ def test_webhook_target_hides_secrets() -> None:
     assert webhook_target("http://127.0.0.1:8080/a?b=c") == "http://127.0.0.1:8080"
 
 
+def test_a_webhook_url_urllib_refuses_fails_the_hook_not_the_engine() -> None:
+    """`webhook_target` runs in `submit`, on the engine's path: a port out of range must make
+    a failed hook result, not an exception that stops the engine."""
+    rule = AlertRule("5xx", "5xx_rate", "1m", above=0.05, webhook="http://127.0.0.1:99999/x")
+    runner = HookRunner(retries=1)
+    eng = AlertEngine([rule], hooks=runner)
+    fired = eng.evaluate(snap(T0, view(requests=100, s5xx=50)))
+    assert runner.wait(30)
+    assert [h.ok for h in fired[0].hooks] == [False]
+    runner.close()
+
+
 # -- through the engine --------------------------------------------------------------------------
 
 

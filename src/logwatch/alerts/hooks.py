@@ -232,8 +232,12 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def webhook_target(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:  # a bad port or [IPv6] address: the POST fails and says so; no crash here
+        return url.split("://", 1)[0] + "://?"
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{port}' if port else ''}"
 
 
 def _shut(sockets: list[socket.socket], expired: threading.Event) -> None:
