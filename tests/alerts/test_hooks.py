@@ -208,8 +208,16 @@ def http_server() -> Iterator[Server]:
             code = state.statuses.pop(0) if state.statuses else 200
             self.send_response(code)
             self.send_header("Content-Type", "text/plain")
+            if 300 <= code < 400:
+                self.send_header("Location", "/moved")
             self.end_headers()
             self.wfile.write(b"ok" if code == 200 else b"busy")
+
+        def do_GET(self) -> None:
+            state.paths.append("GET " + self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
 
         def log_message(self, *args: object) -> None:
             pass
@@ -260,6 +268,17 @@ def test_webhook_client_error_is_not_retried(http_server: Server) -> None:
     http_server.statuses = [404]
     res = post_webhook(http_server.url, event(), timeout=10, retries=3, sleep=lambda s: None)
     assert not res.ok and res.attempts == 1 and res.status == 404
+
+
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+def test_webhook_redirect_is_a_failure_not_a_get(http_server: Server, code: int) -> None:
+    """urllib would follow a 301/302/303 with a GET that carries no body, and its 200 would
+    read as delivered: the alert is lost while the hook says ok."""
+    http_server.statuses = [code]
+    res = post_webhook(http_server.url + "/hook", event(), timeout=10, retries=3)
+    assert not res.ok and res.status == code and res.attempts == 1
+    assert "redirect" in res.error
+    assert http_server.paths == ["/hook"]
 
 
 def test_webhook_that_stalls_times_out(http_server: Server) -> None:

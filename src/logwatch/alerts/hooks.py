@@ -251,8 +251,8 @@ def _shut(sockets: list[socket.socket], expired: threading.Event) -> None:
 def _opener(
     sockets: list[socket.socket], expired: threading.Event
 ) -> urllib.request.OpenerDirector:
-    """urllib's opener (proxies from the environment, redirects, TLS) with connections that
-    note their socket in `sockets`, for the watchdog."""
+    """urllib's opener (proxies from the environment, TLS; redirects refused) with connections
+    that note their socket in `sockets`, for the watchdog."""
     import http.client
     import urllib.request
 
@@ -286,7 +286,13 @@ def _opener(
         def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
             return self.do_open(tls, req, context=self._context)  # type: ignore[attr-defined]
 
-    return urllib.request.build_opener(HTTP, HTTPS)
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        # urllib turns a POST answered 301/302/303 into a GET without the body, and the final
+        # 200 read as "delivered": the alert went nowhere. Not followed, the answer is an error.
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(HTTP, HTTPS, NoRedirect)
 
 
 def post_webhook(
@@ -345,6 +351,8 @@ def post_webhook(
         except urllib.error.HTTPError as exc:
             status = exc.code
             error = f"HTTP {exc.code}"
+            if 300 <= exc.code < 400:
+                error += " (redirects are not followed: give the final URL)"
             retry = exc.code in (408, 425, 429) or exc.code >= 500
         except urllib.error.URLError as exc:
             status = None
