@@ -129,3 +129,53 @@ def test_headless_sends_the_hooks_of_the_last_lines_before_it_exits(tmp_path: Pa
     events = [e for line in proc.stdout.splitlines() for e in json.loads(line)["alerts"]["events"]]
     assert [e["state"] for e in events] == ["firing"]
     assert len(got) == 1 and json.loads(got[0])["rule"] == "errors"
+
+
+def test_headless_reports_the_hooks_that_finished_a_resolve_s_failure_too(tmp_path: Path) -> None:
+    """A hook that fails is reported: its result comes in the next object's `alerts.hooks`
+    with its alert's id and state, a resolve's too (no active alert is left to carry it)."""
+    (tmp_path / "logwatch.toml").write_text(
+        "default_alerts = false\n[[alerts]]\n"
+        'name = "errors"\nmetric = "5xx_rate"\nabove = 0.05\nmin_requests = 5\n'
+        'clear_for = "0s"\nexec = ["/bin/sh", "-c", "echo no pager here; exit 3"]\n'
+    )
+    log = tmp_path / "access.log"
+    log.write_text("".join(clf(time.time() - 20 + i / 10, i) for i in range(20)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    hooks: list[dict] = []
+    try:
+        read_objects(proc, lambda o: o["parsed"] == 20)
+        with log.open("a") as f:
+            f.write("".join(clf(time.time(), i, 500) for i in range(30)))
+
+        def seen(o: dict) -> bool:
+            hooks.extend(o["alerts"]["hooks"])
+            return any(h["state"] == "firing" for h in hooks)
+
+        read_objects(proc, seen)
+        with log.open("a") as f:
+            f.write("".join(clf(time.time(), i) for i in range(2000)))
+
+        def resolved(o: dict) -> bool:
+            hooks.extend(o["alerts"]["hooks"])
+            return any(h["state"] == "resolved" for h in hooks)
+
+        read_objects(proc, resolved)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert [(h["rule"], h["state"], h["ok"], h["status"]) for h in hooks] == [
+        ("errors", "firing", False, 3),
+        ("errors", "resolved", False, 3),
+    ]
+    assert hooks[1]["error"] == "exit 3" and hooks[1]["output"] == "no pager here\n"
+    assert hooks[0]["id"] != hooks[1]["id"]

@@ -403,6 +403,10 @@ class HookRunner:
         self.backoff = backoff
         # Every result in order (also attached to its event), for logs and tests.
         self.results: deque[HookResult] = deque(maxlen=results)
+        # The same with their events, numbered, for readers that report results as they come
+        # (headless: a resolve's failed hook has no active alert to show it on).
+        self._finished: deque[tuple[int, AlertEvent, HookResult]] = deque(maxlen=results)
+        self._count = 0
         self._queue: queue.Queue[tuple[Callable[[], HookResult], AlertEvent] | None] = queue.Queue()
         self._cv = threading.Condition()
         self._pending = 0
@@ -448,6 +452,12 @@ class HookRunner:
                 continue
             self._start_workers()
             self._queue.put((job, event))
+
+    def finished_since(self, mark: int) -> tuple[int, list[tuple[AlertEvent, HookResult]]]:
+        """The hooks that finished after `mark` (0 at first; then the number returned), with
+        their events, oldest first (at most the last `results` of them)."""
+        with self._cv:
+            return self._count, [(ev, res) for n, ev, res in self._finished if n > mark]
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no hook is queued or running; False on timeout."""
@@ -497,3 +507,6 @@ class HookRunner:
     def _record(self, event: AlertEvent, res: HookResult) -> None:
         event.hooks.append(res)
         self.results.append(res)
+        with self._cv:
+            self._count += 1
+            self._finished.append((self._count, event, res))
