@@ -339,7 +339,10 @@ class LiveEngine:
         opts = self.options
         jobs = opts.parallel_jobs or default_jobs()
         hashing = opts.client_transform is not None and opts.anonymize is None
-        return jobs > 1 and not hashing
+        # Scoped alert rules count the records they see (observers); workers' records never
+        # reach them, and an empty count reads as "page views dropped to zero".
+        observed = bool(getattr(opts.alerts, "needs_records", False))
+        return jobs > 1 and not hashing and not observed
 
     async def _read_history_in_parallel(
         self,

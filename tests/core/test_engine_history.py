@@ -91,6 +91,23 @@ def _split_history(tmp_path: Path, **options: Any) -> EngineOptions:
     )
 
 
+async def test_a_scoped_alert_rule_sees_the_history_it_is_scoped_to(tmp_path: Path) -> None:
+    """A scoped rule counts the records the pipeline hands it; history read by worker
+    processes never passed through it, so its window stayed empty and a `below` rule fired
+    on traffic that was there all along (and paged once live)."""
+    from logwatch.alerts import AlertEngine, AlertRule
+
+    rule = AlertRule("p1 drop", "requests_per_s", "1h", below=0.1, path_prefix="/p1")
+    alerts = AlertEngine([rule])
+    engine = LiveEngine(_split_history(tmp_path, alerts=alerts))
+    task = asyncio.create_task(engine.run())
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 5_000 and engine.history_done)
+    assert snap.lines == 5_000
+    status = alerts.status()[0]
+    assert status.requests == 1_100  # /p1 and /p10 to /p19: 11 paths of 50
+    assert alerts.history() == []
+
+
 async def test_failing_workers_leave_the_rest_to_the_follower(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
