@@ -380,6 +380,17 @@ def test_webhook_must_be_http(tmp_path: Path) -> None:
     assert (e.line, e.key) == (5, "alerts.webhook")
 
 
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:99999/hook", "https://[::1/hook", "http://host:port/x", "http://:80/"]
+)
+def test_webhook_url_that_urllib_cannot_use_is_refused(tmp_path: Path, url: str) -> None:
+    e = error(
+        tmp_path,
+        f'[[alerts]]\nname = "a"\nmetric = "5xx_rate"\nabove = 1\nwebhook = "{url}"\n',
+    )
+    assert (e.line, e.key) == (5, "alerts.webhook")
+
+
 def test_bad_classify_key_and_value(tmp_path: Path) -> None:
     e = error(tmp_path, '[classify]\nbot_pattern = ["x"]\n')
     assert (e.line, e.key) == (2, "classify.bot_pattern")

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -601,6 +602,15 @@ def _url(v: Any) -> str:
     s = _nonempty_str(v).strip()
     if not re.match(r"https?://[^/\s]+", s, re.I) or any(c.isspace() for c in s):
         raise ValueError(f"expected an http:// or https:// URL, got {s!r}")
+    # A port out of range or a broken [IPv6] address passes the pattern but not urllib, which
+    # would raise when the alert fires.
+    try:
+        parts = urllib.parse.urlsplit(s)
+        parts.port  # noqa: B018 (it raises ValueError when out of range)
+    except ValueError as exc:
+        raise ValueError(f"expected an http:// or https:// URL, got {s!r}: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL with a host, got {s!r}")
     return s
 
 

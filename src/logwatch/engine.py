@@ -102,6 +102,7 @@ class LiveEngine:
         self._thread: threading.Thread | None = None
         self._history_done = False
         self._live_seen = False  # a line arrived after start (not history)
+        self._went_live = False  # snapshots follow the wall clock (for good, once they do)
         self._history_judged = False  # the format was looked for once the history was read
         self._formats = SourceFormats(self.pipeline, enough=LIVE_DETECT_LINES)
         self._pending_since: float | None = None  # live lines wait for a format since then
@@ -291,9 +292,13 @@ class LiveEngine:
         # it was written within the longest window (a site that goes quiet right after start
         # must show it, and its alerts see it); a log nobody writes to any more follows its own
         # time, so it still shows its last hour instead of empty panels.
+        # Once on the wall clock, always: a quiet spell longer than the longest window must not
+        # send the clock back to the last line's time (windows full of old traffic again, a
+        # "traffic stopped" alert resolved by lines of the past, hooks silenced).
         live = self.options.follow and (
-            self._live_seen or (self._history_done and self._history_is_recent())
+            self._went_live or self._live_seen or (self._history_done and self._history_is_recent())
         )
+        self._went_live = live
         states = [s for src in self.sources for s in src.states()]
         extra: dict[str, Any] = {
             "ingest_rate": round(self.ingest_rate, 1),
@@ -335,7 +340,10 @@ class LiveEngine:
         opts = self.options
         jobs = opts.parallel_jobs or default_jobs()
         hashing = opts.client_transform is not None and opts.anonymize is None
-        return jobs > 1 and not hashing
+        # Scoped alert rules count the records they see (observers); workers' records never
+        # reach them, and an empty count reads as "page views dropped to zero".
+        observed = bool(getattr(opts.alerts, "needs_records", False))
+        return jobs > 1 and not hashing and not observed
 
     async def _read_history_in_parallel(
         self,

@@ -1,7 +1,7 @@
 """`logwatch --headless`: no UI, one JSON object per interval on stdout (JSON Lines).
 
 Each object is the summary contract of the report plus per-window figures, the state of every
-source, and the alert events since the previous object. SIGINT, SIGTERM and SIGHUP print a final
+source, the alert events since the previous object, and the hooks that finished since then. SIGINT, SIGTERM and SIGHUP print a final
 object and exit 0; a closed stdout (the reader went away) ends quietly, an unwritable one (a full
 disk) ends with a one-line message and exit 1.
 """
@@ -32,6 +32,7 @@ class HeadlessPrinter:
         self._next = time.monotonic() + interval
         self._events: list[dict[str, Any]] = []
         self.alerts: Any = None
+        self._hooks_seen = 0  # hook results reported so far (HookRunner.finished_since)
         self.closed = False
         self.error: str | None = None  # why output failed (None when the reader just went away)
         self.on_closed: Callable[[], None] | None = None
@@ -52,7 +53,7 @@ class HeadlessPrinter:
             return
         obj = snap.to_json(top=self.top)
         obj["at"] = round(time.time(), 3)
-        obj["alerts"] = {"events": self._events, "active": self._active()}
+        obj["alerts"] = {"events": self._events, "active": self._active(), "hooks": self._hooks()}
         if final:
             obj["final"] = True
         self._events = []
@@ -70,6 +71,21 @@ class HeadlessPrinter:
                 drop_stdout()
             if self.on_closed is not None:
                 self.on_closed()
+
+    def _hooks(self) -> list[dict[str, Any]]:
+        """Hooks that finished since the previous object, each with its alert's id, rule and
+        state: the only place a resolve's failed or timed-out hook is reported."""
+        since = getattr(getattr(self.alerts, "hooks", None), "finished_since", None)
+        if since is None:
+            return []
+        try:
+            self._hooks_seen, done = since(self._hooks_seen)
+            return [
+                {"id": ev.id, "rule": ev.rule, "state": ev.state, **res.to_json()}
+                for ev, res in done
+            ]
+        except Exception:  # never let a reporting detail stop the output
+            return []
 
     def _active(self) -> list[Any]:
         if self.alerts is None:
@@ -93,6 +109,12 @@ async def run_headless(options: EngineOptions, interval: float, out: IO[str] | N
     if engine.error:
         print(f"logwatch: {engine.error}", file=sys.stderr)
         return 2
+    # Hooks run on daemon threads: without this wait, an alert raised by the last lines (a
+    # piped log's end, a SIGTERM right after a firing) would die with the process, unsent.
+    # Before the final object, which reports how they went.
+    closer = getattr(options.alerts, "close", None)
+    if callable(closer):
+        await asyncio.to_thread(closer)
     if engine.latest is not None:
         printer.emit(engine.latest, final=True)
     if printer.error is not None:

@@ -208,8 +208,16 @@ def http_server() -> Iterator[Server]:
             code = state.statuses.pop(0) if state.statuses else 200
             self.send_response(code)
             self.send_header("Content-Type", "text/plain")
+            if 300 <= code < 400:
+                self.send_header("Location", "/moved")
             self.end_headers()
             self.wfile.write(b"ok" if code == 200 else b"busy")
+
+        def do_GET(self) -> None:
+            state.paths.append("GET " + self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
 
         def log_message(self, *args: object) -> None:
             pass
@@ -262,6 +270,17 @@ def test_webhook_client_error_is_not_retried(http_server: Server) -> None:
     assert not res.ok and res.attempts == 1 and res.status == 404
 
 
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+def test_webhook_redirect_is_a_failure_not_a_get(http_server: Server, code: int) -> None:
+    """urllib would follow a 301/302/303 with a GET that carries no body, and its 200 would
+    read as delivered: the alert is lost while the hook says ok."""
+    http_server.statuses = [code]
+    res = post_webhook(http_server.url + "/hook", event(), timeout=10, retries=3)
+    assert not res.ok and res.status == code and res.attempts == 1
+    assert "redirect" in res.error
+    assert http_server.paths == ["/hook"]
+
+
 def test_webhook_that_stalls_times_out(http_server: Server) -> None:
     http_server.stall.set()
     res = post_webhook(http_server.url, event(), timeout=0.5, retries=2, sleep=lambda s: None)
@@ -285,6 +304,18 @@ def test_webhook_unreachable() -> None:
 def test_webhook_target_hides_secrets() -> None:
     assert webhook_target("https://hooks.slack.com/services/T0/B0/XYZ") == "https://hooks.slack.com"
     assert webhook_target("http://127.0.0.1:8080/a?b=c") == "http://127.0.0.1:8080"
+
+
+def test_a_webhook_url_urllib_refuses_fails_the_hook_not_the_engine() -> None:
+    """`webhook_target` runs in `submit`, on the engine's path: a port out of range must make
+    a failed hook result, not an exception that stops the engine."""
+    rule = AlertRule("5xx", "5xx_rate", "1m", above=0.05, webhook="http://127.0.0.1:99999/x")
+    runner = HookRunner(retries=1)
+    eng = AlertEngine([rule], hooks=runner)
+    fired = eng.evaluate(snap(T0, view(requests=100, s5xx=50)))
+    assert runner.wait(30)
+    assert [h.ok for h in fired[0].hooks] == [False]
+    runner.close()
 
 
 # -- through the engine --------------------------------------------------------------------------
@@ -394,6 +425,22 @@ def test_an_alert_fired_while_history_was_read_pages_once_live_and_resolves_afte
     eng.evaluate(snap(T0 + 1000, bad), run_hooks=False)
     eng.evaluate(snap(T0 + 1010, good), run_hooks=False)
     eng.evaluate(snap(T0 + 1020, good), run_hooks=True)
+    assert recorder.sent == []
+
+
+def test_an_alert_of_an_old_history_that_is_over_when_live_pages_nobody() -> None:
+    """An old log ends in an incident; when a live line comes, its window on the wall clock
+    holds too few requests and the rule is clearing: the old firing is not going on now, so
+    neither it nor its resolve pages anyone."""
+    rule = AlertRule("5xx", "5xx_rate", "1m", above=0.05, min_requests=10, exec=("true",))
+    recorder = _Recorder()
+    eng = AlertEngine([rule], hooks=recorder)  # type: ignore[arg-type]
+    eng.evaluate(snap(T0, view(requests=100, s5xx=50)), run_hooks=False)
+    live = T0 + 86400
+    assert eng.evaluate(snap(live, view(requests=1)), run_hooks=True) == []
+    assert eng.evaluate(snap(live + 5, view(requests=1)), run_hooks=True) == []
+    resolved = eng.evaluate(snap(live + 40, view(requests=1)), run_hooks=True)
+    assert [e.state for e in resolved] == ["resolved"]
     assert recorder.sent == []
 
 

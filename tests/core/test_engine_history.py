@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from logwatch.engine import EngineOptions, LiveEngine
-from logwatch.stats.aggregator import Aggregator
+from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.snapshot import Snapshot
 
 
@@ -89,6 +89,23 @@ def _split_history(tmp_path: Path, **options: Any) -> EngineOptions:
         tick=0.2,
         **options,
     )
+
+
+async def test_a_scoped_alert_rule_sees_the_history_it_is_scoped_to(tmp_path: Path) -> None:
+    """A scoped rule counts the records the pipeline hands it; history read by worker
+    processes never passed through it, so its window stayed empty and a `below` rule fired
+    on traffic that was there all along (and paged once live)."""
+    from logwatch.alerts import AlertEngine, AlertRule
+
+    rule = AlertRule("p1 drop", "requests_per_s", "1h", below=0.1, path_prefix="/p1")
+    alerts = AlertEngine([rule])
+    engine = LiveEngine(_split_history(tmp_path, alerts=alerts))
+    task = asyncio.create_task(engine.run())
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 5_000 and engine.history_done)
+    assert snap.lines == 5_000
+    status = alerts.status()[0]
+    assert status.requests == 1_100  # /p1 and /p10 to /p19: 11 paths of 50
+    assert alerts.history() == []
 
 
 async def test_failing_workers_leave_the_rest_to_the_follower(
@@ -295,3 +312,37 @@ async def test_a_log_whose_clock_runs_ahead_keeps_its_own_time(tmp_path: Path) -
     snap = await _stopped_when(engine, task, lambda s: s.lines == 100 and engine.history_done)
     assert snap.extra["live"] is False
     assert snap.windows["5m"].requests == 100
+
+
+async def test_a_recent_log_stays_on_the_wall_clock_after_a_quiet_longest_window(
+    tmp_path: Path,
+) -> None:
+    """Once the windows follow the wall clock they keep doing so: when the log stays quiet for
+    longer than the longest window, the clock must not go back to the last line's time (the
+    windows would fill with old traffic again, and a "traffic stopped" alert would resolve)."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(i, now - 1.5 + i / 100) for i in range(100)))  # until 0.5 s ago
+    options = EngineOptions(
+        paths=[str(log)],
+        since=None,
+        tick=0.05,
+        force_polling=True,
+        poll_interval=0.02,
+        stats=StatsConfig(windows=(("2s", 2),)),
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    seen: list[tuple[bool, int]] = []
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        snap = engine.latest
+        if snap is not None and engine.history_done:
+            seen.append((snap.extra["live"], snap.windows["2s"].requests))
+        if time.time() > now + 4:
+            break
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    assert seen and seen[0][0] is True
+    assert all(live for live, _ in seen), seen
+    assert seen[-1][1] == 0  # the site went quiet, and the window shows it

@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SRC = Path(__file__).parents[2] / "src"
@@ -81,3 +83,99 @@ def test_headless_exits_2_on_an_unknown_format(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert proc.returncode == 2 and "alpha beta" in proc.stderr and "--format" in proc.stderr
+
+
+def test_headless_sends_the_hooks_of_the_last_lines_before_it_exits(tmp_path: Path) -> None:
+    """A piped log that ends with an error spike fires the alert at its last snapshot; the
+    webhook must still be sent before the process exits (hooks run on daemon threads)."""
+    got: list[bytes] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (tmp_path / "logwatch.toml").write_text(
+        "default_alerts = false\n[[alerts]]\n"
+        'name = "errors"\nmetric = "5xx_rate"\nabove = 0.05\n'
+        f'webhook = "http://127.0.0.1:{server.server_address[1]}/hook"\n'
+    )
+    now = time.time()
+    lines = "".join(clf(now - 30 + i / 10, i, 500 if i >= 100 else 200) for i in range(200))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", "-"],
+            input=lines,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={
+                **{k: v for k, v in os.environ.items() if "proxy" not in k.lower()},
+                "PYTHONPATH": str(SRC),
+                "LOGWATCH_CONFIG_DIR": str(tmp_path),
+            },
+            cwd=tmp_path,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0, proc.stderr
+    events = [e for line in proc.stdout.splitlines() for e in json.loads(line)["alerts"]["events"]]
+    assert [e["state"] for e in events] == ["firing"]
+    assert len(got) == 1 and json.loads(got[0])["rule"] == "errors"
+
+
+def test_headless_reports_the_hooks_that_finished_a_resolve_s_failure_too(tmp_path: Path) -> None:
+    """A hook that fails is reported: its result comes in the next object's `alerts.hooks`
+    with its alert's id and state, a resolve's too (no active alert is left to carry it)."""
+    (tmp_path / "logwatch.toml").write_text(
+        "default_alerts = false\n[[alerts]]\n"
+        'name = "errors"\nmetric = "5xx_rate"\nabove = 0.05\nmin_requests = 5\n'
+        'clear_for = "0s"\nexec = ["/bin/sh", "-c", "echo no pager here; exit 3"]\n'
+    )
+    log = tmp_path / "access.log"
+    log.write_text("".join(clf(time.time() - 20 + i / 10, i) for i in range(20)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    hooks: list[dict] = []
+    try:
+        read_objects(proc, lambda o: o["parsed"] == 20)
+        with log.open("a") as f:
+            f.write("".join(clf(time.time(), i, 500) for i in range(30)))
+
+        def seen(o: dict) -> bool:
+            hooks.extend(o["alerts"]["hooks"])
+            return any(h["state"] == "firing" for h in hooks)
+
+        read_objects(proc, seen)
+        with log.open("a") as f:
+            f.write("".join(clf(time.time(), i) for i in range(2000)))
+
+        def resolved(o: dict) -> bool:
+            hooks.extend(o["alerts"]["hooks"])
+            return any(h["state"] == "resolved" for h in hooks)
+
+        read_objects(proc, resolved)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert [(h["rule"], h["state"], h["ok"], h["status"]) for h in hooks] == [
+        ("errors", "firing", False, 3),
+        ("errors", "resolved", False, 3),
+    ]
+    assert hooks[1]["error"] == "exit 3" and hooks[1]["output"] == "no pager here\n"
+    assert hooks[0]["id"] != hooks[1]["id"]

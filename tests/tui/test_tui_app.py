@@ -480,6 +480,25 @@ async def test_real_alert_events_show_in_banner_and_screen(snap, engine):
         assert app.is_running
 
 
+async def test_the_alerts_screen_lists_real_rules_by_name(snap, engine):
+    """The engine's rules are AlertRule objects: the note shows their names, not their
+    dataclass repr (cut inside the first rule, with any webhook URL and its token)."""
+    from logwatch.alerts import AlertRule
+
+    engine.alerts.rules = [
+        AlertRule("5xx spike", "5xx_rate", above=0.05, webhook="https://chat.example/T0/s3cret"),
+        AlertRule("probe burst", "probe_hits", above=30),
+    ]
+    app = make_app(snap, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        app.receive_snapshot(snap)
+        await pilot.press("a")
+        await pilot.pause()
+        note = str(app.screen.query_one("#alerts-note").render())
+        assert "2 rule(s): 5xx spike, probe burst" in note
+        assert "s3cret" not in note
+
+
 async def test_the_status_line_names_the_formats_learned_beside_the_first(snap):
     """A log with a second shape of line (a Caddy log beside nginx's) says so in the header."""
     import dataclasses

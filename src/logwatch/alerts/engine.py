@@ -389,8 +389,14 @@ class AlertEngine:
                     # that fired and ended while history was read (nobody was paged).
                     self._paged.discard(firing.id)
                     to_hook.append((rule, ev))
-            elif hooks_on and st.event is not None and st.event.id not in self._paged:
-                # Fired while history was read and still going on now: page it now.
+            elif (
+                hooks_on
+                and st.state == "firing"
+                and st.event is not None
+                and st.event.id not in self._paged
+            ):
+                # Fired while history was read and still going on now: page it now. Not one
+                # that is clearing (an old log's incident, its window empty on the wall clock).
                 to_hook.append((rule, st.event))
         for ev in events:
             self._history.append(ev)

@@ -232,8 +232,12 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def webhook_target(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:  # a bad port or [IPv6] address: the POST fails and says so; no crash here
+        return url.split("://", 1)[0] + "://?"
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{port}' if port else ''}"
 
 
 def _shut(sockets: list[socket.socket], expired: threading.Event) -> None:
@@ -247,8 +251,8 @@ def _shut(sockets: list[socket.socket], expired: threading.Event) -> None:
 def _opener(
     sockets: list[socket.socket], expired: threading.Event
 ) -> urllib.request.OpenerDirector:
-    """urllib's opener (proxies from the environment, redirects, TLS) with connections that
-    note their socket in `sockets`, for the watchdog."""
+    """urllib's opener (proxies from the environment, TLS; redirects refused) with connections
+    that note their socket in `sockets`, for the watchdog."""
     import http.client
     import urllib.request
 
@@ -282,7 +286,13 @@ def _opener(
         def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
             return self.do_open(tls, req, context=self._context)  # type: ignore[attr-defined]
 
-    return urllib.request.build_opener(HTTP, HTTPS)
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        # urllib turns a POST answered 301/302/303 into a GET without the body, and the final
+        # 200 read as "delivered": the alert went nowhere. Not followed, the answer is an error.
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(HTTP, HTTPS, NoRedirect)
 
 
 def post_webhook(
@@ -341,6 +351,8 @@ def post_webhook(
         except urllib.error.HTTPError as exc:
             status = exc.code
             error = f"HTTP {exc.code}"
+            if 300 <= exc.code < 400:
+                error += " (redirects are not followed: give the final URL)"
             retry = exc.code in (408, 425, 429) or exc.code >= 500
         except urllib.error.URLError as exc:
             status = None
@@ -391,6 +403,10 @@ class HookRunner:
         self.backoff = backoff
         # Every result in order (also attached to its event), for logs and tests.
         self.results: deque[HookResult] = deque(maxlen=results)
+        # The same with their events, numbered, for readers that report results as they come
+        # (headless: a resolve's failed hook has no active alert to show it on).
+        self._finished: deque[tuple[int, AlertEvent, HookResult]] = deque(maxlen=results)
+        self._count = 0
         self._queue: queue.Queue[tuple[Callable[[], HookResult], AlertEvent] | None] = queue.Queue()
         self._cv = threading.Condition()
         self._pending = 0
@@ -436,6 +452,12 @@ class HookRunner:
                 continue
             self._start_workers()
             self._queue.put((job, event))
+
+    def finished_since(self, mark: int) -> tuple[int, list[tuple[AlertEvent, HookResult]]]:
+        """The hooks that finished after `mark` (0 at first; then the number returned), with
+        their events, oldest first (at most the last `results` of them)."""
+        with self._cv:
+            return self._count, [(ev, res) for n, ev, res in self._finished if n > mark]
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no hook is queued or running; False on timeout."""
@@ -485,3 +507,6 @@ class HookRunner:
     def _record(self, event: AlertEvent, res: HookResult) -> None:
         event.hooks.append(res)
         self.results.append(res)
+        with self._cv:
+            self._count += 1
+            self._finished.append((self._count, event, res))

@@ -421,6 +421,8 @@ def run_dashboard(options: Any) -> int:
     finally:
         if piped is not None:
             os.dup2(piped, 0)  # standard input as it was
+    if engine_options.alerts is not None:
+        engine_options.alerts.close()  # hooks of the last alerts, sent (up to 5 s) before exit
     return app.return_code or 0
 
 

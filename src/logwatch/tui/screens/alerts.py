@@ -82,8 +82,9 @@ class AlertsScreen(Screen[None]):
             )
         else:
             rules = app.alert_rules()
-            note.update(
-                Text(f"{len(rules)} rule(s): " + ", ".join(map(str, rules))[:400], style="dim")
-            )
+            # By name: an AlertRule's str() is its dataclass repr (every field, the webhook URL
+            # and its secret token too), cut at 400 characters inside the first rule.
+            names = ", ".join(str(getattr(r, "name", r)) for r in rules)
+            note.update(Text(f"{len(rules)} rule(s): " + names[:400], style="dim"))
         self.query_one("#alerts-active", AlertTable).sync(alert_rows(list(app.active_alerts), vs))
         self.query_one("#alerts-history", AlertTable).sync(alert_rows(app.alert_history(), vs))
