@@ -189,6 +189,18 @@ def test_below_fires_when_traffic_stops_entirely() -> None:
     assert states(eng.evaluate(snap(T0 + 60, view(requests=0, human=0)))) == ["firing"]
 
 
+def test_a_share_below_a_high_threshold_can_clear() -> None:
+    # `bot_share below 0.9` cleared only at 0.9 × 1.2 = 1.08, a share no window can reach.
+    r = AlertRule("bots gone", "bot_share", "1m", below=0.9, min_requests=10, clear_for=0.0)
+    eng = AlertEngine([r])
+    assert eng.evaluate(snap(T0, view(requests=100, human=5, bot=95))) == []
+    firing = eng.evaluate(snap(T0 + 60, view(requests=100, human=50, bot=50)))
+    assert states(firing) == ["firing"]
+    assert eng.evaluate(snap(T0 + 70, view(requests=100, human=9, bot=91))) == []  # < 0.92
+    resolved = eng.evaluate(snap(T0 + 80, view(requests=100, human=7, bot=93)))
+    assert states(resolved) == ["resolved"]
+
+
 def rps(now: float, value: float) -> object:
     return snap(now, view(requests=round(value * 60)))
 

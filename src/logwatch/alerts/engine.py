@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from logwatch.alerts.hooks import HookResult, HookRunner
-from logwatch.alerts.rules import AlertRule, fmt_value
+from logwatch.alerts.rules import RATE_METRICS, AlertRule, fmt_value
 from logwatch.sanitize import cap, clean
 
 if TYPE_CHECKING:
@@ -577,7 +577,11 @@ def _breach(rule: AlertRule, value: float, threshold: float) -> bool:
 def _cleared(rule: AlertRule, value: float, threshold: float) -> bool:
     h = rule.hysteresis
     if rule.below is not None:
-        return value >= threshold * (1.0 + h)
+        back = threshold * (1.0 + h)
+        if rule.metric in RATE_METRICS:
+            # A share cannot pass 1: `bot_share below 0.9` would need 1.08 and never clear.
+            back = min(back, threshold + (1.0 - threshold) * h)
+        return value >= back
     if rule.spike is not None:
         if rule.above is not None and value <= rule.above * (1.0 - h):
             return True

@@ -41,8 +41,8 @@ class AlertRule:
 
     Guards: `min_requests` (requests in the window, within the scope), `for_` (seconds the condition
     must hold before firing), `cooldown` (seconds after a firing before the rule may fire again),
-    `hysteresis` (a firing rule clears only when the value is this fraction back past the threshold)
-    and `clear_for` (seconds the clear condition must hold before the resolved event).
+    `hysteresis` (a firing rule clears only when the value is this fraction back past the threshold;
+    a share below its threshold, at most this fraction of the way to 1) and `clear_for` (seconds the clear condition must hold before the resolved event).
     """
 
     name: str
