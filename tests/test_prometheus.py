@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import CollectorRegistry
 
 from logwatch.exporters.prometheus import OTHER, PrometheusExporter, parse_listen
 from logwatch.ingest.formats import get_format
@@ -155,6 +156,28 @@ def test_name_filter_returns_the_named_metrics(exporter: PrometheusExporter) -> 
         families = list(text_string_to_metric_families(resp.read().decode()))
     names = {s.name for fam in families for s in fam.samples}
     assert names == {"logwatch_lines_total", "logwatch_up"}
+
+
+def test_name_filter_on_prometheus_client_before_0_25(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyproject accepts prometheus-client 0.20: its registry has no
+    # `support_collectors_without_names` (0.25), and passing it made every exporter a TypeError.
+    original = CollectorRegistry.__init__
+
+    def old_init(
+        self: CollectorRegistry, auto_describe: bool = False, target_info: object = None
+    ) -> None:
+        original(self, auto_describe=auto_describe, target_info=target_info)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CollectorRegistry, "__init__", old_init)
+    exp = PrometheusExporter("127.0.0.1:0")
+    exp.start()
+    try:
+        exp.update(make_snapshot())
+        with urllib.request.urlopen(exp.url + "?name[]=logwatch_up", timeout=10) as resp:
+            families = list(text_string_to_metric_families(resp.read().decode()))
+    finally:
+        exp.stop()
+    assert {s.name for fam in families for s in fam.samples} == {"logwatch_up"}
 
 
 def test_head_is_answered_like_get_without_a_body(exporter: PrometheusExporter) -> None:

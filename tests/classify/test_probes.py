@@ -66,6 +66,8 @@ def families(**kw: object) -> tuple[str, ...]:
         ({"path": "/xmlrpc.php", "status": 404, "method": "POST"}, "admin-probe"),
         # a static site or an SPA fallback answers a POST flood with 405, not 404
         ({"path": "/wp/xmlrpc.php", "status": 405, "method": "POST"}, "admin-probe"),
+        # a path that names the family twice, once with 405 and once without
+        ({"path": "/wordpress/xmlrpc.php", "status": 405, "method": "POST"}, "admin-probe"),
         ({"path": "/phpmyadmin/index.php", "status": 404}, "admin-probe"),
         ({"path": "/administrator/", "status": 403}, "admin-probe"),
         ({"path": "/webmail/", "status": 404}, "admin-probe"),
@@ -192,6 +194,11 @@ def test_probe_families_fire(kw: dict[str, object], family: str) -> None:
         {"path": "/blog/2024/05/how-to-use-git"},
         {"path": "/wp-login.php", "status": 200},
         {"path": "/admin/", "status": 302},
+        # a real admin answers a wrong method with 405: Django 5's logout by GET, a refused CORS
+        # preflight, a POST to a page that only shows
+        {"path": "/admin/logout/", "status": 405},
+        {"path": "/admin/api/users", "method": "OPTIONS", "status": 405},
+        {"path": "/signin", "method": "POST", "status": 405},
         {"path": "/login", "query": "next=https://example.com/account"},
         {"path": "/search", "query": "q=select+a+good+union+rep"},
         {"path": "/blog/union-select-guide"},

@@ -140,6 +140,19 @@ def test_raw_quotes_inside_fields_keep_the_referrer_and_agent(
         assert (r.request_time, r.upstream_time) == (0.012, 0.010)
 
 
+def test_raw_quotes_and_a_forwarded_for_list_in_the_address_field() -> None:
+    # The loose reading kept "203.0.113.7,10.0.0.1" as the client (one per proxy chain, and
+    # "invalid" under --anonymize-ip), where the same line without the raw quote has 203.0.113.7.
+    head = "203.0.113.7,10.0.0.1 - - [10/Oct/2026:13:55:36 +0000] "
+    for request in ("GET /a HTTP/1.1", 'GET /a"b HTTP/1.1'):
+        r = parse("combined", head + f'"{request}" 200 5 "-" "Firefox/120.0"')
+        assert (r.client, r.forwarded_for, r.user_agent) == (
+            "203.0.113.7",
+            "203.0.113.7,10.0.0.1",
+            "Firefox/120.0",
+        )
+
+
 def test_a_line_with_raw_quotes_and_no_status_is_still_malformed() -> None:
     line = '203.0.113.7 - - [10/Oct/2026:13:55:36 +0000] "GET /"a HTTP/1.1" two "-" "x"'
     assert get_format("combined").parse(line) == "does not match combined"

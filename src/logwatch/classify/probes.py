@@ -171,7 +171,12 @@ class ProbeRules:
         for tok, what in found:
             hit = (tok.family, f"{where} → {tok.family} probe ({what})")
             if tok.status:
-                conditional.setdefault(tok.family, (tok.status, hit))
+                # A family's tokens may answer to different statuses (admin-probe's PHP scripts
+                # count at 405 too): the path counts at any of its tokens' statuses.
+                known = conditional.get(tok.family)
+                conditional[tok.family] = (
+                    (tok.status | known[0], known[1]) if known else (tok.status, hit)
+                )
             else:
                 hits.setdefault(tok.family, hit)
         return tuple(hits.values()), tuple(conditional.values())

@@ -23,14 +23,14 @@ import ipaddress
 import socket
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector, CollectorRegistry
+from prometheus_client.registry import Collector, CollectorRegistry, RestrictedRegistry
 
 from logwatch.model import BOT_CATEGORIES, CLASSES, STATUS_CLASSES
 from logwatch.sanitize import cap, clean
@@ -197,6 +197,26 @@ class _SnapshotCollector(Collector):
             yield from self.owner._families(snap, alerts, updates)
 
 
+class _Registry(CollectorRegistry):
+    """`?name[]=` filters what every collector gives. prometheus_client's own filter asks only
+    the collectors registered under those names, and ours names no metrics up front (they follow
+    the snapshot): the page came back empty. (`support_collectors_without_names` would do, but
+    only from prometheus-client 0.25; we accept 0.20, where that keyword is a TypeError.)"""
+
+    def restricted_registry(self, names: Iterable[str]) -> RestrictedRegistry:
+        return _Restricted(names, self)
+
+
+class _Restricted(RestrictedRegistry):
+    def collect(self) -> Iterator[Metric]:
+        for metric in self._registry.collect():
+            samples = [s for s in metric.samples if s.name in self._name_set]
+            if samples:
+                kept = Metric(metric.name, metric.documentation, metric.type, metric.unit)
+                kept.samples = samples
+                yield kept
+
+
 class PrometheusExporter:
     """The `--metrics` endpoint. `update(snapshot, alert_states)` is all the engine calls."""
 
@@ -216,11 +236,7 @@ class PrometheusExporter:
                 f"metrics are served on {self.host}:{self.port}, reachable from the network; "
                 "they name log sources and alert rules"
             )
-        # Our one collector names no metrics up front (they follow the snapshot): registered as
-        # nameless, `?name[]=` filtering still reaches it.
-        self.registry = CollectorRegistry(
-            auto_describe=False, support_collectors_without_names=True
-        )
+        self.registry = _Registry(auto_describe=False)
         self.registry.register(_SnapshotCollector(self))
         self._lock = threading.Lock()
         self._labels_lock = threading.Lock()

@@ -204,6 +204,8 @@ class ClfFormat(LogFormat):
                 if loose is None:
                     return f"does not match {self.name}"
                 client, time_text, request, status, size, referrer, agent, _, _, tail = loose
+                if "," in client:  # a forwarded-for list, as the strict patterns read it
+                    forwarded, client = _split_head(client)
             else:
                 head_text, time_text, request, status, size, referrer, agent, tail = m.groups()
                 forwarded, client = _split_head(head_text)
