@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -194,18 +196,25 @@ class LiveEngine:
         ticker = asyncio.create_task(self._ticker())
         waiter: asyncio.Future[Any] = asyncio.ensure_future(self._stop.wait())
         done_pumps: asyncio.Future[Any] = asyncio.gather(*pumps)
-        await asyncio.wait([waiter, done_pumps], return_when=asyncio.FIRST_COMPLETED)
+        # The ticker ends only when asked to stop, or when it fails.
+        await asyncio.wait([waiter, done_pumps, ticker], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
+        failure = _failure_of(done_pumps) or _failure_of(ticker)
+        if failure is not None and self.error is None:
+            # A bug, not bad input (that is counted, never raised): stop and say so, rather
+            # than go on without snapshots or end as if the log had simply ended.
+            self.error = _internal_error(failure)
         self._request_stop()
         for task in pumps:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await done_pumps
         ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await ticker
         self._history_done = True
-        self._publish(final=True)
+        if failure is None:
+            self._publish(final=True)
 
     async def _pump(self, source: LineSource) -> None:
         pipeline = self.pipeline
@@ -491,3 +500,17 @@ def _dating(fmt: LogFormat) -> Callable[[bytes], float | None]:
     from logwatch.ingest.since import any_time_of
 
     return any_time_of(fmt.time_of, *(other.time_of for other in known_formats()))
+
+
+def _failure_of(task: asyncio.Future[Any]) -> BaseException | None:
+    """The exception a finished task ended with (None: still running, cancelled, or fine)."""
+    if not task.done() or task.cancelled():
+        return None
+    return task.exception()
+
+
+def _internal_error(exc: BaseException) -> str:
+    """One line for an unexpected exception: what, and where it was raised."""
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" at {os.path.basename(where[0].filename)}:{where[0].lineno}" if where else ""
+    return f"internal error: {type(exc).__name__}: {exc}{at} (a bug: please report it)"

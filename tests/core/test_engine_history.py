@@ -346,3 +346,26 @@ async def test_a_recent_log_stays_on_the_wall_clock_after_a_quiet_longest_window
     assert seen and seen[0][0] is True
     assert all(live for live, _ in seen), seen
     assert seen[-1][1] == 0  # the site went quiet, and the window shows it
+
+
+@pytest.mark.parametrize("where", ["pump", "ticker"])
+async def test_a_bug_stops_the_engine_with_an_error_not_silently(
+    tmp_path: Path, where: str
+) -> None:
+    """An exception that is no bad input (a bug) used to end a pump as if its log had ended
+    (exit 0), or kill the ticker so that no snapshot came again while the process ran on."""
+    log = tmp_path / "access.log"
+    log.write_text("".join(clf(i, time.time()) for i in range(50)))
+    options = EngineOptions(paths=[str(log)], tick=0.1, force_polling=True, poll_interval=0.05)
+    engine = LiveEngine(options)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    if where == "pump":
+        engine.pipeline.feed_block = broken  # type: ignore[method-assign]
+    else:
+        engine._publish = broken  # type: ignore[method-assign]
+    await asyncio.wait_for(engine.run(), 10)  # ends by itself
+    assert engine.error is not None
+    assert engine.error.startswith("internal error: RuntimeError: boom at test_engine_history.py:")
