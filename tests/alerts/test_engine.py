@@ -171,7 +171,7 @@ def test_below_fires_on_a_drop_in_page_views_and_resolves() -> None:
     eng = AlertEngine([r])
     # Warming up: the window is not full yet, so a low figure means nothing.
     assert eng.evaluate(pageviews(T0, 0.0)) == []
-    assert eng.status()[0].state == "ok"
+    assert eng.status()[0].state == "waiting"
     for t in range(10, 300, 10):
         assert eng.evaluate(pageviews(T0 + t, 30.0)) == []
     assert eng.evaluate(pageviews(T0 + 300, 2.0)) == []  # pending for 60 s
@@ -199,6 +199,17 @@ def test_a_share_below_a_high_threshold_can_clear() -> None:
     assert eng.evaluate(snap(T0 + 70, view(requests=100, human=9, bot=91))) == []  # < 0.92
     resolved = eng.evaluate(snap(T0 + 80, view(requests=100, human=7, bot=93)))
     assert states(resolved) == ["resolved"]
+
+
+def test_status_says_waiting_until_a_rule_can_judge() -> None:
+    # Too few requests, or a spike rule with no baseline yet, looked like a calm "ok".
+    spike = AlertRule("surge", "requests_per_s", "1m", spike=3.0, min_requests=0)
+    eng = AlertEngine([rule(), spike])
+    eng.evaluate(rate(T0, 0.0, requests=5))
+    assert [s.state for s in eng.status()] == ["waiting", "waiting"]
+    eng.evaluate(rate(T0 + 10, 0.0, requests=100))
+    assert [s.state for s in eng.status()] == ["ok", "waiting"]
+    assert eng.status()[0].value == 0.0 and eng.status()[0].requests == 100
 
 
 def rps(now: float, value: float) -> object:

@@ -499,6 +499,29 @@ async def test_the_alerts_screen_lists_real_rules_by_name(snap, engine):
         assert "s3cret" not in note
 
 
+async def test_the_alerts_screen_shows_where_each_rule_stands(snap, engine):
+    """Each rule's state, its value now and the condition it fires on, from the real engine."""
+    from logwatch.alerts import AlertEngine, AlertRule
+
+    alerts = AlertEngine(
+        [
+            AlertRule("5xx spike", "5xx_rate", above=0.05, min_requests=1),
+            AlertRule("busy", "requests_per_s", above=1e9, min_requests=10**9),
+        ]
+    )
+    alerts.evaluate(snap)
+    engine.alerts = alerts
+    app = make_app(snap, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        app.receive_snapshot(snap)
+        await pilot.press("a")
+        await pilot.pause()
+        table = app.screen.query_one("#alerts-rules")
+        rows = [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [r[:2] for r in rows] == [["5xx spike", "ok"], ["busy", "waiting"]]
+        assert rows[0][2].endswith("%") and rows[0][4].startswith("5xx_rate over 1m above 5.0%")
+
+
 async def test_the_status_line_names_the_formats_learned_beside_the_first(snap):
     """A log with a second shape of line (a Caddy log beside nginx's) says so in the header."""
     import dataclasses

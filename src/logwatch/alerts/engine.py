@@ -277,6 +277,7 @@ class _State:
         "event",
         "fired_at",
         "last_fired",
+        "ready",
         "requests",
         "ring",
         "samples",
@@ -288,6 +289,7 @@ class _State:
 
     def __init__(self, rule: AlertRule, window: float) -> None:
         self.state = "ok"
+        self.ready = False  # the last step could judge (enough requests, a full window, a baseline)
         self.since: float | None = None
         self.clear_since: float | None = None
         self.fired_at: float | None = None
@@ -424,7 +426,10 @@ class AlertEngine:
         out = []
         for rule, st in zip(self.rules, self._states, strict=True):
             since = st.fired_at if st.state in ("firing", "clearing") else st.since
-            out.append(RuleStatus(rule, st.state, st.value, st.requests, since, st.baseline))
+            # "ok" only when the rule could judge: too few requests, a `below` rule's window not
+            # yet full, a spike rule with no baseline yet are "waiting".
+            state = "waiting" if st.state == "ok" and not st.ready else st.state
+            out.append(RuleStatus(rule, state, st.value, st.requests, since, st.baseline))
         return out
 
     def close(self, timeout: float | None = 5.0) -> None:
@@ -478,6 +483,7 @@ class AlertEngine:
         else:
             threshold = rule.threshold
 
+        st.ready = ready
         breach = ready and value is not None and _breach(rule, value, threshold)
 
         if st.state in ("ok", "pending"):

@@ -297,6 +297,15 @@ class LogwatchApp(App[int]):
         rules = getattr(alerts, "rules", ()) if alerts is not None else ()
         return list(rules() if callable(rules) else rules)
 
+    def alert_status(self) -> list[Any]:
+        """Where each rule stands (`AlertEngine.status()`), or nothing."""
+        alerts = self.alerts_engine
+        status = getattr(alerts, "status", None) if alerts is not None else None
+        try:
+            return list(status()) if callable(status) else []
+        except Exception:
+            return []
+
     def alert_history(self) -> list[Any]:
         alerts = self.alerts_engine
         history = getattr(alerts, "history", None) if alerts is not None else None

@@ -1,4 +1,5 @@
-"""`a`: active alerts and their history, from the alerts engine when one is running."""
+"""`a`: where each alert rule stands, the active alerts and their history, from the alerts
+engine when one is running."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from logwatch.alerts.rules import fmt_value
 from logwatch.tui.render import fmt_clock, safe
 from logwatch.tui.state import ViewState
 from logwatch.tui.widgets.header import StatusLine, alert_text
@@ -32,6 +34,33 @@ class AlertTable(KeyedTable):
     )
 
 
+class RuleTable(KeyedTable):
+    COLUMNS: ClassVar = (
+        Col("rule", "Rule", 18),
+        Col("state", "State", 9),
+        Col("now", "Now", 9),
+        Col("requests", "Requests", 9),
+        Col("when", "Fires when", 20, flex=True),
+    )
+
+
+def rule_rows(statuses: list[Any]) -> list[Row]:
+    """One row per rule: its state (waiting: too few requests, a window not yet full, no
+    baseline yet), its value now against the condition it fires on."""
+    rows = []
+    for i, st in enumerate(statuses):
+        rule = st.rule
+        cells = (
+            safe(rule.name),
+            safe(st.state),
+            safe(fmt_value(rule.metric, st.value)),
+            safe(f"{st.requests:,}"),
+            safe(rule.describe()),
+        )
+        rows.append(Row(f"{i}|{rule.name}", cells))
+    return rows
+
+
 def alert_rows(items: list[Any], vs: ViewState | None) -> list[Row]:
     tz = vs.tz if vs else None
     rows = []
@@ -50,6 +79,9 @@ class AlertsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield Static(id="alerts-note")
+        rules = RuleTable(id="alerts-rules")
+        rules.border_title = "Rules"
+        yield rules
         active = AlertTable(id="alerts-active")
         active.border_title = "Active"
         yield active
@@ -81,10 +113,14 @@ class AlertsScreen(Screen[None]):
                 )
             )
         else:
+            statuses = app.alert_status()
             rules = app.alert_rules()
-            # By name: an AlertRule's str() is its dataclass repr (every field, the webhook URL
-            # and its secret token too), cut at 400 characters inside the first rule.
-            names = ", ".join(str(getattr(r, "name", r)) for r in rules)
-            note.update(Text(f"{len(rules)} rule(s): " + names[:400], style="dim"))
+            note.update(Text(f"{len(rules)} rule(s)" if statuses else "", style="dim"))
+            if not statuses and rules:
+                # An engine without status(): the rules by name. An AlertRule's str() is its
+                # dataclass repr (every field, a webhook URL and its secret token too).
+                names = ", ".join(str(getattr(r, "name", r)) for r in rules)
+                note.update(Text(f"{len(rules)} rule(s): " + names[:400], style="dim"))
+            self.query_one("#alerts-rules", RuleTable).sync(rule_rows(statuses))
         self.query_one("#alerts-active", AlertTable).sync(alert_rows(list(app.active_alerts), vs))
         self.query_one("#alerts-history", AlertTable).sync(alert_rows(app.alert_history(), vs))
