@@ -36,7 +36,9 @@ def test_upstream_false_positives_are_really_in_upstream() -> None:
     pixel = next(a for a in BROWSERS if "AP3A.240617.008" in a)
     sogou = next(a for a in BROWSERS if "SogouMSE" in a)
     viber = next(a for a in BROWSERS if "Viber/" in a)
-    for agent in (pixel, sogou, viber):
+    slack = next(a for a in BROWSERS if "Slack_SSB/" in a)  # upstream's bare 'Sonic'
+    notion = next(a for a in BROWSERS if "Notion/" in a)  # upstream's 'Notion/'
+    for agent in (pixel, sogou, viber, slack, notion):
         assert crawleruseragents.is_crawler(agent), agent
 
 
