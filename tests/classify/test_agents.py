@@ -36,7 +36,9 @@ def test_upstream_false_positives_are_really_in_upstream() -> None:
     pixel = next(a for a in BROWSERS if "AP3A.240617.008" in a)
     sogou = next(a for a in BROWSERS if "SogouMSE" in a)
     viber = next(a for a in BROWSERS if "Viber/" in a)
-    for agent in (pixel, sogou, viber):
+    slack = next(a for a in BROWSERS if "Slack_SSB/" in a)  # upstream's bare 'Sonic'
+    notion = next(a for a in BROWSERS if "Notion/" in a)  # upstream's 'Notion/'
+    for agent in (pixel, sogou, viber, slack, notion):
         assert crawleruseragents.is_crawler(agent), agent
 
 
@@ -88,6 +90,20 @@ def test_generic_robot_words_but_not_phone_models(matcher: AgentMatcher) -> None
     assert matcher.lookup("Mozilla/5.0 (compatible; Barkeeper-Bot/3.1)").category == "other"
     phone = next(a for a in BROWSERS if "CUBOT" in a)
     assert matcher.lookup(phone).category is None
+
+
+def test_an_agent_without_product_version_is_a_bot_unless_a_known_browser(
+    matcher: AgentMatcher,
+) -> None:
+    for agent in ("XTC", "Microsoft Office Protocol Discovery", "Links checker (beta)"):
+        info = matcher.lookup(agent)
+        assert info.category == "other", agent
+        assert info.reason == "user agent is no browser's (no product/version) → other"
+    # text-mode and feature-phone browsers carry no "/" at all (in BROWSERS too)
+    assert (
+        matcher.lookup("Links (2.8; Linux 3.13.0-36-generic x86_64; GNU C 4.8.2; text)")[0] is None
+    )
+    assert matcher.lookup("Maui Browser").category is None
 
 
 def test_config_extra_patterns_and_allow_list() -> None:

@@ -81,6 +81,26 @@ def test_pages_without_assets_only_once_the_log_has_assets() -> None:
     assert v.cls == BOT and "no asset" in v.reasons[0]
 
 
+def test_robots_txt_before_any_asset_is_a_crawler() -> None:
+    c = Classifier()
+    # no asset in the log yet: the site may serve them elsewhere, nothing is judged
+    assert c.classify(rec("/robots.txt", client="192.0.2.40", ts=T0)).cls == HUMAN
+    assert c.classify(rec("/a.css", client="192.0.2.41", ts=T0 + 1)).cls == ASSET
+    # a crawler under a browser's agent: robots.txt first, then pages, never an asset
+    v = c.classify(rec("/robots.txt", client="192.0.2.42", ts=T0 + 2))
+    assert (v.cls, v.bot_category) == (BOT, "other")
+    assert v.reasons == ("client: asked for /robots.txt before any asset → bot",)
+    assert c.classify(rec("/blog/post", client="192.0.2.42", ts=T0 + 3)).cls == BOT
+    # pages first, then robots.txt, still without an asset
+    assert c.classify(rec("/", client="192.0.2.43", ts=T0 + 4)).cls == HUMAN
+    assert c.classify(rec("/robots.txt", client="192.0.2.43", ts=T0 + 5)).cls == BOT
+    # a person who loaded the site (its stylesheet) and then looks at the file stays a person
+    assert c.classify(rec("/", client="192.0.2.44", ts=T0 + 6)).cls == HUMAN
+    assert c.classify(rec("/a.css", client="192.0.2.44", ts=T0 + 7)).cls == ASSET
+    assert c.classify(rec("/robots.txt", client="192.0.2.44", ts=T0 + 8)).cls == HUMAN
+    assert c.classify(rec("/next", client="192.0.2.44", ts=T0 + 9)).cls == HUMAN
+
+
 def test_known_bots_and_allow_listed_agents_are_not_tracked() -> None:
     c = Classifier(ClassifyConfig(allow_agents=("OurMonitor",), max_404s=3))
     for i in range(10):

@@ -32,6 +32,11 @@ def families(**kw: object) -> tuple[str, ...]:
         ({"path": "/deploy/.terraformrc"}, "secret-file"),
         ({"path": "/id_rsa"}, "secret-file"),
         ({"path": "/wp-config.php.bak"}, "secret-file"),
+        ({"path": "/wp-config.php_old", "method": "HEAD", "status": 404}, "secret-file"),
+        ({"path": "/wp-config.phpold"}, "secret-file"),
+        ({"path": "/wp-config.origin"}, "secret-file"),
+        ({"path": "/blog/__wp-config.php"}, "secret-file"),
+        ({"path": "/nmaplowercheck1662389561"}, "exploit-path"),
         ({"path": "/index.php~"}, "secret-file"),
         ({"path": "/config.php.swp"}, "secret-file"),
         ({"path": "/settings.old"}, "secret-file"),
@@ -217,6 +222,9 @@ def test_probe_families_fire(kw: dict[str, object], family: str) -> None:
         {"path": "/", "protocol": "HTTP/2.0"},
         {"path": "/docs/env-vars.html"},
         {"path": "/static/app.js.map"},
+        {"path": "/wp-config.php", "status": 200},  # the file itself runs and shows nothing
+        {"path": "/wp-config-sample.php"},
+        {"path": "/docs/editing-wp-config-php/"},
     ],
 )
 def test_ordinary_requests_are_not_probes(kw: dict[str, object]) -> None:

@@ -242,6 +242,9 @@ class AgentMatcher:
         self._automaton = automaton
         self._allow = tuple(a.lower() for a in allow_agents if a)
         self._header_tokens = header_tokens
+        browsers = data.get("browsers", {}).get("no_version", ())
+        self._slashless_starts = tuple(b[1:].lower() for b in browsers if b.startswith("^"))
+        self._slashless_within = tuple(b.lower() for b in browsers if not b.startswith("^"))
 
     def _hits(self, agent: str, lower: str) -> list[tuple[int, _Entry]]:
         found = []
@@ -307,7 +310,10 @@ class AgentMatcher:
             return AgentInfo(
                 "other", name, "user agent carries a URL → other", probe_rules, probe_reasons
             )
-        if "/" not in agent:
+        if "/" not in agent and not (
+            lower.startswith(self._slashless_starts)
+            or any(b in lower for b in self._slashless_within)
+        ):
             pm = _PRODUCT.search(agent)
             name = pm.group() if pm else "(odd agent)"
             return AgentInfo(

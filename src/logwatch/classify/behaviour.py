@@ -2,8 +2,10 @@
 
 One small list per client in a dict capped at `size`. Counters restart after `horizon` seconds. A
 client is upgraded to bot on a probe hit, on many distinct 404s, on a page rate no person
-produces, or on many pages without a single asset (judged only once the log has shown any assets
-at all: a site whose assets live on a CDN has none in its log).
+produces, on many pages without a single asset, or on asking for /robots.txt before any asset (a
+crawler's opening request under a browser's agent; a person who looks at the file has usually
+loaded the site first). The two asset rules are judged only once the log has shown any assets at
+all: a site whose assets live on a CDN has none in its log.
 
 A client whose state can no longer matter (its counters would restart, its rate window is over,
 no mark is live) is forgotten: each new client looks at the two oldest entries, drops the stale
@@ -17,6 +19,9 @@ quadratic under churn.)
 from __future__ import annotations
 
 from collections import OrderedDict
+
+ROBOTS_TXT = "/robots.txt"
+ROBOTS_REASON = "asked for /robots.txt before any asset → bot"
 
 # Slots of a client's state list.
 _START, _PAGES, _ASSETS, _RATE_START, _RATE_N, _NOTFOUND, _FLAG, _FLAG_TS, _FLAG_CAT = range(9)
@@ -117,7 +122,10 @@ class ClientTable:
                 self.seen_assets = True
             else:
                 nf = {path} if status == 404 else None
-                table[client] = [ts, 1, 0, ts, 1, nf, None, 0.0, None]
+                table[client] = st = [ts, 1, 0, ts, 1, nf, None, 0.0, None]
+                if path == ROBOTS_TXT and self.seen_assets:
+                    st[_FLAG], st[_FLAG_TS], st[_FLAG_CAT] = ROBOTS_REASON, ts, "other"
+                    return ROBOTS_REASON, "other"
             return None
         if ts - st[_START] > self.horizon:
             self._restart(st, ts)
@@ -138,7 +146,7 @@ class ClientTable:
                 if len(nf) < self.max_404s:
                     nf.add(path)
             if st[_FLAG] is None:
-                self._judge(st, ts)
+                self._judge(st, ts, path)
         if st[_FLAG] is None:
             return None
         if ts - st[_FLAG_TS] > self.horizon:
@@ -146,9 +154,11 @@ class ClientTable:
             return None
         return st[_FLAG], st[_FLAG_CAT]
 
-    def _judge(self, st: State, ts: float) -> None:
+    def _judge(self, st: State, ts: float, path: str) -> None:
         reason = None
-        if st[_RATE_N] > self.max_rate:
+        if path == ROBOTS_TXT and st[_ASSETS] == 0 and self.seen_assets:
+            reason = ROBOTS_REASON
+        elif st[_RATE_N] > self.max_rate:
             reason = f"over {self.max_rate} pages in {self.rate_window:g} s → bot"
         elif st[_NOTFOUND] is not None and len(st[_NOTFOUND]) >= self.max_404s:
             reason = f"{self.max_404s} distinct 404s within {self.horizon:g} s → bot"
