@@ -60,6 +60,8 @@ def test_run_dashboard_reports_what_it_found(monkeypatch, tmp_path):
         ("{tmp}/missing.toml", "No such file"),
         ("{tmp}/bad.toml", "is not a colour"),
         ("nosuch", "unknown theme 'nosuch'"),
+        # a traceback (UnicodeDecodeError) before the dashboard started
+        ("{tmp}/latin1.toml", "not UTF-8"),
     ],
 )
 def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, theme, reason):
@@ -68,6 +70,7 @@ def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, th
     log = tmp_path / "access.log"
     log.write_text('192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"\n')
     (tmp_path / "bad.toml").write_text('name = "bad"\nprimary = "not-a-colour"\n')
+    (tmp_path / "latin1.toml").write_bytes(b'name = "caf\xe9"\nprimary = "#ffffff"\n')
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     started = []

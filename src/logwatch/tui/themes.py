@@ -99,6 +99,8 @@ def load_theme_file(path: Path) -> Theme:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ThemeError(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ThemeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_theme(text, str(path))
 
 
