@@ -415,6 +415,17 @@ def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
     assert e.line == 2 and "not valid TOML" in e.message
 
 
+@pytest.mark.parametrize("key", ["top_k", "recent"])
+def test_sizes_have_a_ceiling(tmp_path: Path, key: str) -> None:
+    # 10**19 was accepted, then the dashboard died with an OverflowError traceback sizing the
+    # ring of recent requests (a deque's maxlen is a C ssize_t).
+    assert getattr(load(tmp_path, f"{key} = 1000000\n"), key) == 1_000_000
+    e = error(tmp_path, f"bell = true\n{key} = 10000000000000000000\n")
+    assert (e.line, e.key) == (2, key) and "at most 1000000" in e.message
+    with pytest.raises(ConfigError, match=f"LOGWATCH_{key.upper()}"):
+        apply_env(Config(), {f"LOGWATCH_{key.upper()}": "1000001"})
+
+
 def test_bool_is_not_a_number(tmp_path: Path) -> None:
     e = error(tmp_path, "top_k = true\n")
     assert (e.line, e.key) == (1, "top_k")

@@ -210,6 +210,9 @@ _TOP_KEYS = (
     "alerts",
 )
 _CLASSIFY_KEYS = ("bot_patterns", "allow_agents", "asset_extensions")
+# top_k and recent size in-memory structures: a million is far past any use, and 10**19 was a
+# traceback (OverflowError from the ring's deque) when the dashboard started.
+MAX_SIZE = 1_000_000
 # A hook that may run for more than an hour is a mistake (and huge values overflow the clock).
 MAX_HOOK_TIMEOUT = 3600.0
 
@@ -301,7 +304,7 @@ class _Parser:
             kw["windows"] = self.get(data, "windows", _windows, None)
         for key in ("top_k", "recent"):
             if key in data:
-                kw[key] = self.get(data, key, _int_min(1 if key == "top_k" else 0), None)
+                kw[key] = self.get(data, key, _int_min(1 if key == "top_k" else 0, MAX_SIZE), None)
         if "theme" in data:
             kw["theme"] = self.get(data, "theme", _nonempty_str, None)
         if "format" in data:
@@ -486,12 +489,14 @@ def _fraction(v: Any) -> float:
     return x
 
 
-def _int_min(lo: int) -> Callable[[Any], int]:
+def _int_min(lo: int, hi: int | None = None) -> Callable[[Any], int]:
     def conv(v: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"expected a whole number, got {_type_name(v)} {v!r}")
         if v < lo:
             raise ValueError(f"expected a whole number of at least {lo}, got {v}")
+        if hi is not None and v > hi:
+            raise ValueError(f"expected a whole number of at most {hi}, got {v}")
         return v
 
     return conv
@@ -709,8 +714,8 @@ def apply_env(config: Config, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     convs: dict[str, tuple[str, Callable[[str], Any]]] = {
         "LOGWATCH_WINDOWS": ("windows", lambda s: _windows([p.strip() for p in s.split(",")])),
-        "LOGWATCH_TOP_K": ("top_k", lambda s: _int_min(1)(_env_int(s))),
-        "LOGWATCH_RECENT": ("recent", lambda s: _int_min(0)(_env_int(s))),
+        "LOGWATCH_TOP_K": ("top_k", lambda s: _int_min(1, MAX_SIZE)(_env_int(s))),
+        "LOGWATCH_RECENT": ("recent", lambda s: _int_min(0, MAX_SIZE)(_env_int(s))),
         "LOGWATCH_THEME": ("theme", _nonempty_str),
         "LOGWATCH_FORMAT": ("format", _format),
         "LOGWATCH_ANONYMIZE_IP": ("anonymize_ip", _env_anonymize),
