@@ -269,9 +269,14 @@ def test_windows_in_the_aggregator_shape(tmp_path: Path) -> None:
     c = load(tmp_path, 'windows = ["1m", "2h"]\n')
     assert (c.top_k, c.recent) == (2000, 20000)
     assert c.stats_windows() == (("1m", 60), ("2h", 7200))
+    assert load(tmp_path, 'windows = ["1d"]\n').stats_windows() == (("1d", 86400),)
 
 
-@pytest.mark.parametrize("bad", ['["1h30m"]', '["1.5m"]', '["0m"]', '["1m", "60s"]', "[]"])
+@pytest.mark.parametrize(
+    "bad",
+    # windows past a day: the first snapshot walked 100000d second by second (a hang)
+    ['["1h30m"]', '["1.5m"]', '["0m"]', '["1m", "60s"]', "[]", '["1m", "25h"]', '["100000d"]'],
+)
 def test_bad_windows(tmp_path: Path, bad: str) -> None:
     e = error(tmp_path, f"windows = {bad}\n")
     assert (e.line, e.key) == (1, "windows")

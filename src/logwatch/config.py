@@ -552,6 +552,7 @@ def _extensions(v: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+MAX_WINDOW = 86400.0
 _WINDOW_NAME = re.compile(r"[1-9]\d*[smhd]?")
 
 
@@ -566,6 +567,10 @@ def _windows(v: Any) -> tuple[str, ...]:
         secs = parse_duration(item)
         if secs <= 0:
             raise ValueError(f"window {item!r} must be longer than zero")
+        if secs > MAX_WINDOW:
+            # Each snapshot walks a window second by second, and one-second buckets are kept
+            # for twice the longest: 100000d hung at the first snapshot, 30d took seconds.
+            raise ValueError(f"window {item!r} is longer than a day (1d is the longest)")
         if secs in seen:
             raise ValueError(f"window {item!r} is listed twice")
         seen.add(secs)
