@@ -256,6 +256,13 @@ def test_builtins_dropped_when_their_window_is_not_configured(tmp_path: Path) ->
     assert c.alerts == ()
 
 
+def test_window_names_are_trimmed(tmp_path: Path) -> None:
+    c = load(tmp_path, 'windows = [" 1m", "5m "]\n')
+    assert c.windows == ("1m", "5m")
+    assert c.alerts == DEFAULT_RULES  # their window 1m is configured
+    assert apply_env(Config(), {"LOGWATCH_WINDOWS": " 1m , 1h"}).windows == ("1m", "1h")
+
+
 def test_anonymize_forms(tmp_path: Path) -> None:
     assert load(tmp_path, "anonymize_ip = true\n").anonymize_ip == (24, 48)
     assert load(tmp_path, "anonymize_ip = false\n").anonymize_ip is None

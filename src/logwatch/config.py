@@ -574,7 +574,9 @@ def _windows(v: Any) -> tuple[str, ...]:
         if secs in seen:
             raise ValueError(f"window {item!r} is listed twice")
         seen.add(secs)
-    return items
+    # By name, as rules and the dashboard know them: " 1m" did not match a rule's "1m" (the
+    # built-in rules vanished without a word) and was shown with its space.
+    return tuple(item.strip() for item in items)
 
 
 def _anonymize(v: Any) -> tuple[int, int] | None:
