@@ -422,6 +422,14 @@ def test_classify_defaults_untouched_without_section(tmp_path: Path) -> None:
     assert c.classify.allow_agents == ("Mine/",)
 
 
+def test_a_byte_order_mark_is_not_an_error(tmp_path: Path) -> None:
+    # Files saved by Windows Notepad start with one: "lw.toml:1: not valid TOML: Invalid
+    # statement" on a line that looked right.
+    path = tmp_path / "lw.toml"
+    path.write_bytes(b"\xef\xbb\xbftop_k = 5\n")
+    assert load_config(path, cwd=tmp_path, env={}).top_k == 5
+
+
 def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
     e = error(tmp_path, "top_k = 5\nrecent = = 3\n")
     assert e.line == 2 and "not valid TOML" in e.message

@@ -185,7 +185,8 @@ def load_config(
         config = Config()
     else:
         try:
-            text = path.read_text(encoding="utf-8")
+            # utf-8-sig: Notepad's byte-order mark made line 1 "not valid TOML: Invalid statement".
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
         config = parse_config(text, str(path))

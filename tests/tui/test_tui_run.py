@@ -90,6 +90,15 @@ def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, th
     assert err.startswith("logwatch: --theme: ") and reason in err
 
 
+def test_a_theme_file_with_a_byte_order_mark_is_usable(tmp_path):
+    from logwatch.tui.themes import load_theme_file, theme_problem
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfname = "bom"\nprimary = "#ffffff"\n')
+    assert theme_problem(str(path)) is None
+    assert load_theme_file(path).name == "bom"
+
+
 def test_keys_reach_the_dashboard_while_it_reads_standard_input(tmp_path):
     """README: `ssh web1 tail -F access.log | logwatch -`. Textual reads keys from standard
     input, the log pipe: `q` typed at the terminal never arrived (and the log's bytes were read

@@ -101,7 +101,7 @@ def parse_theme(text: str, origin: str = "<theme>") -> Theme:
 
 def load_theme_file(path: Path) -> Theme:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no TOML error
     except OSError as exc:
         raise ThemeError(f"{path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
