@@ -126,6 +126,13 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
     assert "nope.toml" in str(info.value) and "not found" in str(info.value)
 
 
+def test_explicit_directory_says_so(tmp_path: Path) -> None:
+    # It said "config file not found" of a path that is there.
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, cwd=tmp_path, env={})
+    assert "is a directory" in str(info.value) and "not found" not in str(info.value)
+
+
 # -- a good file ----------------------------------------------------------------------------------
 
 GOOD = """\

@@ -158,6 +158,8 @@ def find_config(
     """The config file to read, or None for the built-in defaults."""
     if explicit is not None:
         path = Path(explicit)
+        if path.is_dir():
+            raise ConfigError("is a directory, not a config file", path=str(path))
         if not path.is_file():
             raise ConfigError("config file not found", path=str(path))
         return path
