@@ -258,6 +258,13 @@ enabled = false
     assert c.alerts == ()
 
 
+def test_disabling_a_rule_that_is_not_built_in_is_an_error(tmp_path: Path) -> None:
+    # The typo switched nothing off: "probe burst" kept firing, and check-config said nothing.
+    e = error(tmp_path, 'top_k = 5\n[[alerts]]\nname = "probe-burst"\nenabled = false\n')
+    assert (e.line, e.key) == (3, "alerts.name")
+    assert "did you mean 'probe burst'" in e.message
+
+
 def test_builtins_dropped_when_their_window_is_not_configured(tmp_path: Path) -> None:
     c = load(tmp_path, 'windows = ["5m", "1h"]\n')
     assert c.alerts == ()

@@ -378,6 +378,18 @@ class _Parser:
         enabled = self.get(t, "enabled", _bool, sec, i) if "enabled" in t else True
         if not enabled and "metric" not in t:
             # `name = "probe burst"` + `enabled = false` switches a built-in rule off.
+            builtins = tuple(r.name for r in DEFAULT_RULES)
+            if name not in builtins:
+                # A typo ("probe-burst") switched nothing off, and said nothing.
+                near = difflib.get_close_matches(name, builtins, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise self.fail(
+                    f"no built-in rule is named {name!r}{hint}; built-in rules: "
+                    + ", ".join(map(repr, builtins)),
+                    "name",
+                    sec,
+                    i,
+                )
             return AlertRule(name=name, metric="5xx_rate"), False
         if "metric" not in t:
             raise self.fail(f"rule {name!r} needs a metric", None, sec, i)
