@@ -313,6 +313,14 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     assert str(e).startswith(f"{tmp_path / 'lw.toml'}:3:")
 
 
+@pytest.mark.parametrize("header", ["[clasify]", "[[alert]]"])
+def test_unknown_table_names_its_line(tmp_path: Path, header: str) -> None:
+    # The key was named but not where: "lw.toml: key 'clasify': unknown key".
+    e = error(tmp_path, f"top_k = 5\n\n{header}\nx = 1\n")
+    assert (e.line, e.key) == (3, header.strip("[]"))
+    assert "did you mean" in str(e)
+
+
 def test_unknown_key_in_second_alert(tmp_path: Path) -> None:
     e = error(
         tmp_path,

@@ -267,6 +267,8 @@ class _Parser:
         self, message: str, key: str | None, section: str | None = None, index: int | None = None
     ) -> ConfigError:
         line = _find_line(self.lines, section, index, key)
+        if line is None and section is None and key is not None:
+            line = _find_line(self.lines, key, 0, None)  # a table: `[clasify]`, `[[alert]]`
         name = f"{section}.{key}" if section and key else (key or section)
         return ConfigError(message, path=self.source, line=line, key=name)
 
