@@ -486,6 +486,29 @@ def test_an_unknown_format_is_a_config_error(tmp_path: Path) -> None:
     assert load(tmp_path, nginx).format is not None
 
 
+def test_relative_paths_are_relative_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # They were relative to wherever logwatch was started: ~/.config/logwatch/config.toml's
+    # geoip = ["City.mmdb"] or exec = ["hooks/page.sh"] worked from one directory only.
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    cfg = etc / "lw.toml"
+    cfg.write_text(
+        'geoip = ["City.mmdb", "/abs/ASN.mmdb"]\n'
+        '[[alerts]]\nname = "a"\nmetric = "5xx_rate"\nabove = 1\nexec = ["hooks/page.sh", "x/y"]\n'
+        '[[alerts]]\nname = "b"\nmetric = "5xx_rate"\nabove = 1\nexec = ["page-ops"]\n'
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    c = load_config(cfg, cwd=elsewhere, env={})
+    assert c.geoip == (str(etc / "City.mmdb"), "/abs/ASN.mmdb")
+    hooks = {r.name: r.exec for r in c.alerts}
+    assert hooks["a"] == (str(etc / "hooks" / "page.sh"), "x/y")  # arguments are left alone
+    assert hooks["b"] == ("page-ops",)  # a bare name is looked up on PATH
+
+
 def test_parse_config_without_file(tmp_path: Path) -> None:
     c = parse_config("top_k = 9\n", "inline")
     assert c.top_k == 9 and c.source == "inline"

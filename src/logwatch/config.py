@@ -191,7 +191,7 @@ def load_config(
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
-        config = parse_config(text, str(path))
+        config = parse_config(text, str(path), base=path.parent)
     return apply_env(config, env)
 
 
@@ -243,8 +243,11 @@ _ALERT_KEYS = (
 _TOML_POS = re.compile(r"\(at line (\d+), column \d+\)")
 
 
-def parse_config(text: str, source: str = "<config>") -> Config:
-    """Validate TOML text into a Config (no environment overrides). Raises ConfigError."""
+def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> Config:
+    """Validate TOML text into a Config (no environment overrides). Raises ConfigError.
+
+    Relative paths in the file (`geoip`, a hook program given with a directory) are relative to
+    `base`, the file's directory, so a config means the same from any working directory."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -253,13 +256,20 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         line = int(m.group(1)) if m else None
         msg = _TOML_POS.sub("", msg).strip()
         raise ConfigError(f"not valid TOML: {msg}", path=source, line=line) from None
-    return _Parser(text, source).build(data)
+    return _Parser(text, source, base).build(data)
 
 
 class _Parser:
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, base: Path | None = None) -> None:
         self.lines = text.splitlines()
         self.source = source
+        self.base = base
+
+    def path(self, p: str) -> str:
+        """A path from the file, relative to the file's directory when it is relative."""
+        if self.base is None or os.path.isabs(p):
+            return p
+        return str(self.base / p)
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -320,7 +330,7 @@ class _Parser:
         if "anonymize_ip" in data:
             kw["anonymize_ip"] = self.get(data, "anonymize_ip", _anonymize, None)
         if "geoip" in data:
-            kw["geoip"] = self.get(data, "geoip", _str_list, None)
+            kw["geoip"] = tuple(map(self.path, self.get(data, "geoip", _str_list, None)))
 
         if "classify" in data:
             kw.update(self.classify(data["classify"]))
@@ -460,7 +470,10 @@ class _Parser:
         if "hysteresis" in t:
             kw["hysteresis"] = self.get(t, "hysteresis", _fraction, sec, i)
         if "exec" in t:
-            kw["exec"] = self.get(t, "exec", _argv, sec, i)
+            argv = self.get(t, "exec", _argv, sec, i)
+            if os.sep in argv[0]:  # a bare name is looked up on PATH, as always
+                argv = (self.path(argv[0]), *argv[1:])
+            kw["exec"] = argv
         if "webhook" in t:
             kw["webhook"] = self.get(t, "webhook", _url, sec, i)
         if "class" in t:
