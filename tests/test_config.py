@@ -509,6 +509,15 @@ def test_relative_paths_are_relative_to_the_config_file(
     assert hooks["b"] == ("page-ops",)  # a bare name is looked up on PATH
 
 
+def test_a_theme_file_in_the_config_is_relative_to_it(tmp_path: Path) -> None:
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "lw.toml").write_text('theme = "mine.toml"\n')
+    assert load_config(etc / "lw.toml", cwd=tmp_path, env={}).theme == str(etc / "mine.toml")
+    (etc / "lw.toml").write_text('theme = "light"\n')  # a name stays a name
+    assert load_config(etc / "lw.toml", cwd=tmp_path, env={}).theme == "light"
+
+
 def test_parse_config_without_file(tmp_path: Path) -> None:
     c = parse_config("top_k = 9\n", "inline")
     assert c.top_k == 9 and c.source == "inline"

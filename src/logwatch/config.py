@@ -246,8 +246,8 @@ _TOML_POS = re.compile(r"\(at line (\d+), column \d+\)")
 def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> Config:
     """Validate TOML text into a Config (no environment overrides). Raises ConfigError.
 
-    Relative paths in the file (`geoip`, a hook program given with a directory) are relative to
-    `base`, the file's directory, so a config means the same from any working directory."""
+    Relative paths in the file (`geoip`, a theme file, a hook program given with a directory) are
+    relative to `base`, the file's directory, so a config means the same from any directory."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -321,7 +321,10 @@ class _Parser:
             if key in data:
                 kw[key] = self.get(data, key, _int_min(1 if key == "top_k" else 0, MAX_SIZE), None)
         if "theme" in data:
-            kw["theme"] = self.get(data, "theme", _nonempty_str, None)
+            theme = self.get(data, "theme", _nonempty_str, None)
+            if theme.endswith(".toml") or os.sep in theme:  # a file, not a theme's name
+                theme = self.path(theme)
+            kw["theme"] = theme
         if "format" in data:
             kw["format"] = self.get(data, "format", _format, None)
         for key in ("hash_clients", "bell", "default_alerts"):
