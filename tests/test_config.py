@@ -126,6 +126,13 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
     assert "nope.toml" in str(info.value) and "not found" in str(info.value)
 
 
+def test_explicit_directory_says_so(tmp_path: Path) -> None:
+    # It said "config file not found" of a path that is there.
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, cwd=tmp_path, env={})
+    assert "is a directory" in str(info.value) and "not found" not in str(info.value)
+
+
 # -- a good file ----------------------------------------------------------------------------------
 
 GOOD = """\
@@ -251,9 +258,23 @@ enabled = false
     assert c.alerts == ()
 
 
+def test_disabling_a_rule_that_is_not_built_in_is_an_error(tmp_path: Path) -> None:
+    # The typo switched nothing off: "probe burst" kept firing, and check-config said nothing.
+    e = error(tmp_path, 'top_k = 5\n[[alerts]]\nname = "probe-burst"\nenabled = false\n')
+    assert (e.line, e.key) == (3, "alerts.name")
+    assert "did you mean 'probe burst'" in e.message
+
+
 def test_builtins_dropped_when_their_window_is_not_configured(tmp_path: Path) -> None:
     c = load(tmp_path, 'windows = ["5m", "1h"]\n')
     assert c.alerts == ()
+
+
+def test_window_names_are_trimmed(tmp_path: Path) -> None:
+    c = load(tmp_path, 'windows = [" 1m", "5m "]\n')
+    assert c.windows == ("1m", "5m")
+    assert c.alerts == DEFAULT_RULES  # their window 1m is configured
+    assert apply_env(Config(), {"LOGWATCH_WINDOWS": " 1m , 1h"}).windows == ("1m", "1h")
 
 
 def test_anonymize_forms(tmp_path: Path) -> None:
@@ -269,9 +290,14 @@ def test_windows_in_the_aggregator_shape(tmp_path: Path) -> None:
     c = load(tmp_path, 'windows = ["1m", "2h"]\n')
     assert (c.top_k, c.recent) == (2000, 20000)
     assert c.stats_windows() == (("1m", 60), ("2h", 7200))
+    assert load(tmp_path, 'windows = ["1d"]\n').stats_windows() == (("1d", 86400),)
 
 
-@pytest.mark.parametrize("bad", ['["1h30m"]', '["1.5m"]', '["0m"]', '["1m", "60s"]', "[]"])
+@pytest.mark.parametrize(
+    "bad",
+    # windows past a day: the first snapshot walked 100000d second by second (a hang)
+    ['["1h30m"]', '["1.5m"]', '["0m"]', '["1m", "60s"]', "[]", '["1m", "25h"]', '["100000d"]'],
+)
 def test_bad_windows(tmp_path: Path, bad: str) -> None:
     e = error(tmp_path, f"windows = {bad}\n")
     assert (e.line, e.key) == (1, "windows")
@@ -285,6 +311,14 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     assert (e.path, e.line, e.key) == (str(tmp_path / "lw.toml"), 3, "topk")
     assert "did you mean 'top_k'" in str(e)
     assert str(e).startswith(f"{tmp_path / 'lw.toml'}:3:")
+
+
+@pytest.mark.parametrize("header", ["[clasify]", "[[alert]]"])
+def test_unknown_table_names_its_line(tmp_path: Path, header: str) -> None:
+    # The key was named but not where: "lw.toml: key 'clasify': unknown key".
+    e = error(tmp_path, f"top_k = 5\n\n{header}\nx = 1\n")
+    assert (e.line, e.key) == (3, header.strip("[]"))
+    assert "did you mean" in str(e)
 
 
 def test_unknown_key_in_second_alert(tmp_path: Path) -> None:
@@ -410,9 +444,28 @@ def test_classify_defaults_untouched_without_section(tmp_path: Path) -> None:
     assert c.classify.allow_agents == ("Mine/",)
 
 
+def test_a_byte_order_mark_is_not_an_error(tmp_path: Path) -> None:
+    # Files saved by Windows Notepad start with one: "lw.toml:1: not valid TOML: Invalid
+    # statement" on a line that looked right.
+    path = tmp_path / "lw.toml"
+    path.write_bytes(b"\xef\xbb\xbftop_k = 5\n")
+    assert load_config(path, cwd=tmp_path, env={}).top_k == 5
+
+
 def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
     e = error(tmp_path, "top_k = 5\nrecent = = 3\n")
     assert e.line == 2 and "not valid TOML" in e.message
+
+
+@pytest.mark.parametrize("key", ["top_k", "recent"])
+def test_sizes_have_a_ceiling(tmp_path: Path, key: str) -> None:
+    # 10**19 was accepted, then the dashboard died with an OverflowError traceback sizing the
+    # ring of recent requests (a deque's maxlen is a C ssize_t).
+    assert getattr(load(tmp_path, f"{key} = 1000000\n"), key) == 1_000_000
+    e = error(tmp_path, f"bell = true\n{key} = 10000000000000000000\n")
+    assert (e.line, e.key) == (2, key) and "at most 1000000" in e.message
+    with pytest.raises(ConfigError, match=f"LOGWATCH_{key.upper()}"):
+        apply_env(Config(), {f"LOGWATCH_{key.upper()}": "1000001"})
 
 
 def test_bool_is_not_a_number(tmp_path: Path) -> None:
@@ -431,6 +484,38 @@ def test_an_unknown_format_is_a_config_error(tmp_path: Path) -> None:
         apply_env(Config(), {"LOGWATCH_FORMAT": "combind"})
     nginx = "format = '$remote_addr - $remote_user [$time_local] \"$request\" $status'\n"
     assert load(tmp_path, nginx).format is not None
+
+
+def test_relative_paths_are_relative_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # They were relative to wherever logwatch was started: ~/.config/logwatch/config.toml's
+    # geoip = ["City.mmdb"] or exec = ["hooks/page.sh"] worked from one directory only.
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    cfg = etc / "lw.toml"
+    cfg.write_text(
+        'geoip = ["City.mmdb", "/abs/ASN.mmdb"]\n'
+        '[[alerts]]\nname = "a"\nmetric = "5xx_rate"\nabove = 1\nexec = ["hooks/page.sh", "x/y"]\n'
+        '[[alerts]]\nname = "b"\nmetric = "5xx_rate"\nabove = 1\nexec = ["page-ops"]\n'
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    c = load_config(cfg, cwd=elsewhere, env={})
+    assert c.geoip == (str(etc / "City.mmdb"), "/abs/ASN.mmdb")
+    hooks = {r.name: r.exec for r in c.alerts}
+    assert hooks["a"] == (str(etc / "hooks" / "page.sh"), "x/y")  # arguments are left alone
+    assert hooks["b"] == ("page-ops",)  # a bare name is looked up on PATH
+
+
+def test_a_theme_file_in_the_config_is_relative_to_it(tmp_path: Path) -> None:
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "lw.toml").write_text('theme = "mine.toml"\n')
+    assert load_config(etc / "lw.toml", cwd=tmp_path, env={}).theme == str(etc / "mine.toml")
+    (etc / "lw.toml").write_text('theme = "light"\n')  # a name stays a name
+    assert load_config(etc / "lw.toml", cwd=tmp_path, env={}).theme == "light"
 
 
 def test_parse_config_without_file(tmp_path: Path) -> None:

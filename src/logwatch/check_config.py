@@ -83,6 +83,16 @@ def warnings(config: Config) -> list[str]:
         problem = database_problem(path)
         if problem is not None:
             out.append(problem)
+    if config.theme:
+        # The dashboard falls back to the default theme with a notification: the place to see
+        # the typo is here (it was printed back as if it were fine).
+        try:
+            from logwatch.tui.themes import theme_problem
+        except ImportError:  # pragma: no cover - a build without the dashboard
+            return out
+        problem = theme_problem(config.theme)
+        if problem is not None:
+            out.append(f"theme: {problem}")
     return out
 
 

@@ -158,6 +158,8 @@ def find_config(
     """The config file to read, or None for the built-in defaults."""
     if explicit is not None:
         path = Path(explicit)
+        if path.is_dir():
+            raise ConfigError("is a directory, not a config file", path=str(path))
         if not path.is_file():
             raise ConfigError("config file not found", path=str(path))
         return path
@@ -185,10 +187,11 @@ def load_config(
         config = Config()
     else:
         try:
-            text = path.read_text(encoding="utf-8")
+            # utf-8-sig: Notepad's byte-order mark made line 1 "not valid TOML: Invalid statement".
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
-        config = parse_config(text, str(path))
+        config = parse_config(text, str(path), base=path.parent)
     return apply_env(config, env)
 
 
@@ -210,6 +213,9 @@ _TOP_KEYS = (
     "alerts",
 )
 _CLASSIFY_KEYS = ("bot_patterns", "allow_agents", "asset_extensions")
+# top_k and recent size in-memory structures: a million is far past any use, and 10**19 was a
+# traceback (OverflowError from the ring's deque) when the dashboard started.
+MAX_SIZE = 1_000_000
 # A hook that may run for more than an hour is a mistake (and huge values overflow the clock).
 MAX_HOOK_TIMEOUT = 3600.0
 
@@ -237,8 +243,11 @@ _ALERT_KEYS = (
 _TOML_POS = re.compile(r"\(at line (\d+), column \d+\)")
 
 
-def parse_config(text: str, source: str = "<config>") -> Config:
-    """Validate TOML text into a Config (no environment overrides). Raises ConfigError."""
+def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> Config:
+    """Validate TOML text into a Config (no environment overrides). Raises ConfigError.
+
+    Relative paths in the file (`geoip`, a theme file, a hook program given with a directory) are
+    relative to `base`, the file's directory, so a config means the same from any directory."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -247,13 +256,20 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         line = int(m.group(1)) if m else None
         msg = _TOML_POS.sub("", msg).strip()
         raise ConfigError(f"not valid TOML: {msg}", path=source, line=line) from None
-    return _Parser(text, source).build(data)
+    return _Parser(text, source, base).build(data)
 
 
 class _Parser:
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, base: Path | None = None) -> None:
         self.lines = text.splitlines()
         self.source = source
+        self.base = base
+
+    def path(self, p: str) -> str:
+        """A path from the file, relative to the file's directory when it is relative."""
+        if self.base is None or os.path.isabs(p):
+            return p
+        return str(self.base / p)
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -261,6 +277,8 @@ class _Parser:
         self, message: str, key: str | None, section: str | None = None, index: int | None = None
     ) -> ConfigError:
         line = _find_line(self.lines, section, index, key)
+        if line is None and section is None and key is not None:
+            line = _find_line(self.lines, key, 0, None)  # a table: `[clasify]`, `[[alert]]`
         name = f"{section}.{key}" if section and key else (key or section)
         return ConfigError(message, path=self.source, line=line, key=name)
 
@@ -301,9 +319,12 @@ class _Parser:
             kw["windows"] = self.get(data, "windows", _windows, None)
         for key in ("top_k", "recent"):
             if key in data:
-                kw[key] = self.get(data, key, _int_min(1 if key == "top_k" else 0), None)
+                kw[key] = self.get(data, key, _int_min(1 if key == "top_k" else 0, MAX_SIZE), None)
         if "theme" in data:
-            kw["theme"] = self.get(data, "theme", _nonempty_str, None)
+            theme = self.get(data, "theme", _nonempty_str, None)
+            if theme.endswith(".toml") or os.sep in theme:  # a file, not a theme's name
+                theme = self.path(theme)
+            kw["theme"] = theme
         if "format" in data:
             kw["format"] = self.get(data, "format", _format, None)
         for key in ("hash_clients", "bell", "default_alerts"):
@@ -312,7 +333,7 @@ class _Parser:
         if "anonymize_ip" in data:
             kw["anonymize_ip"] = self.get(data, "anonymize_ip", _anonymize, None)
         if "geoip" in data:
-            kw["geoip"] = self.get(data, "geoip", _str_list, None)
+            kw["geoip"] = tuple(map(self.path, self.get(data, "geoip", _str_list, None)))
 
         if "classify" in data:
             kw.update(self.classify(data["classify"]))
@@ -372,6 +393,18 @@ class _Parser:
         enabled = self.get(t, "enabled", _bool, sec, i) if "enabled" in t else True
         if not enabled and "metric" not in t:
             # `name = "probe burst"` + `enabled = false` switches a built-in rule off.
+            builtins = tuple(r.name for r in DEFAULT_RULES)
+            if name not in builtins:
+                # A typo ("probe-burst") switched nothing off, and said nothing.
+                near = difflib.get_close_matches(name, builtins, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise self.fail(
+                    f"no built-in rule is named {name!r}{hint}; built-in rules: "
+                    + ", ".join(map(repr, builtins)),
+                    "name",
+                    sec,
+                    i,
+                )
             return AlertRule(name=name, metric="5xx_rate"), False
         if "metric" not in t:
             raise self.fail(f"rule {name!r} needs a metric", None, sec, i)
@@ -440,7 +473,10 @@ class _Parser:
         if "hysteresis" in t:
             kw["hysteresis"] = self.get(t, "hysteresis", _fraction, sec, i)
         if "exec" in t:
-            kw["exec"] = self.get(t, "exec", _argv, sec, i)
+            argv = self.get(t, "exec", _argv, sec, i)
+            if os.sep in argv[0]:  # a bare name is looked up on PATH, as always
+                argv = (self.path(argv[0]), *argv[1:])
+            kw["exec"] = argv
         if "webhook" in t:
             kw["webhook"] = self.get(t, "webhook", _url, sec, i)
         if "class" in t:
@@ -486,12 +522,14 @@ def _fraction(v: Any) -> float:
     return x
 
 
-def _int_min(lo: int) -> Callable[[Any], int]:
+def _int_min(lo: int, hi: int | None = None) -> Callable[[Any], int]:
     def conv(v: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"expected a whole number, got {_type_name(v)} {v!r}")
         if v < lo:
             raise ValueError(f"expected a whole number of at least {lo}, got {v}")
+        if hi is not None and v > hi:
+            raise ValueError(f"expected a whole number of at most {hi}, got {v}")
         return v
 
     return conv
@@ -547,6 +585,7 @@ def _extensions(v: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+MAX_WINDOW = 86400.0
 _WINDOW_NAME = re.compile(r"[1-9]\d*[smhd]?")
 
 
@@ -561,10 +600,16 @@ def _windows(v: Any) -> tuple[str, ...]:
         secs = parse_duration(item)
         if secs <= 0:
             raise ValueError(f"window {item!r} must be longer than zero")
+        if secs > MAX_WINDOW:
+            # Each snapshot walks a window second by second, and one-second buckets are kept
+            # for twice the longest: 100000d hung at the first snapshot, 30d took seconds.
+            raise ValueError(f"window {item!r} is longer than a day (1d is the longest)")
         if secs in seen:
             raise ValueError(f"window {item!r} is listed twice")
         seen.add(secs)
-    return items
+    # By name, as rules and the dashboard know them: " 1m" did not match a rule's "1m" (the
+    # built-in rules vanished without a word) and was shown with its space.
+    return tuple(item.strip() for item in items)
 
 
 def _anonymize(v: Any) -> tuple[int, int] | None:
@@ -709,8 +754,8 @@ def apply_env(config: Config, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     convs: dict[str, tuple[str, Callable[[str], Any]]] = {
         "LOGWATCH_WINDOWS": ("windows", lambda s: _windows([p.strip() for p in s.split(",")])),
-        "LOGWATCH_TOP_K": ("top_k", lambda s: _int_min(1)(_env_int(s))),
-        "LOGWATCH_RECENT": ("recent", lambda s: _int_min(0)(_env_int(s))),
+        "LOGWATCH_TOP_K": ("top_k", lambda s: _int_min(1, MAX_SIZE)(_env_int(s))),
+        "LOGWATCH_RECENT": ("recent", lambda s: _int_min(0, MAX_SIZE)(_env_int(s))),
         "LOGWATCH_THEME": ("theme", _nonempty_str),
         "LOGWATCH_FORMAT": ("format", _format),
         "LOGWATCH_ANONYMIZE_IP": ("anonymize_ip", _env_anonymize),

@@ -27,6 +27,9 @@ from pathlib import Path
 from logwatch.usage import ArgumentParser
 
 SAMPLE = "nginx_access.log"
+# The sample's own format, given to the dashboard: a config's `format` (or LOGWATCH_FORMAT) is
+# about the user's logs, and made every replayed line malformed.
+SAMPLE_FORMAT = "combined_extra"
 # Start the replay this far into the sample (its error spike begins at 25 minutes).
 START_AT = 22 * 60.0
 # Written at once before the replay starts, so every window has data from the first second.
@@ -242,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     replayer = Replayer(lines, out, speed=args.speed)
     replayer.start()
     try:
-        argv2 = [str(out), "--since", "1h"]
+        argv2 = [str(out), "--since", "1h", "--format", SAMPLE_FORMAT]
         if args.theme:
             argv2 += ["--theme", args.theme]
         if args.config:

@@ -123,3 +123,17 @@ def test_a_geoip_file_that_is_no_database_is_warned_about(tmp_path: Path) -> Non
     assert code == 0
     assert f"warning: GeoIP database {not_db}: not a MaxMind DB (.mmdb) file" in out
     assert f"warning: GeoIP database {tmp_path / 'gone.mmdb'}: no such file" in out
+
+
+def test_a_theme_that_cannot_be_used_is_warned_about(tmp_path: Path) -> None:
+    # The dashboard falls back to the default theme; check-config printed "theme: drak" as if
+    # it were fine.
+    code, out, _ = check(tmp_path, 'theme = "drak"\n')
+    assert code == 0
+    assert "warning: theme: unknown theme 'drak'" in out
+    bad = tmp_path / "bad-theme.toml"
+    bad.write_text('name = "bad"\nprimary = "not-a-colour"\n')
+    code, out, _ = check(tmp_path, f'theme = "{bad}"\n')
+    assert "warning: theme: " in out and "is not a colour" in out
+    code, out, _ = check(tmp_path, 'theme = "light"\n')
+    assert "warning" not in out

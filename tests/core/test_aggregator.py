@@ -133,6 +133,19 @@ def test_memory_is_bounded_by_configuration_not_lines() -> None:
     assert snap.totals.requests == 50_000
 
 
+def test_bots_by_category_since_start_are_exact_whatever_top_k() -> None:
+    # They were summed from the bounded table of bot names: with top_k = 1 (a valid config)
+    # the report said 0 search, ai and seo bots on a log full of them.
+    agg = Aggregator(StatsConfig(top_k=1, slot_top_k=1))
+    kinds = [("search", "Googlebot"), ("ai", "GPTBot"), ("seo", "AhrefsBot"), ("ai", "ClaudeBot")]
+    for i in range(4 * 3600):  # four hours, so the slots fold into the since-start archive
+        category, name = kinds[i % len(kinds)]
+        agg.add(rec(T0 + i), Verdict("bot", category, name))
+    bots = agg.snapshot().totals.bots
+    assert (bots["search"], bots["ai"], bots["seo"]) == (3600, 7200, 3600)
+    assert sum(bots.values()) == 4 * 3600
+
+
 def test_bounded_counter_keeps_heavy_hitters() -> None:
     c: BoundedCounter[str] = BoundedCounter(10)
     for i in range(10_000):

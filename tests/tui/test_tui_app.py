@@ -155,6 +155,27 @@ async def test_w_cycles_window_and_v_cycles_view(snap):
         assert app.cls_view == "all"
 
 
+async def test_the_window_shown_is_one_the_config_has(snap):
+    # windows = ["1m", "1h"] in the config: the header said 5m while every panel showed the
+    # totals since start.
+    import dataclasses
+
+    only = dataclasses.replace(snap, windows={k: snap.windows[k] for k in ("1m", "1h")})
+    app = make_app(snap)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.window == "5m"
+        app.receive_snapshot(only)
+        await pilot.pause()
+        assert app.window == "1m"
+        paths = app.screen.query_one("#paths", Panel)
+        assert cells(paths) == [p.path for p in only.windows["1m"].top_paths["human"]]
+        await pilot.press("w")
+        assert app.window == "1h"
+        await pilot.press("w")
+        assert app.window == "1m"
+
+
 async def test_p_pauses_the_display(snap, engine):
     app = make_app(snap, engine)
     async with app.run_test(size=SIZE) as pilot:

@@ -60,6 +60,11 @@ def test_run_dashboard_reports_what_it_found(monkeypatch, tmp_path):
         ("{tmp}/missing.toml", "No such file"),
         ("{tmp}/bad.toml", "is not a colour"),
         ("nosuch", "unknown theme 'nosuch'"),
+        # a traceback (UnicodeDecodeError) before the dashboard started
+        ("{tmp}/latin1.toml", "not UTF-8"),
+        # Textual's int(nan) when the theme was applied: a traceback out of the dashboard
+        ("{tmp}/nan.toml", "luminosity_spread must be a number from 0 to 1"),
+        ("{tmp}/huge.toml", "luminosity_spread must be a number from 0 to 1"),
     ],
 )
 def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, theme, reason):
@@ -68,6 +73,11 @@ def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, th
     log = tmp_path / "access.log"
     log.write_text('192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"\n')
     (tmp_path / "bad.toml").write_text('name = "bad"\nprimary = "not-a-colour"\n')
+    (tmp_path / "latin1.toml").write_bytes(b'name = "caf\xe9"\nprimary = "#ffffff"\n')
+    (tmp_path / "nan.toml").write_text('name = "n"\nprimary = "#ffffff"\nluminosity_spread = nan\n')
+    (tmp_path / "huge.toml").write_text(
+        'name = "h"\nprimary = "#ffffff"\nluminosity_spread = 1e308\n'
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     started = []
@@ -78,6 +88,15 @@ def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, th
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
     assert err.startswith("logwatch: --theme: ") and reason in err
+
+
+def test_a_theme_file_with_a_byte_order_mark_is_usable(tmp_path):
+    from logwatch.tui.themes import load_theme_file, theme_problem
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfname = "bom"\nprimary = "#ffffff"\n')
+    assert theme_problem(str(path)) is None
+    assert load_theme_file(path).name == "bom"
 
 
 def test_keys_reach_the_dashboard_while_it_reads_standard_input(tmp_path):

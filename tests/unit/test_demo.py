@@ -84,3 +84,25 @@ def test_a_speed_that_cannot_replay_is_a_usage_error(speed, tmp_path, capsys, mo
     assert demo.main(["--speed", speed, "--write", str(tmp_path / "w.log")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--speed" in err
+
+
+def test_the_demo_reads_its_sample_whatever_format_the_config_names(tmp_path, monkeypatch):
+    # A config with format = "caddy" (for the user's own logs) made every replayed line of the
+    # nginx sample malformed: the demo showed nothing but malformed lines.
+    from logwatch import cli
+    from logwatch.tui import app as app_module
+
+    cfg = tmp_path / "lw.toml"
+    cfg.write_text('format = "caddy"\n')
+    monkeypatch.setenv("LOGWATCH_CONFIG_DIR", str(tmp_path / "user"))
+    seen = {}
+
+    def fake_dashboard(args):
+        seen["format"] = cli.engine_options(args).format
+        return 0
+
+    monkeypatch.setattr(app_module, "run_dashboard", fake_dashboard)
+    assert demo.main(["--config", str(cfg), "--speed", "1000"]) == 0
+    assert seen["format"].name == "combined_extra"
+    lines = demo.load_sample(demo.sample_dir() / demo.SAMPLE)
+    assert not any(isinstance(seen["format"].parse(raw.decode()), str) for _, raw in lines[:200])

@@ -23,7 +23,7 @@ import time
 import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from heapq import merge as merge_sorted
 from heapq import nsmallest
 from typing import Any
@@ -963,7 +963,13 @@ class Aggregator:
             merged.merge(slot)
         span = (self.now - self.first_ts) if self.first_ts is not None else 0.0
         view = _scalar_window("all", max(span, 1.0), s)
-        return _with_keys(view, merged, self, {}, None)
+        view = _with_keys(view, merged, self, {}, None)
+        # Bots by category since start are exact counters, not sums over the bounded table of
+        # bot names: with a small top_k (config) evicted names took their hits with them
+        # (top_k = 1 reported no search, ai or seo bots at all).
+        bots = dict.fromkeys(BOT_CATEGORIES, 0)
+        bots.update(self.bots_by)
+        return replace(view, bots=bots)
 
     def _series(self, start: float, end: float, seconds: int) -> Series:
         step = max(seconds / _SERIES_POINTS, 1.0)

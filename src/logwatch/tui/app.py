@@ -103,7 +103,7 @@ class LogwatchApp(App[int]):
         self.bell_on_alert = bell
         self.notice = notice
         self.latest: Snapshot = snapshot or empty_snapshot(clock())
-        self.window = window if window in WINDOWS else "5m"
+        self.window = _shown_window(window if window in WINDOWS else "5m", self.latest)
         self.cls_view = "all"
         self.paused = False
         # The snapshot shown when the display was paused: a new window, view or filter chosen
@@ -220,6 +220,7 @@ class LogwatchApp(App[int]):
         if t1 > t0:
             self.ingest_rate = max(0.0, (n1 - n0) / (t1 - t0))
         self.latest = snapshot
+        self.window = _shown_window(self.window, snapshot)
         self._poll_alerts()
         if self.paused:
             self._refresh_screen(self._with(self.vs, paused=True))
@@ -390,6 +391,17 @@ class LogwatchApp(App[int]):
     def _drill(self, event: KeyedTable.Drill) -> None:
         event.stop()
         self.push_screen(DrillScreen(event.kind, event.key))
+
+
+def _shown_window(wanted: str, snapshot: Snapshot) -> str:
+    """`wanted` if the snapshot has that window, else the configured window nearest to 5m.
+
+    The config's `windows` need not hold 5m: the dashboard then said "5m" in its header while
+    every panel showed the totals since start (Snapshot.window's fallback)."""
+    windows = snapshot.windows
+    if not windows or wanted in windows:
+        return wanted
+    return min(windows, key=lambda name: abs(windows[name].seconds - 300))
 
 
 def run_dashboard(options: Any) -> int:

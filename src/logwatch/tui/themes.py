@@ -16,6 +16,7 @@ and skipped; the dashboard then falls back to the default with one notification.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -88,6 +89,10 @@ def parse_theme(text: str, origin: str = "<theme>") -> Theme:
                 value = float(value)
             if not isinstance(value, kind):
                 raise ThemeError(f"{origin}: {key} must be {kind.__name__}")
+            # Textual derives the shades from these fractions: nan, inf or 1e308 crashed the
+            # dashboard (int(nan)) when the theme was applied.
+            if isinstance(value, float) and not (math.isfinite(value) and 0.0 <= value <= 1.0):
+                raise ThemeError(f"{origin}: {key} must be a number from 0 to 1, got {value!r}")
             kwargs[key] = value
         else:
             raise ThemeError(f"{origin}: unknown key {key!r}")
@@ -96,9 +101,11 @@ def parse_theme(text: str, origin: str = "<theme>") -> Theme:
 
 def load_theme_file(path: Path) -> Theme:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no TOML error
     except OSError as exc:
         raise ThemeError(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ThemeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_theme(text, str(path))
 
 
