@@ -65,6 +65,8 @@ def test_run_dashboard_reports_what_it_found(monkeypatch, tmp_path):
         # Textual's int(nan) when the theme was applied: a traceback out of the dashboard
         ("{tmp}/nan.toml", "luminosity_spread must be a number from 0 to 1"),
         ("{tmp}/huge.toml", "luminosity_spread must be a number from 0 to 1"),
+        # Textual's StylesheetParseError when the theme was applied
+        ("{tmp}/var.toml", "footer-key-foreground = 'notacolour' is not a color value"),
     ],
 )
 def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, theme, reason):
@@ -77,6 +79,10 @@ def test_a_theme_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, th
     (tmp_path / "nan.toml").write_text('name = "n"\nprimary = "#ffffff"\nluminosity_spread = nan\n')
     (tmp_path / "huge.toml").write_text(
         'name = "h"\nprimary = "#ffffff"\nluminosity_spread = 1e308\n'
+    )
+    (tmp_path / "var.toml").write_text(
+        'name = "v"\nprimary = "#ffffff"\n[variables]\n"footer-key-foreground" = "notacolour"\n'
+        '"block-cursor-background" = "#3a5f7a 50%"\n"block-cursor-text-style" = "bold"\n'
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
+from textual.css.stylesheet import Stylesheet, StylesheetParseError
 from textual.theme import Theme
 
 DEFAULT_THEME = "logwatch-dark"
@@ -96,7 +97,43 @@ def parse_theme(text: str, origin: str = "<theme>") -> Theme:
             kwargs[key] = value
         else:
             raise ThemeError(f"{origin}: unknown key {key!r}")
-    return Theme(**kwargs)  # type: ignore[arg-type]
+    theme = Theme(**kwargs)  # type: ignore[arg-type]
+    _check_variables(theme, origin)
+    return theme
+
+
+# [variables] whose value is a CSS value of a known kind, by the end of their name.
+_VARIABLE_KINDS = (
+    ("-foreground", "color"),
+    ("-color", "color"),
+    ("-background", "background"),
+    ("-text-style", "text-style"),
+)
+
+
+def _check_variables(theme: Theme, origin: str) -> None:
+    """A [variables] value Textual's CSS cannot read ("footer-key-foreground" = "notacolour")
+    stopped the dashboard with a stylesheet error when the theme was applied: refuse the file
+    instead. Each is parsed as Textual will, with the theme's own colours as variables."""
+    kinds = [
+        (name, prop)
+        for name in theme.variables
+        for suffix, prop in _VARIABLE_KINDS
+        if name.endswith(suffix)
+    ]
+    if not kinds:
+        return
+    variables = theme.to_color_system().generate()
+    for name, prop in kinds:
+        sheet = Stylesheet(variables=variables)
+        sheet.add_source(f"Screen {{ {prop}: ${name}; }}", read_from=(origin, name))
+        try:
+            sheet.parse()
+        except StylesheetParseError:
+            value = theme.variables[name]
+            raise ThemeError(
+                f"{origin}: [variables] {name} = {value!r} is not a {prop} value"
+            ) from None
 
 
 def load_theme_file(path: Path) -> Theme:
