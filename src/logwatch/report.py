@@ -246,10 +246,14 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     span = snap.first_last()
     if span is not None:
         w(f"time       {_iso(span[0])} → {_iso(span[1])}\n")
-    w("\nclasses\n")
+    # Each class with its own error rate: the human figure is not drowned by bots and probes.
+    by_class = snap.class_status()
+    w("\nclasses      requests   share     4xx     5xx\n")
     for c in CLASSES:
         n = t.classes.get(c, 0)
-        w(f"  {c:<8} {n:>10}  {_pct(n, snap.parsed)}\n")
+        row = by_class.get(c, {})
+        errors = f"  {_pct(row.get('4xx', 0), n)}  {_pct(row.get('5xx', 0), n)}"
+        w(f"  {c:<8} {n:>10}  {_pct(n, snap.parsed)}{errors}\n")
     w("\nstatus\n")
     for name, n in t.status.items():
         w(f"  {name:<8} {n:>10}  {_pct(n, t.requests)}\n")

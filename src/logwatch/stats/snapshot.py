@@ -12,6 +12,8 @@ from typing import Any
 
 from logwatch.model import BOT_CATEGORIES, CLASSES, Record, SourceState, Verdict
 
+_STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+
 
 @dataclass(frozen=True, slots=True)
 class PathStat:
@@ -235,6 +237,15 @@ class Snapshot:
             row["status"][status] = row["status"].get(status, 0) + n
         return out
 
+    def class_status(self) -> dict[str, dict[str, int]]:
+        """Requests since start by class, then by status class (`other` only when some): each
+        class's own error rate. Exact, from the exporters' counters."""
+        out: dict[str, dict[str, int]] = {c: dict.fromkeys(_STATUS_CLASSES, 0) for c in CLASSES}
+        for (_source, cls, status), n in self.counters.get("requests", {}).items():
+            row = out.setdefault(cls, dict.fromkeys(_STATUS_CLASSES, 0))
+            row[status] = row.get(status, 0) + n
+        return out
+
     def to_json(self, top: int = 10, windows: bool = True) -> dict[str, Any]:
         """The summary contract of design.md (report, and each headless line)."""
         t = self.totals
@@ -250,6 +261,7 @@ class Snapshot:
             },
             "classes": {c: t.classes.get(c, 0) for c in CLASSES},
             "status": dict(t.status),
+            "class_status": self.class_status(),
             "bots": {c: t.bots.get(c, 0) for c in BOT_CATEGORIES},
             "probes": {
                 "count": t.probe_hits,

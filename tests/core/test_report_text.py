@@ -1,0 +1,60 @@
+"""What `logwatch report` says: each figure against a count made here, in text and JSON alike."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from logwatch.cli import main
+
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def line(i: int, path: str = "/", status: int = 200, ua: str = UA, client: str = "") -> str:
+    client = client or f"192.0.2.{i % 250}"
+    return (
+        f"{client} - - [10/Oct/2026:13:{i // 60 % 60:02d}:{i % 60:02d} +0000] "
+        f'"GET {path} HTTP/1.1" {status} 100 "-" "{ua}"'
+    )
+
+
+def report(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["report", *args]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.fixture
+def mixed_log(tmp_path: Path) -> Path:
+    """40 human page views (4 answered 500, 2 answered 404), 60 Googlebot requests (30 of them
+    404s), 20 assets."""
+    rows = [line(i, f"/page{i % 5}", 500 if i < 4 else 404 if i < 6 else 200) for i in range(40)]
+    rows += [line(100 + i, f"/old{i}", 404 if i < 30 else 200, BOT) for i in range(60)]
+    rows += [line(200 + i, "/app.css") for i in range(20)]
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+def test_each_class_has_its_own_error_rate(
+    mixed_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report gave one 4xx rate for all requests (28% here): the bots' 404s hid that people
+    met 5% of 404s and 10% of 500s."""
+    out = json.loads(report(capsys, "--json", str(mixed_log)))
+    assert out["class_status"] == {
+        "human": {"2xx": 34, "3xx": 0, "4xx": 2, "5xx": 4},
+        "bot": {"2xx": 30, "3xx": 0, "4xx": 30, "5xx": 0},
+        "asset": {"2xx": 20, "3xx": 0, "4xx": 0, "5xx": 0},
+    }
+    for cls, n in out["classes"].items():
+        assert sum(out["class_status"][cls].values()) == n
+    text = report(capsys, str(mixed_log))
+    human = re.search(r"^  human .*$", text, re.M)
+    assert human is not None
+    assert human.group(0).split()[1:] == ["40", "33.3%", "5.0%", "10.0%"]
+    bot = re.search(r"^  bot .*$", text, re.M)
+    assert bot is not None and bot.group(0).split()[3:] == ["50.0%", "0.0%"]
