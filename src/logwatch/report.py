@@ -230,18 +230,36 @@ def _once_each(paths: Sequence[str]) -> list[str]:
 
 
 def _pct(n: int, total: int) -> str:
-    return f"{100.0 * n / total:5.1f}%" if total else "  0.0%"
+    """A share in 6 columns; a few among many is not 0.0%, nor almost all 100.0%."""
+    if not total or not n:
+        return "  0.0%"
+    share = 100.0 * n / total
+    if share < 0.05:
+        return " <0.1%"
+    if share >= 99.95 and n < total:
+        return ">99.9%"
+    return f"{share:5.1f}%"
+
+
+def _duration(seconds: float) -> str:
+    """A request time as people read it: 0.4 ms, 57 ms, 1.25 s, 30.5 s."""
+    ms = seconds * 1000
+    if ms < 9.95:
+        return f"{ms:.1f} ms"
+    if ms < 999.5:
+        return f"{ms:.0f} ms"
+    return f"{seconds:.2f} s" if seconds < 9.995 else f"{seconds:.1f} s"
 
 
 def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> None:
     """A readable report. Log-derived text is already sanitised (no control characters)."""
     w = (out or sys.stdout).write
     t = snap.totals
-    others = "".join(f", {name} ({n} lines)" for name, n in snap.other_formats.items())
+    others = "".join(f", {name} ({n:,} lines)" for name, n in snap.other_formats.items())
     w(f"format     {snap.format or '?'}{others}\n")
-    w(f"lines      {snap.lines}   parsed {snap.parsed}   malformed {snap.malformed}\n")
+    w(f"lines      {snap.lines:,}   parsed {snap.parsed:,}   malformed {snap.malformed:,}\n")
     if snap.malformed_reasons:
-        reasons = ", ".join(f"{r}: {n}" for r, n in sorted(snap.malformed_reasons.items()))
+        reasons = ", ".join(f"{r}: {n:,}" for r, n in sorted(snap.malformed_reasons.items()))
         w(f"           malformed by reason: {reasons}\n")
     span = snap.first_last()
     if span is not None:
@@ -253,53 +271,53 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         n = t.classes.get(c, 0)
         row = by_class.get(c, {})
         errors = f"  {_pct(row.get('4xx', 0), n)}  {_pct(row.get('5xx', 0), n)}"
-        w(f"  {c:<8} {n:>10}  {_pct(n, snap.parsed)}{errors}\n")
+        w(f"  {c:<8} {n:>10,}  {_pct(n, snap.parsed)}{errors}\n")
     w("\nstatus\n")
     for name, n in t.status.items():
-        w(f"  {name:<8} {n:>10}  {_pct(n, t.requests)}\n")
+        w(f"  {name:<8} {n:>10,}  {_pct(n, t.requests)}\n")
     if t.latency:
-        lat = "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in t.latency.items())
+        lat = "  ".join(f"{k} {_duration(v)}" for k, v in t.latency.items())
         w(f"\nlatency    {lat}\n")
     bots = [(c, t.bots.get(c, 0)) for c in BOT_CATEGORIES if t.bots.get(c, 0)]
     if bots:
         w("\nbots by category\n")
         for c, n in bots:
-            w(f"  {c:<8} {n:>10}\n")
+            w(f"  {c:<8} {n:>10,}  {_pct(n, t.requests)}\n")
         w("\ntop bots\n")
         for b in t.top_bots[:top]:
-            w(f"  {b.hits:>8}  {b.category:<8} {b.name}\n")
-    w(f"\nprobes     {t.probe_hits} hits")
+            w(f"  {b.hits:>8,}  {b.category:<8} {b.name}\n")
+    w(f"\nprobes     {t.probe_hits:,} hits")
     if t.probe_rules:
-        w(" (" + ", ".join(f"{r} {n}" for r, n in sorted(t.probe_rules.items())) + ")")
+        w(" (" + ", ".join(f"{r} {n:,}" for r, n in sorted(t.probe_rules.items())) + ")")
     w("\n")
     for p in t.probes[:top]:
-        w(f"  {p.hits:>8}  {p.client:<40} {p.distinct_paths} paths  {','.join(p.rules)}")
+        w(f"  {p.hits:>8,}  {p.client:<40} {p.distinct_paths} paths  {','.join(p.rules)}")
         w(_where(snap, p.client) + "\n")
     w("\ntop human paths                                   hits   4xx%   5xx%\n")
     for ps in t.top_paths.get("human", ())[:top]:
         w(
-            f"  {_cut(ps.path, 44):<44} {ps.hits:>8} {_pct(ps.s4xx, ps.hits)} {_pct(ps.s5xx, ps.hits)}\n"
+            f"  {_cut(ps.path, 44):<44} {ps.hits:>8,} {_pct(ps.s4xx, ps.hits)} {_pct(ps.s5xx, ps.hits)}\n"
         )
     w("\ntop clients\n")
     for cs in t.top_clients[:top]:
-        w(f"  {cs.hits:>8}  {cs.client:<40} human {cs.human} bot {cs.bot} asset {cs.asset}")
+        w(f"  {cs.hits:>8,}  {cs.client:<40} human {cs.human:,} bot {cs.bot:,} asset {cs.asset:,}")
         w(_where(snap, cs.client) + "\n")
     countries = snap.extra.get("top_countries") or []
     networks = snap.extra.get("top_networks") or []
     if countries or networks:
         w("\ntop countries and networks (over the top clients, by hits)\n")
         for row in countries[:top]:
-            w(f"  {row['hits']:>8}  {row['country'] or '?':<3} {_cut(row['name'] or '', 40)}\n")
+            w(f"  {row['hits']:>8,}  {row['country'] or '?':<3} {_cut(row['name'] or '', 40)}\n")
         for row in networks[:top]:
-            w(f"  {row['hits']:>8}  {_cut(row['network'], 60)}\n")
+            w(f"  {row['hits']:>8,}  {_cut(row['network'], 60)}\n")
     if t.top_referrers:
         w("\ntop referrers (human page views)\n")
         for r, n in t.top_referrers[:top]:
-            w(f"  {n:>8}  {_cut(r, 60)}\n")
+            w(f"  {n:>8,}  {_cut(r, 60)}\n")
     if t.top_campaigns:
         w("\nUTM campaigns\n")
         for r, n in t.top_campaigns[:top]:
-            w(f"  {n:>8}  {_cut(r, 60)}\n")
+            w(f"  {n:>8,}  {_cut(r, 60)}\n")
 
 
 def _where(snap: Snapshot, client: str) -> str:

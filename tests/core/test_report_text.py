@@ -58,3 +58,24 @@ def test_each_class_has_its_own_error_rate(
     assert human.group(0).split()[1:] == ["40", "33.3%", "5.0%", "10.0%"]
     bot = re.search(r"^  bot .*$", text, re.M)
     assert bot is not None and bot.group(0).split()[3:] == ["50.0%", "0.0%"]
+
+
+def test_figures_read_at_a_glance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Counts had no thousands separators, one 5xx in 2,501 requests read 0.0%, and a request
+    time of half a minute read "30516 ms"."""
+    rows = [line(i % 3000, "/page", 500 if i == 0 else 200) + " 12.5 12.5" for i in range(2501)]
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(rows) + "\n")
+    text = report(capsys, str(p))
+    assert "lines      2,501   parsed 2,501   malformed 0\n" in text
+    human = re.search(r"^  human .*$", text, re.M)
+    assert human is not None and human.group(0).split() == [
+        "human",
+        "2,501",
+        "100.0%",
+        "0.0%",
+        "<0.1%",
+    ]
+    assert re.search(r"^  2xx +2,500 +>99\.9%$", text, re.M)
+    # Quantiles come from log-scale bins: 12.5 s reads within 5%.
+    assert re.search(r"^latency    p50 1[23]\.\d s  p95 1[23]\.\d s  p99 1[23]\.\d s$", text, re.M)
