@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import IO
@@ -31,7 +31,7 @@ from logwatch.ingest.since import (
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline, SourceFormats
 from logwatch.sanitize import MAX_LINE_BYTES
-from logwatch.stats.snapshot import Snapshot
+from logwatch.stats.snapshot import PathStat, Snapshot
 
 
 def read_into(
@@ -229,6 +229,10 @@ def _once_each(paths: Sequence[str]) -> list[str]:
     return out
 
 
+WIDTH = 100  # columns the text report fits in
+_PATH_WIDTH = 60
+
+
 def _pct(n: int, total: int) -> str:
     """A share in 6 columns; a few among many is not 0.0%, nor almost all 100.0%."""
     if not total or not n:
@@ -255,12 +259,12 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     """A readable report. Log-derived text is already sanitised (no control characters)."""
     w = (out or sys.stdout).write
     t = snap.totals
-    others = "".join(f", {name} ({n:,} lines)" for name, n in snap.other_formats.items())
-    w(f"format     {snap.format or '?'}{others}\n")
+    others = [f"{name} ({n:,} lines)" for name, n in snap.other_formats.items()]
+    w(_wrap("format     ", [snap.format or "?", *others]))
     w(f"lines      {snap.lines:,}   parsed {snap.parsed:,}   malformed {snap.malformed:,}\n")
     if snap.malformed_reasons:
-        reasons = ", ".join(f"{r}: {n:,}" for r, n in sorted(snap.malformed_reasons.items()))
-        w(f"           malformed by reason: {reasons}\n")
+        reasons = [f"{r}: {n:,}" for r, n in sorted(snap.malformed_reasons.items())]
+        w(_wrap("           malformed by reason: ", reasons))
     span = snap.first_last()
     if span is not None:
         w(f"time       {_iso(span[0])} → {_iso(span[1])}\n")
@@ -269,8 +273,8 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     w("\nclasses      requests   share     4xx     5xx\n")
     for c in CLASSES:
         n = t.classes.get(c, 0)
-        row = by_class.get(c, {})
-        errors = f"  {_pct(row.get('4xx', 0), n)}  {_pct(row.get('5xx', 0), n)}"
+        counts = by_class.get(c, {})
+        errors = f"  {_pct(counts.get('4xx', 0), n)}  {_pct(counts.get('5xx', 0), n)}"
         w(f"  {c:<8} {n:>10,}  {_pct(n, snap.parsed)}{errors}\n")
     w("\nstatus\n")
     for name, n in t.status.items():
@@ -285,22 +289,29 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
             w(f"  {c:<8} {n:>10,}  {_pct(n, t.requests)}\n")
         w("\ntop bots\n")
         for b in t.top_bots[:top]:
-            w(f"  {b.hits:>8,}  {b.category:<8} {b.name}\n")
-    w(f"\nprobes     {t.probe_hits:,} hits")
-    if t.probe_rules:
-        w(" (" + ", ".join(f"{r} {n:,}" for r, n in sorted(t.probe_rules.items())) + ")")
-    w("\n")
-    for p in t.probes[:top]:
-        w(f"  {p.hits:>8,}  {p.client:<40} {p.distinct_paths} paths  {','.join(p.rules)}")
-        w(_where(snap, p.client) + "\n")
-    w("\ntop human paths                                   hits   4xx%   5xx%\n")
-    for ps in t.top_paths.get("human", ())[:top]:
-        w(
-            f"  {_cut(ps.path, 44):<44} {ps.hits:>8,} {_pct(ps.s4xx, ps.hits)} {_pct(ps.s5xx, ps.hits)}\n"
+            w(f"  {b.hits:>8,}  {b.category:<8} {_cut(b.name, WIDTH - 22)}\n")
+    rules = [f"{r} {n:,}" for r, n in sorted(t.probe_rules.items())]
+    w(
+        "\n"
+        + _wrap(
+            f"probes     {t.probe_hits:,} hits",
+            [f" by rule: {rules[0]}", *rules[1:]] if rules else [],
         )
+    )
+    probes = t.probes[:top]
+    cw = _client_width(p.client for p in probes)
+    for p in probes:
+        paths = f"{p.distinct_paths} path{'' if p.distinct_paths == 1 else 's'}"
+        head = f"  {p.hits:>8,}  {_cut(p.client, cw):<{cw}}  {paths:>9}  "
+        w(head + _cut(",".join(p.rules), WIDTH - len(head)) + _where(snap, p.client) + "\n")
+    _path_table(w, "top human paths", t.top_paths.get("human", ())[:top])
     w("\ntop clients\n")
-    for cs in t.top_clients[:top]:
-        w(f"  {cs.hits:>8,}  {cs.client:<40} human {cs.human:,} bot {cs.bot:,} asset {cs.asset:,}")
+    clients = t.top_clients[:top]
+    cw = _client_width(c.client for c in clients)
+    for cs in clients:
+        w(
+            f"  {cs.hits:>8,}  {_cut(cs.client, cw):<{cw}}  human {cs.human:,} bot {cs.bot:,} asset {cs.asset:,}"
+        )
         w(_where(snap, cs.client) + "\n")
     countries = snap.extra.get("top_countries") or []
     networks = snap.extra.get("top_networks") or []
@@ -320,6 +331,19 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
             w(f"  {n:>8,}  {_cut(r, 60)}\n")
 
 
+def _path_table(w: Callable[[str], object], title: str, rows: Sequence[PathStat]) -> None:
+    """Paths with their hits and error rates (and p95 where the log has request times)."""
+    timed = any(ps.p95 is not None for ps in rows)
+    header = f"{title:<{_PATH_WIDTH + 2}} {'hits':>8}   4xx%   5xx%"
+    w("\n" + header + ("     p95" if timed else "") + "\n")
+    for ps in rows:
+        row = f"  {_cut_middle(ps.path, _PATH_WIDTH):<{_PATH_WIDTH}} {ps.hits:>8,}"
+        row += f" {_pct(ps.s4xx, ps.hits)} {_pct(ps.s5xx, ps.hits)}"
+        if timed:
+            row += f" {_duration(ps.p95) if ps.p95 is not None else '-':>8}"
+        w(row + "\n")
+
+
 def _where(snap: Snapshot, client: str) -> str:
     """'  GB  AS1221 Telstra' after a client, when GeoIP is on; a claimed crawler is marked."""
     if "geo" not in snap.extra and "bot_claims" not in snap.extra:
@@ -332,7 +356,36 @@ def _where(snap: Snapshot, client: str) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _cut_middle(text: str, width: int) -> str:
+    """A long path keeps its start and its end: two long paths that share a start stay apart."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+def _client_width(clients: Iterable[str]) -> int:
+    """The client column: as wide as the widest client shown (an IPv6 address at most)."""
+    return min(max((len(c) for c in clients), default=0), 39)
+
+
+def _wrap(first: str, items: Sequence[str], indent: int = 11) -> str:
+    """`first` then `items`, comma-separated, in lines of at most WIDTH columns."""
+    lines, current = [], first
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if i == 0:
+            current += piece
+        elif len(current) + 1 + len(piece) <= WIDTH:
+            current += " " + piece
+        else:
+            lines.append(current)
+            current = " " * indent + piece
+    lines.append(current)
+    return "\n".join(lines) + "\n"
 
 
 def _iso(ts: float) -> str:

@@ -79,3 +79,24 @@ def test_figures_read_at_a_glance(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert re.search(r"^  2xx +2,500 +>99\.9%$", text, re.M)
     # Quantiles come from log-scale bins: 12.5 s reads within 5%.
     assert re.search(r"^latency    p50 1[23]\.\d s  p95 1[23]\.\d s  p99 1[23]\.\d s$", text, re.M)
+
+
+def test_the_text_fits_100_columns_and_long_paths_stay_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two long paths that share a start were cut to the same 44 characters; a prober's rules
+    and the probe rules ran past 200 columns."""
+    stem = "/blog/2026/how-we-migrated-our-whole-infrastructure-to-"
+    rows = [line(i, stem + ("kubernetes" if i % 2 else "nomad") + "/") for i in range(20)]
+    attacks = ["/.env", "/wp-login.php", "/.git/config", "/cgi-bin/../../etc/passwd"]
+    attacks += ["/?q=<script>alert(1)</script>", "/?id=1%27%20OR%201=1--", "/shell.php"]
+    rows += [line(100 + i, path, 404, client="2001:db8::1") for i, path in enumerate(attacks)]
+    rows += [line(200, "/.env", 404, client="198.51.100.7")]
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(rows) + "\n")
+    text = report(capsys, str(p))
+    assert max(len(row) for row in text.splitlines()) <= 100
+    kept = [row.split()[0] for row in text.splitlines() if row.startswith("  /blog/")]
+    assert len(kept) == 2 and len(set(kept)) == 2, kept
+    assert all(k.startswith("/blog/2026/") and "…" in k for k in kept)
+    assert re.search(r"198\.51\.100\.7 +1 path  secret-file$", text, re.M)
