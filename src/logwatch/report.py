@@ -305,6 +305,13 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         head = f"  {p.hits:>8,}  {_cut(p.client, cw):<{cw}}  {paths:>9}  "
         w(head + _cut(",".join(p.rules), WIDTH - len(head)) + _where(snap, p.client) + "\n")
     _path_table(w, "top human paths", t.top_paths.get("human", ())[:top])
+    if t.top_4xx_paths[:top]:
+        title = "4xx paths for people (broken links)"
+        _error_table(w, title, "4xx", [(p.path, p.s4xx, p.hits) for p in t.top_4xx_paths[:top]])
+    if t.top_5xx_paths[:top]:
+        _error_table(
+            w, "5xx paths", "5xx", [(p.path, p.s5xx, p.hits) for p in t.top_5xx_paths[:top]]
+        )
     w("\ntop clients\n")
     clients = t.top_clients[:top]
     cw = _client_width(c.client for c in clients)
@@ -342,6 +349,15 @@ def _path_table(w: Callable[[str], object], title: str, rows: Sequence[PathStat]
         if timed:
             row += f" {_duration(ps.p95) if ps.p95 is not None else '-':>8}"
         w(row + "\n")
+
+
+def _error_table(
+    w: Callable[[str], object], title: str, kind: str, rows: Sequence[tuple[str, int, int]]
+) -> None:
+    """Paths by their count of one kind of error, beside all their hits."""
+    w(f"\n{title:<{_PATH_WIDTH + 2}} {kind:>8} {'of hits':>8}\n")
+    for path, errors, hits in rows:
+        w(f"  {_cut_middle(path, _PATH_WIDTH):<{_PATH_WIDTH}} {errors:>8,} {hits:>8,}\n")
 
 
 def _where(snap: Snapshot, client: str) -> str:

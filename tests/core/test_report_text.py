@@ -100,3 +100,34 @@ def test_the_text_fits_100_columns_and_long_paths_stay_apart(
     assert len(kept) == 2 and len(set(kept)) == 2, kept
     assert all(k.startswith("/blog/2026/") and "…" in k for k in kept)
     assert re.search(r"198\.51\.100\.7 +1 path  secret-file$", text, re.M)
+
+
+def test_what_is_broken_broken_links_and_failing_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report listed paths by hits only: a broken link hit a few times, or a page failing
+    one time in three, never showed among the busy pages."""
+    rows = [line(i, "/") for i in range(50)]  # the busy page, never broken
+    rows += [line(100 + i, "/gone", 404) for i in range(3)]
+    rows += [line(110 + i, "/img/old-logo.png", 404) for i in range(2)]
+    rows += [line(120 + i, "/api/cart", 500 if i < 4 else 200) for i in range(12)]
+    rows += [line(140 + i, "/feed", 502, BOT) for i in range(2)]
+    rows += [line(150 + i, "/wp-login.php", 404, client="198.51.100.9") for i in range(10)]
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(rows) + "\n")
+    out = json.loads(report(capsys, "--json", str(p)))
+    # People's 404s, pages and assets alike; the prober's are left out.
+    assert [(r["path"], r["4xx"], r["hits"]) for r in out["top_4xx_paths"]] == [
+        ("/gone", 3, 3),
+        ("/img/old-logo.png", 2, 2),
+    ]
+    assert [(r["path"], r["5xx"], r["hits"]) for r in out["top_5xx_paths"]] == [
+        ("/api/cart", 4, 12),
+        ("/feed", 2, 2),
+    ]
+    assert out["windows"]["1h"]["top_5xx_paths"][0]["path"] == "/api/cart"
+    text = report(capsys, str(p))
+    assert re.search(
+        r"^4xx paths for people \(broken links\) +4xx +of hits\n  /gone +3 +3$", text, re.M
+    )
+    assert re.search(r"^5xx paths +5xx +of hits\n  /api/cart +4 +12\n  /feed +2 +2$", text, re.M)

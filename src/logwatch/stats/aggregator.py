@@ -1068,6 +1068,24 @@ def _with_keys(
             )
             for path, r in best
         )
+    # What is broken: the paths people (pages and assets, not bots) got 4xx on, most first
+    # (broken links; bots' 404s are mostly probes), and the paths answered 5xx to anyone.
+    people: dict[str, list[int]] = {}
+    for cls_name in ("human", "asset"):
+        for path, r in per_class[cls_name].items():
+            if r[1]:
+                row = people.setdefault(path, [0, 0, 0])
+                for i in range(3):
+                    row[i] += r[i]
+    top_4xx = tuple(
+        PathStat(path, r[0], r[1], r[2])
+        for path, r in nsmallest(_TOP, people.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    )
+    failing = [(path, r) for path, r in per_class["all"].items() if r[2]]
+    top_5xx = tuple(
+        PathStat(path, r[0], r[1], r[2])
+        for path, r in nsmallest(_TOP, failing, key=lambda kv: (-kv[1][2], kv[0]))
+    )
     clients = slot.clients.data  # client → [hits, human, bot, asset, errors]
     top_clients = tuple(
         ClientStat(c, r[0], r[1], r[2], r[3], r[4])
@@ -1106,6 +1124,8 @@ def _with_keys(
         probes=tuple(probes),
         probing=len(slot.probe_clients),
         top_paths=top_paths,
+        top_4xx_paths=top_4xx,
+        top_5xx_paths=top_5xx,
         top_clients=top_clients,
         top_referrers=tuple(slot.referrers.top(_TOP)),
         top_campaigns=tuple(slot.campaigns.top(_TOP)),

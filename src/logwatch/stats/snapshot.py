@@ -93,6 +93,10 @@ class WindowView:
     probes: tuple[ProbeClientStat, ...] = ()  # the top probing clients
     probing: int = 0  # distinct probing clients (as many as the window's bounded table holds)
     top_paths: dict[str, tuple[PathStat, ...]] = field(default_factory=dict)  # by class, + "all"
+    # Paths by their errors: 4xx answered to people (human and asset classes: broken links),
+    # 5xx answered to anyone.
+    top_4xx_paths: tuple[PathStat, ...] = ()
+    top_5xx_paths: tuple[PathStat, ...] = ()
     top_clients: tuple[ClientStat, ...] = ()
     top_referrers: tuple[tuple[str, int], ...] = ()
     top_campaigns: tuple[tuple[str, int], ...] = ()  # "source / campaign" of UTM-tagged views
@@ -157,6 +161,8 @@ class WindowView:
         out["top_bots"] = [
             {"name": b.name, "category": b.category, "hits": b.hits} for b in self.top_bots[:top]
         ]
+        out["top_4xx_paths"] = [_path_json(p) for p in self.top_4xx_paths[:top]]
+        out["top_5xx_paths"] = [_path_json(p) for p in self.top_5xx_paths[:top]]
         out["top_clients"] = [
             {"client": c.client, "hits": c.hits, "errors": c.errors} for c in self.top_clients[:top]
         ]
@@ -270,6 +276,8 @@ class Snapshot:
             },
             "top_paths": [_path_json(p) for p in t.top_paths.get("all", ())[:top]],
             "top_human_paths": [_path_json(p) for p in t.top_paths.get("human", ())[:top]],
+            "top_4xx_paths": [_path_json(p) for p in t.top_4xx_paths[:top]],
+            "top_5xx_paths": [_path_json(p) for p in t.top_5xx_paths[:top]],
             "top_bots": [
                 {"name": b.name, "category": b.category, "hits": b.hits, "share": round(b.share, 4)}
                 for b in t.top_bots[:top]
