@@ -31,7 +31,7 @@ from logwatch.ingest.since import (
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline, SourceFormats
 from logwatch.sanitize import MAX_LINE_BYTES
-from logwatch.stats.snapshot import PathStat, Snapshot
+from logwatch.stats.snapshot import BotStat, PathStat, Snapshot
 
 
 def read_into(
@@ -282,14 +282,15 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     if t.latency:
         lat = "  ".join(f"{k} {_duration(v)}" for k, v in t.latency.items())
         w(f"\nlatency    {lat}\n")
-    bots = [(c, t.bots.get(c, 0)) for c in BOT_CATEGORIES if t.bots.get(c, 0)]
-    if bots:
-        w("\nbots by category\n")
-        for c, n in bots:
-            w(f"  {c:<8} {n:>10,}  {_pct(n, t.requests)}\n")
-        w("\ntop bots\n")
-        for b in t.top_bots[:top]:
-            w(f"  {b.hits:>8,}  {b.category:<8} {_cut(b.name, WIDTH - 22)}\n")
+    # People first, then what is broken, then what is attacking, then the other bots.
+    _path_table(w, "top human paths", t.top_paths.get("human", ())[:top])
+    if t.top_4xx_paths[:top]:
+        title = "4xx paths for people (broken links)"
+        _error_table(w, title, "4xx", [(p.path, p.s4xx, p.hits) for p in t.top_4xx_paths[:top]])
+    if t.top_5xx_paths[:top]:
+        _error_table(
+            w, "5xx paths", "5xx", [(p.path, p.s5xx, p.hits) for p in t.top_5xx_paths[:top]]
+        )
     rules = [f"{r} {n:,}" for r, n in sorted(t.probe_rules.items())]
     w(
         "\n"
@@ -304,14 +305,14 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         paths = f"{p.distinct_paths} path{'' if p.distinct_paths == 1 else 's'}"
         head = f"  {p.hits:>8,}  {_cut(p.client, cw):<{cw}}  {paths:>9}  "
         w(head + _cut(",".join(p.rules), WIDTH - len(head)) + _where(snap, p.client) + "\n")
-    _path_table(w, "top human paths", t.top_paths.get("human", ())[:top])
-    if t.top_4xx_paths[:top]:
-        title = "4xx paths for people (broken links)"
-        _error_table(w, title, "4xx", [(p.path, p.s4xx, p.hits) for p in t.top_4xx_paths[:top]])
-    if t.top_5xx_paths[:top]:
-        _error_table(
-            w, "5xx paths", "5xx", [(p.path, p.s5xx, p.hits) for p in t.top_5xx_paths[:top]]
-        )
+    bots = [(c, t.bots.get(c, 0)) for c in BOT_CATEGORIES if t.bots.get(c, 0)]
+    if bots:
+        w("\nbots by category\n")
+        for c, n in bots:
+            w(f"  {c:<8} {n:>10,}  {_pct(n, t.requests)}\n")
+        w("\ntop bots\n")
+        for b in t.top_bots[:top]:
+            w(f"  {b.hits:>8,}  {b.category:<8} {_cut(_bot_name(b), WIDTH - 22)}\n")
     w("\ntop clients\n")
     clients = t.top_clients[:top]
     cw = _client_width(c.client for c in clients)
@@ -336,6 +337,11 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         w("\nUTM campaigns\n")
         for r, n in t.top_campaigns[:top]:
             w(f"  {n:>8,}  {_cut(r, 60)}\n")
+
+
+def _bot_name(bot: BotStat) -> str:
+    """A bot row's name; a client with no bot's agent, made a bot by what it did, has none."""
+    return "(by behaviour)" if bot.name == bot.category else bot.name
 
 
 def _path_table(w: Callable[[str], object], title: str, rows: Sequence[PathStat]) -> None:

@@ -131,3 +131,21 @@ def test_what_is_broken_broken_links_and_failing_paths(
         r"^4xx paths for people \(broken links\) +4xx +of hits\n  /gone +3 +3$", text, re.M
     )
     assert re.search(r"^5xx paths +5xx +of hits\n  /api/cart +4 +12\n  /feed +2 +2$", text, re.M)
+
+
+def test_people_first_then_what_is_broken_then_what_attacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The human paths came after the bots and probes, below the fold of any terminal; a prober
+    with a browser's agent was listed as a bot named "scanner", like its category."""
+    rows = [line(i, "/") for i in range(10)] + [line(20, "/api", 500)]
+    rows += [line(30 + i, "/.env", 404, client="198.51.100.9") for i in range(5)]
+    rows += [line(40 + i, "/", 200, BOT) for i in range(3)]
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(rows) + "\n")
+    text = report(capsys, str(p))
+    order = ["classes", "top human paths", "5xx paths", "probes", "bots by category", "top bots"]
+    at = [text.index("\n" + title) for title in order]
+    assert at == sorted(at), order
+    assert re.search(r"^ +5  scanner  \(by behaviour\)$", text, re.M)
+    assert re.search(r"^ +3  search   Googlebot$", text, re.M)
