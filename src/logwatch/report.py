@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import IO
+from typing import IO, Any
 
 from logwatch.ingest import backfill
 from logwatch.ingest.formats import FormatError, LogFormat
@@ -282,6 +282,9 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     if t.latency:
         lat = "  ".join(f"{k} {_duration(v)}" for k, v in t.latency.items())
         w(f"\nlatency    {lat}\n")
+    sources = snap.by_source()
+    if len(sources) > 1:
+        _source_table(w, sources)
     # People first, then what is broken, then what is attacking, then the other bots.
     _path_table(w, "top human paths", t.top_paths.get("human", ())[:top])
     if t.top_4xx_paths[:top]:
@@ -337,6 +340,17 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
         w("\nUTM campaigns\n")
         for r, n in t.top_campaigns[:top]:
             w(f"  {n:>8,}  {_cut(r, 60)}\n")
+
+
+def _source_table(w: Callable[[str], object], sources: dict[str, dict[str, Any]]) -> None:
+    """Each file (or syslog host) read: its requests, its share of people, its error rates."""
+    width = min(max(len(name) for name in sources), _PATH_WIDTH - 16)
+    w(f"\n{'sources':<{width + 2}}   requests   human     4xx     5xx\n")
+    for name, row in sorted(sources.items(), key=lambda kv: (-kv[1]["requests"], kv[0])):
+        n = row["requests"]
+        human = _pct(row["classes"].get("human", 0), n)
+        errors = f"{_pct(row['status'].get('4xx', 0), n)}  {_pct(row['status'].get('5xx', 0), n)}"
+        w(f"  {_cut_middle(name or '-', width):<{width}} {n:>10,}  {human}  {errors}\n")
 
 
 def _bot_name(bot: BotStat) -> str:

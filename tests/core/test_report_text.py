@@ -149,3 +149,21 @@ def test_people_first_then_what_is_broken_then_what_attacks(
     assert at == sorted(at), order
     assert re.search(r"^ +5  scanner  \(by behaviour\)$", text, re.M)
     assert re.search(r"^ +3  search   Googlebot$", text, re.M)
+
+
+def test_several_files_each_have_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the JSON split the figures by file (`by_source`): the text added every file up."""
+    monkeypatch.chdir(tmp_path)
+    site = Path("site.log")
+    site.write_text("\n".join(line(i, "/", 500 if i < 3 else 200) for i in range(30)) + "\n")
+    api = Path("api.log")
+    api.write_text("\n".join(line(i, "/v1", 404, "curl/8.0") for i in range(10)) + "\n")
+    text = report(capsys, str(api), str(site))
+    table = text[text.index("\nsources") + 1 :].split("\n\n")[0].splitlines()[1:]
+    assert [row.split() for row in table] == [
+        [str(site), "30", "100.0%", "0.0%", "10.0%"],
+        [str(api), "10", "0.0%", "100.0%", "0.0%"],
+    ]
+    assert "\nsources" not in report(capsys, str(site))
