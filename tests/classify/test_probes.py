@@ -281,3 +281,24 @@ def test_rules_load_without_the_classifier() -> None:
     rules = ProbeRules()
     hits, conditional = rules.path_hits("/.env")
     assert hits[0][0] == "secret-file" and not conditional
+
+
+def test_percent_decoding_is_urllibs() -> None:
+    """The probes' percent-decoding (C passes) gives what urllib's unquote and unquote_plus
+    give, on the awkward pieces of hostile paths: broken escapes, `%%`, `=`, `+`, partial and
+    invalid UTF-8 sequences, non-ASCII text beside escapes."""
+    import random
+    from urllib.parse import unquote, unquote_plus
+
+    from logwatch.classify.probes import _unquote
+
+    pieces = [
+        "%", "%%", "%2", "%25", "%2e", "%2E", "%c3", "%a9", "%C3%A9", "%e2%82", "%ff", "%00",
+        "%0a", "=", "=3D", "+", " ", "a", "g", "é", "€", "\U0001f600", "_", "\\", "%u002e",
+        "%%41", "%=", "%3=", "%F0%9F%98", "%80", "%ed%a0%80", "%e0%80%af", "\ud800",
+    ]  # fmt: skip
+    rng = random.Random(5)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+        assert _unquote(text, False) == unquote(text, errors="replace"), text
+        assert _unquote(text, True) == unquote_plus(text, errors="replace"), text

@@ -190,10 +190,12 @@ def main(group: str) -> None:
             fn = getattr(t.pattern, method)
             for text in inputs.values():
                 subject: str | bytes = text
+                empty: str | bytes = ""
                 if isinstance(t.pattern.pattern, bytes):
                     subject = text.encode("utf-8", "surrogatepass")
+                    empty = b""
                 if method in ("sub", "subn"):
-                    fn("", subject)
+                    fn(empty, subject)
                 elif method == "findall":
                     fn(subject)
                 elif method == "finditer":

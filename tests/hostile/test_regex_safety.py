@@ -68,7 +68,9 @@ def test_methods_are_read_from_the_source() -> None:
     assert by_name["logwatch.ingest.formats._CLF"].methods == ("match",)
     assert by_name["logwatch.ingest.formats._TAIL_TOKEN"].methods == ("findall",)
     sanitize = {t.name: t for t in regex_targets.collect("sanitize")}
-    assert set(sanitize["logwatch.sanitize._UNSAFE"].methods) == {"search", "sub"}
+    assert sanitize["logwatch.sanitize._UNSAFE"].methods == ("search",)
+    classify = {t.name: t for t in regex_targets.collect("classify")}
+    assert set(classify["logwatch.classify.agents._PRODUCT"].methods) == {"match", "search"}
 
 
 def test_the_guard_catches_a_backtracking_pattern() -> None:

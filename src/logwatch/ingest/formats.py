@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from logwatch.ingest.timeparse import (
@@ -69,6 +70,10 @@ _CLF_XFF = re.compile(
 )
 _VHOST = re.compile(r"(\S+) (?=\S+ \S+ \S+ \[)")
 _TAIL_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_QUOTED_TOKEN, _BARE_TOKEN = itemgetter(0), itemgetter(1)  # of a _TAIL_TOKEN match
+# What a quoted tail token must hold to be an address list: dots or colons.
+_ADDRESS_HINT = re.compile(r"[.:]")
+_ENDS_MS = methodcaller("endswith", "ms")
 _METHOD_OK = re.compile(r"[A-Z][A-Z_-]{0,19}")
 
 
@@ -130,20 +135,36 @@ def _parse_tail(
     X-Forwarded-For; Traefik's CLF ends with a duration like `42ms`. A bare integer is ambiguous
     (Apache %D, Traefik's request count) and is ignored unless the format was given explicitly.
     """
-    upstream_time = None
+    # The tokens are taken apart in C passes: a tail of thousands of tokens (a raw quote in an
+    # agent makes the rest of the line the tail) costs a Python step only for the few that can
+    # matter.
     forwarded = None
-    for quoted, bare in _TAIL_TOKEN.findall(tail):
-        if bare:
-            if bare.endswith("ms") and _ascii_digits(bare[:-2].replace(".", "", 1)):
-                request_time = float(bare[:-2]) / 1000.0
-            elif "." in bare or bare == "-":
-                value = _float_or_none(bare)
-                if request_time is None and bare != "-":
-                    request_time = value
-                elif upstream_time is None and request_time is not None:
-                    upstream_time = value
-        elif quoted and quoted != "-" and forwarded is None and _looks_like_addresses(quoted):
-            forwarded = cap(quoted, MAX_FIELD)
+    if '"' in tail:
+        tokens = _TAIL_TOKEN.findall(tail)
+        for quoted in filter(_ADDRESS_HINT.search, filter(None, map(_QUOTED_TOKEN, tokens))):
+            if quoted != "-" and _looks_like_addresses(quoted):
+                forwarded = cap(quoted, MAX_FIELD)
+                break
+        words = list(filter(None, map(_BARE_TOKEN, tokens)))
+    else:
+        words = tail.split()  # what _TAIL_TOKEN finds in a tail without quotes
+    upstream_time = None
+    for i, bare in enumerate(words):
+        if bare.endswith("ms") and _ascii_digits(bare[:-2].replace(".", "", 1)):
+            request_time = float(bare[:-2]) / 1000.0
+        elif "." in bare or bare == "-":
+            if request_time is None:
+                if bare != "-":
+                    request_time = _float_or_none(bare)
+            elif upstream_time is None:
+                upstream_time = _float_or_none(bare)
+                if upstream_time is not None:
+                    # Both found: only a later duration ("42ms") changes anything now.
+                    for last in filter(_ENDS_MS, reversed(words[i + 1 :])):
+                        if _ascii_digits(last[:-2].replace(".", "", 1)):
+                            request_time = float(last[:-2]) / 1000.0
+                            break
+                    break
     return request_time, upstream_time, forwarded
 
 
