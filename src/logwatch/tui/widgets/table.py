@@ -197,6 +197,13 @@ class KeyedTable(DataTable[Text]):
         keys = (self._row_locations.get_key(i) for i in range(len(self._row_locations)))
         return [k for k in keys if k is not None]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A table with nothing to drill into (referrers, alerts, statuses over time) does not
+        # offer "⏎ Drill" in the footer: the key did nothing there.
+        if action == "drill" and not self.DRILL:
+            return False
+        return super().check_action(action, parameters)
+
     def action_drill(self) -> None:
         key = self.cursor_key
         if key is not None and self.DRILL:

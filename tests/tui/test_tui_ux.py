@@ -1,0 +1,29 @@
+"""What the dashboard tells a person at a glance: footer hints that match the keys, aligned
+columns, explained empty tables, nothing cut off without an ellipsis."""
+
+from __future__ import annotations
+
+from conftest import make_app
+from lw_fixtures import make_snapshot
+
+
+def footer_keys(app) -> set[str]:
+    """The keys the footer offers on the active screen."""
+    return {
+        binding.key
+        for _, binding, enabled, _ in app.screen.active_bindings.values()
+        if binding.show and enabled
+    }
+
+
+async def test_footer_offers_drill_only_where_enter_drills():
+    app = make_app(make_snapshot())
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        assert "enter" in footer_keys(app)  # top paths: enter opens the path
+        app.screen.query_one("#referrers").focus()
+        await pilot.pause()
+        assert "enter" not in footer_keys(app)  # referrers have no drill-down
+        await pilot.press("a")
+        await pilot.pause()
+        assert "enter" not in footer_keys(app)  # the alert tables neither
