@@ -27,3 +27,22 @@ async def test_footer_offers_drill_only_where_enter_drills():
         await pilot.press("a")
         await pilot.pause()
         assert "enter" not in footer_keys(app)  # the alert tables neither
+
+
+def screen_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_figures_sit_under_right_aligned_headings():
+    app = make_app(make_snapshot())
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        paths = app.screen.query_one("#paths")
+        assert paths.columns["hits"].label.justify == "right"
+        assert paths.columns["path"].label.justify != "right"
+        # On screen, "Hits" ends where the hit counts end.
+        region = paths.content_region
+        lines = screen_lines(app)[region.y : region.y + 2]
+        header, first = (line[region.x : region.right] for line in lines)
+        end = header.index("Hits") + len("Hits")
+        assert first[end - 1].isdigit() and first[end] == " "

@@ -68,6 +68,7 @@ class KeyedTable(DataTable[Text]):
         self._cells: dict[str, tuple[tuple[Text, ...], tuple[tuple[str, str], ...]]] = {}
         self._order: list[str] = []
         self._rows: list[Row] = []
+        self._aligned = False
         self.border_title = self.TITLE
 
     def on_mount(self) -> None:
@@ -99,10 +100,22 @@ class KeyedTable(DataTable[Text]):
             self._require_update_dimensions = True
             self.refresh()
 
+    def _align_labels(self, cells: Sequence[Text]) -> None:
+        """A column of right-aligned figures gets a right-aligned heading: "Hits" over "   11",
+        not beside it. Read from the first row, since drill-down sections bring their own
+        columns."""
+        self._aligned = True
+        for col, cell in zip(self.COLUMNS, cells, strict=False):
+            column = self.columns.get(col.key)  # type: ignore[call-overload]
+            if column is not None and cell.justify == "right":
+                column.label = Text(column.label.plain, justify="right")
+        self._clear_caches()
+        self.refresh()
+
     def set_column_label(self, key: str, label: str) -> None:
         column = self.columns.get(key)  # type: ignore[call-overload]
         if column is not None and column.label.plain != label:
-            column.label = Text(label)
+            column.label = Text(label, justify=column.label.justify)
             self._clear_caches()
             self.refresh()
 
@@ -158,6 +171,8 @@ class KeyedTable(DataTable[Text]):
         keep = self.cursor_key
         at_top = self.cursor_row == 0
         wanted = {r.key for r in ordered}
+        if ordered and not self._aligned:
+            self._align_labels(ordered[0].cells)
         with self.app.batch_update():
             for key in [k for k in self._cells if k not in wanted]:
                 self.remove_row(key)
