@@ -46,3 +46,11 @@ async def test_figures_sit_under_right_aligned_headings():
         header, first = (line[region.x : region.right] for line in lines)
         end = header.index("Hits") + len("Hits")
         assert first[end - 1].isdigit() and first[end] == " "
+
+
+async def test_request_stream_headings_are_distinct():
+    app = make_app(make_snapshot())
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        labels = [c.label.plain for c in app.screen.query_one("#stream").columns.values()]
+        assert len(labels) == len(set(labels)), labels  # "Time" twice: clock and duration

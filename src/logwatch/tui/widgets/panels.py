@@ -278,7 +278,7 @@ class StreamPanel(Panel):
         Col("method", "Meth", 4),
         Col("path", "Path", 12, flex=True),
         Col("cls", "Class", 12),
-        Col("time_taken", "Time", 6),
+        Col("time_taken", "Took", 6),
     )
     SORTS: ClassVar = ()
 
