@@ -6,6 +6,8 @@ from __future__ import annotations
 from conftest import make_app
 from lw_fixtures import make_snapshot
 
+from logwatch.tui.render import fmt_pct, fmt_secs
+
 
 def footer_keys(app) -> set[str]:
     """The keys the footer offers on the active screen."""
@@ -54,3 +56,24 @@ async def test_request_stream_headings_are_distinct():
         await pilot.pause()
         labels = [c.label.plain for c in app.screen.query_one("#stream").columns.values()]
         assert len(labels) == len(set(labels)), labels  # "Time" twice: clock and duration
+
+
+async def test_drill_down_values_start_in_one_column_and_read_like_the_panels():
+    from logwatch.tui.screens.drill import DrillScreen
+
+    snap = make_snapshot()
+    app = make_app(snap)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(DrillScreen("path", snap.windows["5m"].top_paths["human"][0].path))
+        await pilot.pause()
+        await pilot.pause()
+        info = str(app.screen.query_one("#drill-info").render()).splitlines()[1:]
+        labels = [line for line in info if "hits" in line]
+        assert labels, info
+        starts = {len(line) - len(line.split("  ")[-1]) for line in info}
+        assert len(starts) == 1, info  # each value right after its label, in one column
+        p = snap.windows["5m"].top_paths["human"][0]
+        human = next(line for line in labels if "(human)" in line)
+        assert f"4xx {fmt_pct(p.rate_4xx)}, 5xx {fmt_pct(p.rate_5xx)}" in human
+        assert human.endswith(f"p95 {fmt_secs(p.p95)}")
