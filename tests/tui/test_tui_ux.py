@@ -77,3 +77,29 @@ async def test_drill_down_values_start_in_one_column_and_read_like_the_panels():
         human = next(line for line in labels if "(human)" in line)
         assert f"4xx {fmt_pct(p.rate_4xx)}, 5xx {fmt_pct(p.rate_5xx)}" in human
         assert human.endswith(f"p95 {fmt_secs(p.p95)}")
+
+
+def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    def lum(c: tuple[int, int, int]) -> float:
+        def f(x: float) -> float:
+            x /= 255
+            return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2])
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+async def test_signal_colours_are_readable_on_the_light_theme():
+    from rich.color import Color as RichColor
+    from textual.color import Color
+
+    app = make_app(make_snapshot(), theme="light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        background = Color.parse(app.current_theme.background).rgb
+        # The colours cells name: 4xx and "missing" yellow, 5xx red, "following" green...
+        for name in ("red", "green", "yellow", "blue", "magenta", "cyan"):
+            rgb = tuple(RichColor.parse(name).get_truecolor(app.ansi_theme))
+            assert _contrast(rgb, background) >= 4.5, name

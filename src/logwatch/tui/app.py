@@ -38,6 +38,7 @@ from logwatch.tui.state import CLASS_VIEWS, WINDOWS, ViewState
 from logwatch.tui.themes import (
     DEFAULT_THEME,
     FALLBACK,
+    LIGHT_ANSI,
     ThemeError,
     load_theme_file,
     load_themes,
@@ -121,6 +122,7 @@ class LogwatchApp(App[int]):
         self._theme_notes: list[str] = []
         self._engine_error: str | None = None
         self.theme_names: list[str] = []
+        self.ansi_theme_light = LIGHT_ANSI
         self._setup_themes(theme, theme_dirs)
 
     # ---- themes -------------------------------------------------------------------------------
