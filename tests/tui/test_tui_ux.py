@@ -103,3 +103,19 @@ async def test_signal_colours_are_readable_on_the_light_theme():
         for name in ("red", "green", "yellow", "blue", "magenta", "cyan"):
             rgb = tuple(RichColor.parse(name).get_truecolor(app.ansi_theme))
             assert _contrast(rgb, background) >= 4.5, name
+
+
+async def test_footer_fits_at_80_columns():
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(make_snapshot())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for keys in ((), ("enter",), ("escape", "a")):  # main, a drill-down, alerts
+            await pilot.press(*keys)
+            await pilot.pause()
+            shown = list(app.screen.query(FooterKey))
+            assert shown and all(k.region.right <= 80 for k in shown), [
+                (k.key, k.region) for k in shown
+            ]
+            assert {"a", "q", "question_mark"} <= {k.key for k in shown}

@@ -81,7 +81,7 @@ class LogwatchApp(App[int]):
         Binding("m", "mark", "Mark"),
         Binding("M", "clear_mark", "Unmark", show=False),
         Binding("a", "alerts", "Alerts"),
-        Binding("t", "cycle_theme", "Theme"),
+        Binding("t", "cycle_theme", "Theme", show=False),  # a setting: on the ? help screen
     ]
 
     def __init__(
