@@ -119,3 +119,13 @@ async def test_footer_fits_at_80_columns():
                 (k.key, k.region) for k in shown
             ]
             assert {"a", "q", "question_mark"} <= {k.key for k in shown}
+
+
+async def test_no_data_yet_draws_flat_sparklines_not_full_bars():
+    from logwatch.tui.app import empty_snapshot
+
+    app = make_app(empty_snapshot(1_767_000_000.0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        spark_row = screen_lines(app)[2]
+        assert "█" not in spark_row and "▁" in spark_row, spark_row
