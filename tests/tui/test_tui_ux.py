@@ -129,3 +129,35 @@ async def test_no_data_yet_draws_flat_sparklines_not_full_bars():
         await pilot.pause()
         spark_row = screen_lines(app)[2]
         assert "█" not in spark_row and "▁" in spark_row, spark_row
+
+
+def first_body_line(app, selector: str) -> str:
+    table = app.screen.query_one(selector)
+    region = table.content_region
+    return screen_lines(app)[region.y + 1][region.x : region.right].strip()
+
+
+async def test_empty_tables_say_why():
+    from logwatch.tui.app import empty_snapshot
+
+    app = make_app(empty_snapshot(1_767_000_000.0))
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        assert first_body_line(app, "#paths") == "no requests read yet"
+        await pilot.press("a")
+        await pilot.pause()
+        assert first_body_line(app, "#alerts-active") == "no alert rules configured"
+
+    app = make_app(make_snapshot())
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        app.set_filter("path:/no/such/path")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#paths").row_count == 0
+        assert first_body_line(app, "#paths") == "nothing here matches the filter"
+        app.set_filter("")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#paths").row_count > 0
+        assert "matches the filter" not in first_body_line(app, "#paths")

@@ -140,3 +140,4 @@ class DrillScreen(Screen[None]):
                     [Row(k, tuple(cell(v, vs) for v in values)) for k, values in section.rows]
                 )
             table.border_subtitle = f"{len(section.records or section.rows)}"
+            table.set_empty_text("none among the recent requests")

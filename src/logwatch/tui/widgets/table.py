@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -69,6 +72,7 @@ class KeyedTable(DataTable[Text]):
         self._order: list[str] = []
         self._rows: list[Row] = []
         self._aligned = False
+        self.empty_text = ""
         self.border_title = self.TITLE
 
     def on_mount(self) -> None:
@@ -99,6 +103,20 @@ class KeyedTable(DataTable[Text]):
             self._clear_caches()
             self._require_update_dimensions = True
             self.refresh()
+
+    def set_empty_text(self, text: str) -> None:
+        """What an empty table says in place of its rows: why there is nothing to show."""
+        if text != self.empty_text:
+            self.empty_text = text
+            if not self.row_count:
+                self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if not self.row_count and self.empty_text and y == self.header_height * self.show_header:
+            base = self.rich_style
+            line = Segment(" " + self.empty_text, base + Style(dim=True, italic=True))
+            return Strip([line]).crop_extend(0, self.size.width, base)
+        return super().render_line(y)
 
     def _align_labels(self, cells: Sequence[Text]) -> None:
         """A column of right-aligned figures gets a right-aligned heading: "Hits" over "   11",
