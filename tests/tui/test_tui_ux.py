@@ -161,3 +161,12 @@ async def test_empty_tables_say_why():
         await pilot.pause()
         assert app.screen.query_one("#paths").row_count > 0
         assert "matches the filter" not in first_body_line(app, "#paths")
+
+
+async def test_panels_fit_their_width_at_80_columns():
+    app = make_app(make_snapshot())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        for panel in app.screen.query("Panel"):
+            assert not panel.show_horizontal_scrollbar, panel.id  # no column behind a scroll

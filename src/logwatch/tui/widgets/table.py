@@ -91,7 +91,10 @@ class KeyedTable(DataTable[Text]):
         pad = 2 * self.cell_padding
         fixed = sum(c.width + pad for c in self.COLUMNS if not c.flex)
         avail = self.scrollable_content_region.width - fixed - pad * len(flex) - 1
-        width = max(min(c.width for c in flex), avail // len(flex))
+        # Where the fixed columns leave less than its minimum, the flexible column (cut with an
+        # ellipsis) gives way down to a few characters rather than push the last columns behind
+        # a horizontal scrollbar: at 80 columns the probes' "Last" seen was off screen.
+        width = max(self.FLEX_FLOOR, avail // len(flex))
         changed = False
         for c in flex:
             column = self.columns.get(c.key)  # type: ignore[call-overload]
@@ -222,6 +225,9 @@ class KeyedTable(DataTable[Text]):
                 index = order.index(keep)
                 if index != self.cursor_row:
                     self.move_cursor(row=index, animate=False, scroll=False)
+
+    # The narrowest a flexible column gets when space is short.
+    FLEX_FLOOR: ClassVar[int] = 6
 
     # A stream keeps the cursor at the top (newest) while the user has not moved it.
     STICKY_TOP: ClassVar[bool] = False
