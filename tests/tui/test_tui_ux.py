@@ -170,3 +170,10 @@ async def test_panels_fit_their_width_at_80_columns():
         await pilot.pause()
         for panel in app.screen.query("Panel"):
             assert not panel.show_horizontal_scrollbar, panel.id  # no column behind a scroll
+
+
+async def test_a_summary_figure_too_wide_for_its_place_ends_in_an_ellipsis():
+    app = make_app(make_snapshot())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "…" in screen_lines(app)[1].split("views/min")[0]  # req/s h… b… a… cut, shown cut
