@@ -38,6 +38,7 @@ from logwatch.tui.state import CLASS_VIEWS, WINDOWS, ViewState
 from logwatch.tui.themes import (
     DEFAULT_THEME,
     FALLBACK,
+    LIGHT_ANSI,
     ThemeError,
     load_theme_file,
     load_themes,
@@ -80,7 +81,7 @@ class LogwatchApp(App[int]):
         Binding("m", "mark", "Mark"),
         Binding("M", "clear_mark", "Unmark", show=False),
         Binding("a", "alerts", "Alerts"),
-        Binding("t", "cycle_theme", "Theme"),
+        Binding("t", "cycle_theme", "Theme", show=False),  # a setting: on the ? help screen
     ]
 
     def __init__(
@@ -121,6 +122,7 @@ class LogwatchApp(App[int]):
         self._theme_notes: list[str] = []
         self._engine_error: str | None = None
         self.theme_names: list[str] = []
+        self.ansi_theme_light = LIGHT_ANSI
         self._setup_themes(theme, theme_dirs)
 
     # ---- themes -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from logwatch.model import Record, Verdict, status_class
 from logwatch.stats.snapshot import PathStat, Snapshot, WindowView
+from logwatch.tui.render import fmt_pct, fmt_secs
 
 
 class Clock(float):
@@ -134,8 +135,9 @@ def path_drill(snap: Snapshot, window: str, path: str) -> DrillData:
         info.append(
             (
                 f"window {w.name} ({cls})",
-                f"{p.hits} hits, 4xx {p.rate_4xx:.1%}, 5xx {p.rate_5xx:.1%}"
-                + (f", p95 {p.p95 * 1000:.0f}ms" if p.p95 is not None else ""),
+                # Figures as the panels write them: "64%", "59.47s", not "63.6%", "59467ms".
+                f"{p.hits:,} hits, 4xx {fmt_pct(p.rate_4xx)}, 5xx {fmt_pct(p.rate_5xx)}"
+                + (f", p95 {fmt_secs(p.p95)}" if p.p95 is not None else ""),
             )
         )
     classes = Counter(v.cls for _, v in rows)
@@ -254,12 +256,15 @@ def bot_drill(snap: Snapshot, window: str, key: str) -> DrillData:
             per_min = b.hits * 60.0 / w.seconds if w.seconds else 0.0
             info.append(("kind", b.category))
             info.append(
-                (f"window {w.name}", f"{b.hits} hits, {per_min:.1f}/min, {b.share:.1%} of requests")
+                (
+                    f"window {w.name}",
+                    f"{b.hits:,} hits, {per_min:.1f}/min, {fmt_pct(b.share)} of requests",
+                )
             )
     served = sum(r.request_time or 0.0 for r, _ in snap.recent)
     mine = sum(r.request_time or 0.0 for r, _ in rows)
     if served > 0:
-        info.append(("time served", f"{mine / served:.1%} of server time in recent requests"))
+        info.append(("time served", f"{fmt_pct(mine / served)} of server time in recent requests"))
     else:
         info.append(("time served", "unknown (the log format has no request times)"))
     if rows:
@@ -301,7 +306,7 @@ def status_drill(snap: Snapshot, window: str, code: str) -> DrillData:
     share = now / w.requests if w.requests else 0.0
     info = [
         ("status", code),
-        (f"window {w.name}", f"{now} hits ({share:.1%}), previous window {prev}"),
+        (f"window {w.name}", f"{now:,} hits ({fmt_pct(share)}), previous window {prev:,}"),
     ]
     paths = Counter(path_key(r) for r, _ in rows)
     clients = Counter(r.client for r, _ in rows)

@@ -122,5 +122,13 @@ class AlertsScreen(Screen[None]):
                 names = ", ".join(str(getattr(r, "name", r)) for r in rules)
                 note.update(Text(f"{len(rules)} rule(s): " + names[:400], style="dim"))
             self.query_one("#alerts-rules", RuleTable).sync(rule_rows(statuses))
-        self.query_one("#alerts-active", AlertTable).sync(alert_rows(list(app.active_alerts), vs))
-        self.query_one("#alerts-history", AlertTable).sync(alert_rows(app.alert_history(), vs))
+        active = self.query_one("#alerts-active", AlertTable)
+        history = self.query_one("#alerts-history", AlertTable)
+        if app.alerts_available:
+            active.set_empty_text("no alert is active")
+            history.set_empty_text("no alert has fired or cleared since start")
+        else:
+            active.set_empty_text("no alert rules configured")
+            history.set_empty_text("no alert rules configured")
+        active.sync(alert_rows(list(app.active_alerts), vs))
+        history.sync(alert_rows(app.alert_history(), vs))

@@ -98,8 +98,11 @@ class DrillScreen(Screen[None]):
         # (render.safe), for a Record that skipped ingestion.
         info.append(clean(data.title), style="bold")
         info.append(f"   window {vs.window}, {data.matched} recent requests\n", style="dim")
+        # Labels right-aligned to the longest, so every value starts in one column
+        # ("window 5m (human)" is longer than the 14 characters they had).
+        width = max((len(label) for label, _ in data.info), default=0)
         for label, value in data.info:
-            info.append(f"{label:>14}  ", style="bold")
+            info.append(f"{label:>{width}}  ", style="bold")
             info.append(clean(value))
             info.append("\n")
         info.rstrip()
@@ -137,3 +140,4 @@ class DrillScreen(Screen[None]):
                     [Row(k, tuple(cell(v, vs) for v in values)) for k, values in section.rows]
                 )
             table.border_subtitle = f"{len(section.records or section.rows)}"
+            table.set_empty_text("none among the recent requests")

@@ -170,7 +170,9 @@ class Figure(Vertical):
     def show(self, value: Text, data: Sequence[float]) -> None:
         self.query_one(".figure-value", Static).update(value)
         spark = self.query_one(Sparkline)
-        values = list(data) or [0.0]
+        # Textual draws a one-point sparkline as a full bar: with no history yet every figure
+        # (the 5xx one in red) looked pinned at its maximum. No trend yet is a flat line.
+        values = list(data) if len(data) > 1 else []
         if spark.data != values:
             spark.data = values
 

@@ -16,9 +16,18 @@ from logwatch.tui.widgets.table import Col, KeyedTable, Row
 
 class Panel(KeyedTable):
     can_focus = True
+    # What an empty panel says once requests are coming in and no filter is set.
+    EMPTY: ClassVar[str] = "none in the last {window}"
 
     def build_rows(self, vs: ViewState) -> list[Row]:
         raise NotImplementedError
+
+    def empty_reason(self, vs: ViewState) -> str:
+        if not vs.snapshot.parsed:
+            return "no requests read yet"
+        if vs.filter_text:
+            return "nothing here matches the filter"
+        return self.EMPTY.format(window=vs.window)
 
     def title_extra(self, vs: ViewState) -> str:
         return ""
@@ -26,6 +35,7 @@ class Panel(KeyedTable):
     def refresh_from(self, vs: ViewState) -> None:
         from logwatch.tui import geocols  # country/network columns, when GeoIP is on
 
+        self.set_empty_text(self.empty_reason(vs))
         self.sync(geocols.extend(self, self.build_rows(vs), vs))
         self._update_title(self.title_extra(vs))
 
@@ -129,6 +139,7 @@ class CodesPanel(Panel):
 
 class ProbesPanel(Panel):
     TITLE = "Suspicious probes"
+    EMPTY = "no probes in the last {window}"
     DRILL = "client"
     COLUMNS: ClassVar = (
         Col("client", "Client", 15),
@@ -171,6 +182,7 @@ class ProbesPanel(Panel):
 
 class BotsPanel(Panel):
     TITLE = "Bots"
+    EMPTY = "no bots in the last {window}"
     DRILL = "bot"
     COLUMNS: ClassVar = (
         Col("name", "Bot", 10, flex=True),
@@ -247,6 +259,7 @@ class ClientsPanel(Panel):
 
 class ReferrersPanel(Panel):
     TITLE = "Referrers & campaigns"
+    EMPTY = "no referrers or campaigns in the last {window}"
     DRILL = ""
     COLUMNS: ClassVar = (
         Col("ref", "Referrer / campaign", 14, flex=True),
@@ -268,6 +281,7 @@ class ReferrersPanel(Panel):
 
 class StreamPanel(Panel):
     TITLE = "Requests"
+    EMPTY = "no recent requests in this view"
     DRILL = "client"
     STICKY_TOP = True
     LIMIT: ClassVar[int] = 120
@@ -278,7 +292,7 @@ class StreamPanel(Panel):
         Col("method", "Meth", 4),
         Col("path", "Path", 12, flex=True),
         Col("cls", "Class", 12),
-        Col("time_taken", "Time", 6),
+        Col("time_taken", "Took", 6),
     )
     SORTS: ClassVar = ()
 

@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -68,6 +71,8 @@ class KeyedTable(DataTable[Text]):
         self._cells: dict[str, tuple[tuple[Text, ...], tuple[tuple[str, str], ...]]] = {}
         self._order: list[str] = []
         self._rows: list[Row] = []
+        self._aligned = False
+        self.empty_text = ""
         self.border_title = self.TITLE
 
     def on_mount(self) -> None:
@@ -86,7 +91,10 @@ class KeyedTable(DataTable[Text]):
         pad = 2 * self.cell_padding
         fixed = sum(c.width + pad for c in self.COLUMNS if not c.flex)
         avail = self.scrollable_content_region.width - fixed - pad * len(flex) - 1
-        width = max(min(c.width for c in flex), avail // len(flex))
+        # Where the fixed columns leave less than its minimum, the flexible column (cut with an
+        # ellipsis) gives way down to a few characters rather than push the last columns behind
+        # a horizontal scrollbar: at 80 columns the probes' "Last" seen was off screen.
+        width = max(self.FLEX_FLOOR, avail // len(flex))
         changed = False
         for c in flex:
             column = self.columns.get(c.key)  # type: ignore[call-overload]
@@ -99,10 +107,36 @@ class KeyedTable(DataTable[Text]):
             self._require_update_dimensions = True
             self.refresh()
 
+    def set_empty_text(self, text: str) -> None:
+        """What an empty table says in place of its rows: why there is nothing to show."""
+        if text != self.empty_text:
+            self.empty_text = text
+            if not self.row_count:
+                self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if not self.row_count and self.empty_text and y == self.header_height * self.show_header:
+            base = self.rich_style
+            line = Segment(" " + self.empty_text, base + Style(dim=True, italic=True))
+            return Strip([line]).crop_extend(0, self.size.width, base)
+        return super().render_line(y)
+
+    def _align_labels(self, cells: Sequence[Text]) -> None:
+        """A column of right-aligned figures gets a right-aligned heading: "Hits" over "   11",
+        not beside it. Read from the first row, since drill-down sections bring their own
+        columns."""
+        self._aligned = True
+        for col, cell in zip(self.COLUMNS, cells, strict=False):
+            column = self.columns.get(col.key)  # type: ignore[call-overload]
+            if column is not None and cell.justify == "right":
+                column.label = Text(column.label.plain, justify="right")
+        self._clear_caches()
+        self.refresh()
+
     def set_column_label(self, key: str, label: str) -> None:
         column = self.columns.get(key)  # type: ignore[call-overload]
         if column is not None and column.label.plain != label:
-            column.label = Text(label)
+            column.label = Text(label, justify=column.label.justify)
             self._clear_caches()
             self.refresh()
 
@@ -158,6 +192,8 @@ class KeyedTable(DataTable[Text]):
         keep = self.cursor_key
         at_top = self.cursor_row == 0
         wanted = {r.key for r in ordered}
+        if ordered and not self._aligned:
+            self._align_labels(ordered[0].cells)
         with self.app.batch_update():
             for key in [k for k in self._cells if k not in wanted]:
                 self.remove_row(key)
@@ -190,12 +226,22 @@ class KeyedTable(DataTable[Text]):
                 if index != self.cursor_row:
                     self.move_cursor(row=index, animate=False, scroll=False)
 
+    # The narrowest a flexible column gets when space is short.
+    FLEX_FLOOR: ClassVar[int] = 6
+
     # A stream keeps the cursor at the top (newest) while the user has not moved it.
     STICKY_TOP: ClassVar[bool] = False
 
     def ordered_row_keys(self) -> list[RowKey]:
         keys = (self._row_locations.get_key(i) for i in range(len(self._row_locations)))
         return [k for k in keys if k is not None]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A table with nothing to drill into (referrers, alerts, statuses over time) does not
+        # offer "⏎ Drill" in the footer: the key did nothing there.
+        if action == "drill" and not self.DRILL:
+            return False
+        return super().check_action(action, parameters)
 
     def action_drill(self) -> None:
         key = self.cursor_key
