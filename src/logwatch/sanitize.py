@@ -79,9 +79,14 @@ def decode(raw: bytes) -> str:
     return clean(text)
 
 
-# The same characters but the newline, for checking many lines joined by newlines at once.
+# The same characters but the newline, for checking many lines joined by newlines at once
+# (made from the same ranges: a hand-written copy had missed the invisible ones).
 _UNSAFE_BUT_NEWLINE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    "["
+    + "".join(
+        f"\\U{0x0B if lo == 0x0A else lo:08x}-\\U{hi:08x}" for lo, hi in _UNSAFE_RANGES
+    )
+    + "]"
 )
 
 

@@ -29,3 +29,11 @@ def test_invalid_bytes_become_backslash_x_and_controls_are_escaped() -> None:
     raw = b"\xff/\xc3\xa9/\xc3/\xe2\x80\xae/\xed\xa0\x80/\x1b[31m/\xf0\x9f\x98\x80/\xf0\x9f"
     assert sanitize.decode(raw) == ("\\xff/é/\\xc3/\\u202e/\\xed\\xa0\\x80/\\x1b[31m/😀/\\xf0\\x9f")
     assert sanitize.decode(b"\xff" * 1000 + b"\x01" * 1000) == "\\xff" * 1000 + "\\x01" * 1000
+
+
+@pytest.mark.parametrize("code", [c for c in UNSAFE if c != 0x0A and not 0xD800 <= c <= 0xDFFF])
+def test_a_batch_of_lines_escapes_what_one_line_does(code: int) -> None:
+    # The batch decoder's own list of unsafe characters had missed the invisible ones: a
+    # zero-width space in `/admin\u200b` came through a batch unescaped.
+    raw = f"GET /admin{chr(code)}/".encode()
+    assert sanitize.decode_lines([raw, "café".encode()]) == [sanitize.decode(raw), "café"]
