@@ -105,3 +105,35 @@ def test_drill_downs_agree_with_the_rows_they_open_from():
     assert "window all (human)" in labels and "window all (all)" in labels
     assert dict(client_drill(snap, "all", "8.8.8.8").info)["verdict"] == "human"
     assert dict(client_drill(snap, "all", "5.6.7.8").info)["verdict"].endswith("· probe")
+
+
+def _aggregated(rows, now, mark=None):  # type: ignore[no-untyped-def]
+    from logwatch.stats.aggregator import Aggregator
+
+    agg = Aggregator()
+    agg.add_many(rows)
+    return agg.snapshot(now, mark=mark)
+
+
+def _req(ts, client, path, status, cls="human"):  # type: ignore[no-untyped-def]
+    from logwatch.model import Record, Verdict
+
+    rec = Record(ts, client, "GET", path, "", "HTTP/1.1", status, 10, "-", "Mozilla/5.0")
+    return rec, Verdict(cls)
+
+
+def test_a_filter_keeps_the_mark_and_counts_it_over_the_matching_requests():
+    """Found by a hunt: with a `/` filter on, the mark vanished (no "since mark", no before →
+    after in the status codes and the 4xx/5xx rates) though `m` had said it was set."""
+    now, mark = 10_000.0, 9_940.0
+    rows = [_req(9_900.0 + i, "10.0.0.1", "/a", 200) for i in range(30)]  # before: 30 × 200
+    rows += [_req(9_900.0 + i, "10.0.0.2", "/b", 404) for i in range(10)]  # before: 10 × 404
+    rows += [_req(9_960.0 + i, "10.0.0.1", "/a", 500) for i in range(6)]  # after: 6 × 500
+    rows += [_req(9_960.0 + i, "10.0.0.2", "/b", 200) for i in range(4)]  # after: 4 × 200
+    snap = _aggregated(sorted(rows, key=lambda x: x[0].ts), now, mark)
+    f = filtered_view(snap, parse_filter("path:/a"))
+    assert f.mark is not None
+    at, before, after = f.mark
+    assert at == mark
+    assert before.codes == {200: 30} and after.codes == {500: 6}
+    assert after.rate_5xx == 1.0 and before.rate_4xx == 0.0

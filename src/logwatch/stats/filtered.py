@@ -24,11 +24,14 @@ def filtered_view(snapshot: Snapshot, predicate: Predicate) -> Snapshot:
     windows = tuple((name, int(view.seconds)) for name, view in snapshot.windows.items())
     aggregator = Aggregator(StatsConfig(windows=windows, recent=max(len(rows), 1)))
     aggregator.add_many(rows)
-    counted = aggregator.snapshot(snapshot.now)
+    # A mark (`m`) stays, its before/after recounted over the matching requests too: the
+    # filtered dashboard dropped it, and with it the before → after it had promised.
+    mark = snapshot.mark[0] if snapshot.mark is not None else None
+    counted = aggregator.snapshot(snapshot.now, mark=mark)
     return replace(
         snapshot,
         windows=counted.windows,
         totals=counted.totals,
         recent=tuple(rows),
-        mark=None,
+        mark=counted.mark,
     )
