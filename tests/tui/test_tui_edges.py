@@ -196,3 +196,30 @@ async def test_a_request_with_no_path_is_found_by_the_filter():
             await pilot.pause()
             assert stream.row_count == 1, text
             assert stream.get_row_at(0)[2].plain == "400"
+
+
+async def test_a_drill_down_list_cut_to_its_limit_says_of_how_many():
+    # Found by a hunt: a path hit by 46 clients listed 30 and its subtitle said "30"; its
+    # recent requests showed 60 of 145 and said "60". A cut list reads as all of them.
+    lines = [
+        b"10.0.1.%d - - [10/Oct/2026:08:00:%02d +0000] "
+        b'"GET /a HTTP/1.1" 200 9 "-" "Mozilla/5.0 Firefox/120.0"' % (i, i)
+        for i in range(45)
+    ]
+    lines += [
+        b'10.0.0.2 - - [10/Oct/2026:08:01:%02d +0000] "GET /a HTTP/1.1" 500 9 "-" '
+        b'"Mozilla/5.0 Firefox/120.0"' % (i // 2)
+        for i in range(100)
+    ]
+    app = make_app(pipeline_snapshot(lines), window="1h")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(DrillScreen("path", "/a"))
+        await pilot.pause()
+        await pilot.pause()
+        clients = app.screen.query_one("#sec-clients")
+        assert clients.row_count == 30 and clients.border_subtitle == "30 of 46"
+        recent = app.screen.query_one("#sec-recent")
+        assert recent.row_count == 60 and recent.border_subtitle == "60 of 145"
+        agents = app.screen.query_one("#sec-agents")
+        assert agents.border_subtitle == "1"

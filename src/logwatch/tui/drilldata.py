@@ -29,6 +29,13 @@ class Section:
     rows: list[tuple[str, tuple[Cell, ...]]] = field(default_factory=list)
     drill: str = ""  # what enter on a row opens
     records: list[tuple[Record, Verdict]] | None = None  # a request list instead of rows
+    total: int = 0  # the rows (or requests) there were before the list was cut to its limit
+
+    @property
+    def count_label(self) -> str:
+        """How many rows the table shows, and of how many when the list was cut."""
+        shown = len(self.records if self.records is not None else self.rows)
+        return f"{shown} of {self.total}" if self.total > shown else str(shown)
 
 
 @dataclass(slots=True)
@@ -64,11 +71,11 @@ def _count_section(
     rows = []
     for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
         rows.append((key, (key, n, *(extra or {}).get(key, ()))))
-    return Section(id, title, cols, rows, drill)
+    return Section(id, title, cols, rows, drill, total=len(counts))
 
 
 def _recent_section(rows: list[tuple[Record, Verdict]]) -> Section:
-    return Section("recent", "Recent requests", (), records=rows[-RECENT_LINES:])
+    return Section("recent", "Recent requests", (), records=rows[-RECENT_LINES:], total=len(rows))
 
 
 def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) -> Section:
