@@ -228,16 +228,18 @@ class ClientsPanel(Panel):
             if not hits:
                 continue
             err = c.errors / c.hits if c.hits else 0.0
+            bot = c.bot / c.hits if c.hits else 0.0
             out.append(
                 Row(
                     c.client,
                     (
                         safe(c.client),
                         num(hits),
-                        pct(c.bot / c.hits if c.hits else 0.0),
+                        pct(bot),
                         pct(err, 0.2, 0.5),
                     ),
-                    (hits, err, c.bot, c.client),
+                    # Sorted by what the columns show: the bot share, not the bot requests.
+                    (hits, err, bot, c.client),
                 )
             )
         if cls != "all":
