@@ -928,13 +928,16 @@ class Aggregator:
         are merged once and cached (a write to any of them bumps `_version`): a snapshot a
         second merges one fine slot into the cache, not the ninety of a 15-minute window."""
         cap = self.config.slot_top_k * 4
-        fine_keys = sorted(i for i in self.fine if i * FINE + FINE > start and i * FINE <= end)
+        # The window's seconds are int(start) + 1 .. int(end), as _sum_seconds counts them: a
+        # slot ending at the second `start` falls in holds none of them.
+        first = int(start) + 1
+        fine_keys = sorted(i for i in self.fine if i * FINE + FINE > first and i * FINE <= end)
         # A coarse slot holds only what came before the fine floor (the rest of its minute is
         # in fine slots): the minute that straddles the floor overlaps a 5m window by its span,
         # not by its data, and brought in up to 50 s of older keys.
         top = self._coarse_end
         coarse_keys = [
-            m for m in self.coarse if min(m * COARSE + COARSE, top) > start and m * COARSE <= end
+            m for m in self.coarse if min(m * COARSE + COARSE, top) > first and m * COARSE <= end
         ]
         closed = tuple(fine_keys[:-1])
         cache_key = ("slots", seconds, tuple(coarse_keys), closed, self._version)
