@@ -223,3 +223,36 @@ async def test_a_drill_down_list_cut_to_its_limit_says_of_how_many():
         assert recent.row_count == 60 and recent.border_subtitle == "60 of 145"
         agents = app.screen.query_one("#sec-agents")
         assert agents.border_subtitle == "1"
+
+
+async def test_a_filtered_window_longer_than_the_recent_requests_says_how_much_it_covers():
+    # Found by a hunt: a filter recounts the ring of recent requests; with 100 kept and 400 in
+    # the hour, `path:/a` (every request) turned the 1h window's 400 requests into 100, and
+    # nothing on screen said the figures were of the newest 2.5 minutes only.
+    from logwatch.stats.aggregator import StatsConfig
+    from logwatch.tui.widgets.header import StatusLine
+
+    lines = [
+        b"10.0.0.%d - - [10/Oct/2026:08:%02d:%02d +0000] "
+        b'"GET /a HTTP/1.1" 200 9 "-" "Mozilla/5.0 Firefox/120.0"' % (i % 7, i // 40, i % 40)
+        for i in range(400)
+    ]
+    pipeline = Pipeline(stats=StatsConfig(recent=100))
+    pipeline.feed(lines, "access.log")
+    pipeline.flush()
+    app = make_app(pipeline.snapshot(), window="1h")
+    async with app.run_test(size=(200, 45)) as pilot:
+        await pilot.pause()
+        assert app.vs.view.requests == 400
+        for text, note in (("path:/a", True), ("ip:10.0.0.1", True), ("", False)):
+            assert app.set_filter(text)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            status = str(app.screen.query_one(StatusLine).render())
+            assert ("(newest 2m only)" in status) is note, (text, status)
+        await pilot.press("w")  # 1h -> 1m: the ring holds the whole minute
+        assert app.set_filter("path:/a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.window == "1m" and app.vs.view.requests == 40
+        assert "newest" not in str(app.screen.query_one(StatusLine).render())
