@@ -137,3 +137,18 @@ def test_a_filter_keeps_the_mark_and_counts_it_over_the_matching_requests():
     assert at == mark
     assert before.codes == {200: 30} and after.codes == {500: 6}
     assert after.rate_5xx == 1.0 and before.rate_4xx == 0.0
+
+
+def test_a_bots_recent_rate_counts_the_intervals_between_its_requests():
+    """Found by a hunt: a bot with one recent request had a "recent rate" of 60.0/min, and one
+    request a minute read as 1.5/min over three requests (n requests over n - 1 intervals)."""
+    from logwatch.model import Verdict
+
+    bot = Verdict("bot", "search", "Googlebot")
+    rows = [(_req(10_000.0 + 60 * i, "66.249.66.1", "/", 200)[0], bot) for i in range(3)]
+    rows.append((_req(10_100.0, "66.249.66.2", "/", 200)[0], Verdict("bot", "ai", "GPTBot")))
+    snap = _aggregated(sorted(rows, key=lambda x: x[0].ts), 10_130.0)
+    assert dict(bot_drill(snap, "5m", "Googlebot").info)["recent rate"] == (
+        "1.0/min over 3 requests"
+    )
+    assert dict(bot_drill(snap, "5m", "GPTBot").info)["recent rate"] == "1 request"

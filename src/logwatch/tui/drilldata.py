@@ -269,9 +269,16 @@ def bot_drill(snap: Snapshot, window: str, key: str) -> DrillData:
         info.append(("time served", f"{mine / served:.1%} of server time in recent requests"))
     else:
         info.append(("time served", "unknown (the log format has no request times)"))
-    if rows:
-        span = max(rows[-1][0].ts - rows[0][0].ts, 1.0)
-        info.append(("recent rate", f"{len(rows) * 60.0 / span:.1f}/min over {len(rows)} requests"))
+    if len(rows) > 1:
+        # n requests make n - 1 intervals between the first and the last: one request a minute
+        # for two minutes is 1/min, not 1.5/min (a lone request was "60.0/min").
+        times = [r.ts for r, _ in rows]
+        span = max(max(times) - min(times), 1.0)
+        info.append(
+            ("recent rate", f"{(len(rows) - 1) * 60.0 / span:.1f}/min over {len(rows)} requests")
+        )
+    elif rows:
+        info.append(("recent rate", "1 request"))
     paths = Counter(path_key(r) for r, _ in rows)
     errors = Counter(path_key(r) for r, _ in rows if r.status >= 400)
     clients = Counter(r.client for r, _ in rows)
