@@ -152,3 +152,17 @@ def test_a_bots_recent_rate_counts_the_intervals_between_its_requests():
         "1.0/min over 3 requests"
     )
     assert dict(bot_drill(snap, "5m", "GPTBot").info)["recent rate"] == "1 request"
+
+
+def test_statuses_over_time_of_requests_out_of_time_order():
+    """Found by a hunt: the timeline ran from the first recent request to the last, in arrival
+    order; a request older than the first (another file's, a late line) got a negative bucket,
+    which Python's indexing put at the end: a 500 at the start showed in the second half."""
+    rows = [_req(10_000.0 + i, "10.0.0.1", "/a", 200) for i in range(1, 9)]
+    rows.append(_req(10_000.0, "10.0.0.2", "/a", 500))  # the oldest, arrived last
+    snap = _aggregated(rows, 10_010.0)
+    timeline = next(s for s in path_drill(snap, "5m", "/a").sections if s.id == "timeline")
+    first, *rest = [v for _, v in timeline.rows]
+    assert first[0] == 10_000.0 and first[4] == 1  # From, 5xx
+    assert sum(v[4] for v in rest) == 0
+    assert sum(sum(v[1:]) for _, v in timeline.rows) == 9

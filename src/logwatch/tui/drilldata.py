@@ -90,7 +90,10 @@ def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) ->
     section = Section("timeline", "Statuses over time", cols)
     if not rows:
         return section
-    start, end = rows[0][0].ts, rows[-1][0].ts
+    # Recent requests are in arrival order, not quite time order (two files, a late line): the
+    # first and the last are not the oldest and the newest.
+    start = min(r.ts for r, _ in rows)
+    end = max(r.ts for r, _ in rows)
     span = max(end - start, 1.0)
     step = span / buckets
     counts: list[Counter[str]] = [Counter() for _ in range(buckets)]
