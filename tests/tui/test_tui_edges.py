@@ -256,3 +256,33 @@ async def test_a_filtered_window_longer_than_the_recent_requests_says_how_much_i
         await pilot.pause()
         assert app.window == "1m" and app.vs.view.requests == 40
         assert "newest" not in str(app.screen.query_one(StatusLine).render())
+
+
+async def test_a_class_view_lists_that_class_s_top_clients():
+    # Found by a hunt: the class views picked their clients from the top 50 by all requests;
+    # with 60 crawler addresses busier than the one person, the human view listed nobody.
+    from logwatch.model import Record, Verdict
+    from logwatch.stats.aggregator import Aggregator
+
+    def req(i: int, client: str) -> Record:
+        return Record(1_800_000_000.0 + i, client, "GET", "/", "", "HTTP/1.1", 200, 9, "-", "M")
+
+    agg = Aggregator()
+    for b in range(60):
+        agg.add_many(
+            (req(i, f"66.249.66.{b}"), Verdict("bot", "search", "Googlebot")) for i in range(10)
+        )
+    agg.add_many((req(i, "198.51.100.1"), Verdict("human")) for i in range(5))
+    app = make_app(agg.snapshot(), window="5m")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one("#clients")
+        assert panel.row_count == 50
+        await pilot.press("v")  # human
+        await pilot.pause()
+        assert app.cls_view == "human"
+        assert [panel.get_row_at(i)[0].plain for i in range(panel.row_count)] == ["198.51.100.1"]
+        assert panel.get_row_at(0)[1].plain == "5"
+        app.push_screen(DrillScreen("client", "198.51.100.1"))
+        await pilot.pause()
+        assert ("window 5m", "5 hits: 5 human, 0 bot, 0 asset, 0 errors") in app.screen.data.info

@@ -1088,6 +1088,12 @@ def _with_keys(
         ClientStat(c, r[0], r[1], r[2], r[3], r[4])
         for c, r in nsmallest(_TOP, clients.items(), key=lambda kv: (-kv[1][0], kv[0]))
     )
+    # The class views list a class's own top clients: picked from the top by all requests, the
+    # human view was empty whenever fifty bots outnumbered the busiest person.
+    top_clients_by_class = {
+        cls_name: _top_clients_of(clients, i)
+        for cls_name, i in (("human", 1), ("bot", 2), ("asset", 3))
+    }
     total = view.requests or 1
     bots_cat: dict[str, int] = dict.fromkeys(BOT_CATEGORIES, 0)
     for (_name, category), n in slot.bots.data.items():
@@ -1122,11 +1128,20 @@ def _with_keys(
         probing=len(slot.probe_clients),
         top_paths=top_paths,
         top_clients=top_clients,
+        top_clients_by_class=top_clients_by_class,
         top_referrers=tuple(slot.referrers.top(_TOP)),
         top_campaigns=tuple(slot.campaigns.top(_TOP)),
         latency=view.latency,
         series=series,
     )
+
+
+def _top_clients_of(clients: dict[str, list[int]], i: int) -> tuple[ClientStat, ...]:
+    """The top clients by one column of their row (1 human, 2 bot, 3 asset)."""
+    best = nsmallest(
+        _TOP, ((c, r) for c, r in clients.items() if r[i]), key=lambda kv: (-kv[1][i], kv[0])
+    )
+    return tuple(ClientStat(c, r[0], r[1], r[2], r[3], r[4]) for c, r in best)
 
 
 def _add_counts(into: dict[Any, int], other: dict[Any, int]) -> None:

@@ -92,6 +92,8 @@ class WindowView:
     probing: int = 0  # distinct probing clients (as many as the window's bounded table holds)
     top_paths: dict[str, tuple[PathStat, ...]] = field(default_factory=dict)  # by class, + "all"
     top_clients: tuple[ClientStat, ...] = ()
+    # The top clients by their requests of one class (human, bot, asset), for the class views.
+    top_clients_by_class: dict[str, tuple[ClientStat, ...]] = field(default_factory=dict)
     top_referrers: tuple[tuple[str, int], ...] = ()
     top_campaigns: tuple[tuple[str, int], ...] = ()  # "source / campaign" of UTM-tagged views
     latency: dict[str, float] = field(default_factory=dict)  # p50 p95 p99 in seconds, if known

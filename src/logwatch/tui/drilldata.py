@@ -198,15 +198,17 @@ def client_drill(snap: Snapshot, window: str, client: str) -> DrillData:
                     reasons.append(reason)
         for reason in reasons[:6]:
             info.append(("because", reason))
-    for c in w.top_clients:
-        if c.client == client:
-            info.append(
-                (
-                    f"window {w.name}",
-                    f"{c.hits} hits: {c.human} human, {c.bot} bot, "
-                    f"{c.asset} asset, {c.errors} errors",
-                )
+    # A client listed by a class view only (not among the top by all requests) has them too.
+    listed = (*w.top_clients, *(c for cs in w.top_clients_by_class.values() for c in cs))
+    found = next((c for c in listed if c.client == client), None)
+    if found is not None:
+        c = found
+        info.append(
+            (
+                f"window {w.name}",
+                f"{c.hits} hits: {c.human} human, {c.bot} bot, {c.asset} asset, {c.errors} errors",
             )
+        )
     for p in w.probes:
         if p.client == client:
             info.append(

@@ -223,7 +223,9 @@ class ClientsPanel(Panel):
     def build_rows(self, vs: ViewState) -> list[Row]:
         out = []
         cls = vs.cls_view
-        for c in vs.view.top_clients:
+        w = vs.view
+        stats = w.top_clients if cls == "all" else w.top_clients_by_class.get(cls, w.top_clients)
+        for c in stats:
             hits = c.hits if cls == "all" else getattr(c, cls, 0)
             if not hits:
                 continue
