@@ -83,9 +83,7 @@ def decode(raw: bytes) -> str:
 # (made from the same ranges: a hand-written copy had missed the invisible ones).
 _UNSAFE_BUT_NEWLINE = re.compile(
     "["
-    + "".join(
-        f"\\U{0x0B if lo == 0x0A else lo:08x}-\\U{hi:08x}" for lo, hi in _UNSAFE_RANGES
-    )
+    + "".join(f"\\U{0x0B if lo == 0x0A else lo:08x}-\\U{hi:08x}" for lo, hi in _UNSAFE_RANGES)
     + "]"
 )
 

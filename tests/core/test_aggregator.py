@@ -354,3 +354,35 @@ def test_time_last_is_the_newest_request_within_its_second() -> None:
     other.add_many([(rec(T0 + 0.8), HUMAN), (rec(T0 + 0.9), HUMAN)])
     half.merge(other)
     assert half.snapshot().to_json()["time"]["last"] == T0 + 0.9
+
+
+def test_a_five_minute_window_lists_no_keys_of_the_minute_before_it() -> None:
+    # Found by a hunt: the 5m window's top paths, clients and bots took in the coarse minute
+    # that straddles the fine slots' floor, though that minute only holds what came before the
+    # floor, which is older than the window: up to 50 s of older traffic (a path that had left
+    # the window still listed, with its errors).
+    agg = Aggregator()
+    for i in range(100):
+        agg.add(rec(T0 + i, "/old", 500, client="192.0.2.9"), HUMAN)
+    for i in range(100, 420):
+        agg.add(rec(T0 + i, "/new"), HUMAN)
+    w = agg.snapshot().windows["5m"]
+    assert w.requests == 300 and w.status["5xx"] == 0
+    paths = {p.path: p.hits for p in w.top_paths["all"]}
+    assert "/old" not in paths
+    assert 300 <= paths["/new"] <= 310  # the oldest 10-second slot overlaps the window's start
+    assert "192.0.2.9" not in {c.client for c in w.top_clients}
+
+
+def test_a_window_lists_no_keys_of_a_slot_that_ends_before_its_first_second() -> None:
+    # Found by a hunt: at a live clock of xx9.5 s the 1m window counts seconds 540..599, yet
+    # its top paths took in the 10-second slot 530..539 (it "overlapped" 539.5): a path gone
+    # for over a minute was still listed.
+    agg = Aggregator()
+    for i in range(530, 540):
+        agg.add(rec(T0 + i, "/gone"), HUMAN)
+    for i in range(540, 600):
+        agg.add(rec(T0 + i, "/here"), HUMAN)
+    w = agg.snapshot(now=T0 + 599.5).windows["1m"]
+    assert w.requests == 60
+    assert {p.path: p.hits for p in w.top_paths["all"]} == {"/here": 60}

@@ -580,3 +580,28 @@ def test_the_request_stream_shows_a_request_with_no_path_by_its_text(snap):
     rec, verdict = snap.recent[-1]
     handshake = dataclasses.replace(rec, path="", query="", request="\\x16\\x03\\x01")
     assert stream_cells(handshake, verdict, ViewState(snap))[4].plain == "\\x16\\x03\\x01"
+
+
+async def test_s_sorts_the_clients_by_the_bot_share_the_column_shows(snap):
+    # Found by a hunt: "by bot" sorted by bot requests while the column shows the client's bot
+    # share, so 50% came above 100%.
+    from dataclasses import replace
+
+    from logwatch.stats.snapshot import ClientStat
+
+    clients = (
+        ClientStat("192.0.2.1", 100, human=50, bot=50),
+        ClientStat("192.0.2.2", 20, bot=20),
+        ClientStat("192.0.2.3", 10, human=9, bot=1),
+    )
+    windows = dict(snap.windows)
+    windows["5m"] = replace(windows["5m"], top_clients=clients)
+    app = make_app(replace(snap, windows=windows))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one("#clients", Panel)
+        panel.focus()
+        await pilot.press("s", "s")  # hits -> errors -> bot
+        await pilot.pause()
+        assert panel.sort_label == "bot"
+        assert cells(panel, 2) == ["100%", "50%", "10%"]

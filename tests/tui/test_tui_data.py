@@ -105,3 +105,64 @@ def test_drill_downs_agree_with_the_rows_they_open_from():
     assert "window all (human)" in labels and "window all (all)" in labels
     assert dict(client_drill(snap, "all", "8.8.8.8").info)["verdict"] == "human"
     assert dict(client_drill(snap, "all", "5.6.7.8").info)["verdict"].endswith("· probe")
+
+
+def _aggregated(rows, now, mark=None):  # type: ignore[no-untyped-def]
+    from logwatch.stats.aggregator import Aggregator
+
+    agg = Aggregator()
+    agg.add_many(rows)
+    return agg.snapshot(now, mark=mark)
+
+
+def _req(ts, client, path, status, cls="human"):  # type: ignore[no-untyped-def]
+    from logwatch.model import Record, Verdict
+
+    rec = Record(ts, client, "GET", path, "", "HTTP/1.1", status, 10, "-", "Mozilla/5.0")
+    return rec, Verdict(cls)
+
+
+def test_a_filter_keeps_the_mark_and_counts_it_over_the_matching_requests():
+    """Found by a hunt: with a `/` filter on, the mark vanished (no "since mark", no before →
+    after in the status codes and the 4xx/5xx rates) though `m` had said it was set."""
+    now, mark = 10_000.0, 9_940.0
+    rows = [_req(9_900.0 + i, "10.0.0.1", "/a", 200) for i in range(30)]  # before: 30 × 200
+    rows += [_req(9_900.0 + i, "10.0.0.2", "/b", 404) for i in range(10)]  # before: 10 × 404
+    rows += [_req(9_960.0 + i, "10.0.0.1", "/a", 500) for i in range(6)]  # after: 6 × 500
+    rows += [_req(9_960.0 + i, "10.0.0.2", "/b", 200) for i in range(4)]  # after: 4 × 200
+    snap = _aggregated(sorted(rows, key=lambda x: x[0].ts), now, mark)
+    f = filtered_view(snap, parse_filter("path:/a"))
+    assert f.mark is not None
+    at, before, after = f.mark
+    assert at == mark
+    assert before.codes == {200: 30} and after.codes == {500: 6}
+    assert after.rate_5xx == 1.0 and before.rate_4xx == 0.0
+
+
+def test_a_bots_recent_rate_counts_the_intervals_between_its_requests():
+    """Found by a hunt: a bot with one recent request had a "recent rate" of 60.0/min, and one
+    request a minute read as 1.5/min over three requests (n requests over n - 1 intervals)."""
+    from logwatch.model import Verdict
+
+    bot = Verdict("bot", "search", "Googlebot")
+    rows = [(_req(10_000.0 + 60 * i, "66.249.66.1", "/", 200)[0], bot) for i in range(3)]
+    rows.append((_req(10_100.0, "66.249.66.2", "/", 200)[0], Verdict("bot", "ai", "GPTBot")))
+    snap = _aggregated(sorted(rows, key=lambda x: x[0].ts), 10_130.0)
+    assert dict(bot_drill(snap, "5m", "Googlebot").info)["recent rate"] == (
+        "1.0/min over 3 requests"
+    )
+    assert dict(bot_drill(snap, "5m", "GPTBot").info)["recent rate"] == "1 request"
+
+
+def test_statuses_over_time_of_requests_out_of_time_order():
+    """Found by a hunt: the timeline ran from the first recent request to the last, in arrival
+    order; a request older than the first (another file's, a late line) got a negative bucket,
+    which Python's indexing put at the end: a 500 at the start showed in the second half."""
+    rows = [_req(10_000.0 + i, "10.0.0.1", "/a", 200) for i in range(1, 9)]
+    rows.append(_req(10_000.0, "10.0.0.2", "/a", 500))  # the oldest, arrived last
+    snap = _aggregated(rows, 10_010.0)
+    timeline = next(s for s in path_drill(snap, "5m", "/a").sections if s.id == "timeline")
+    first, *rest = [v for _, v in timeline.rows]
+    assert first[0] == 10_000.0 and first[4] == 1  # From, 5xx
+    assert sum(v[4] for v in rest) == 0
+    assert sum(sum(v[1:]) for _, v in timeline.rows) == 9

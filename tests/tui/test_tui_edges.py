@@ -196,3 +196,93 @@ async def test_a_request_with_no_path_is_found_by_the_filter():
             await pilot.pause()
             assert stream.row_count == 1, text
             assert stream.get_row_at(0)[2].plain == "400"
+
+
+async def test_a_drill_down_list_cut_to_its_limit_says_of_how_many():
+    # Found by a hunt: a path hit by 46 clients listed 30 and its subtitle said "30"; its
+    # recent requests showed 60 of 145 and said "60". A cut list reads as all of them.
+    lines = [
+        b"10.0.1.%d - - [10/Oct/2026:08:00:%02d +0000] "
+        b'"GET /a HTTP/1.1" 200 9 "-" "Mozilla/5.0 Firefox/120.0"' % (i, i)
+        for i in range(45)
+    ]
+    lines += [
+        b'10.0.0.2 - - [10/Oct/2026:08:01:%02d +0000] "GET /a HTTP/1.1" 500 9 "-" '
+        b'"Mozilla/5.0 Firefox/120.0"' % (i // 2)
+        for i in range(100)
+    ]
+    app = make_app(pipeline_snapshot(lines), window="1h")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(DrillScreen("path", "/a"))
+        await pilot.pause()
+        await pilot.pause()
+        clients = app.screen.query_one("#sec-clients")
+        assert clients.row_count == 30 and clients.border_subtitle == "30 of 46"
+        recent = app.screen.query_one("#sec-recent")
+        assert recent.row_count == 60 and recent.border_subtitle == "60 of 145"
+        agents = app.screen.query_one("#sec-agents")
+        assert agents.border_subtitle == "1"
+
+
+async def test_a_filtered_window_longer_than_the_recent_requests_says_how_much_it_covers():
+    # Found by a hunt: a filter recounts the ring of recent requests; with 100 kept and 400 in
+    # the hour, `path:/a` (every request) turned the 1h window's 400 requests into 100, and
+    # nothing on screen said the figures were of the newest 2.5 minutes only.
+    from logwatch.stats.aggregator import StatsConfig
+    from logwatch.tui.widgets.header import StatusLine
+
+    lines = [
+        b"10.0.0.%d - - [10/Oct/2026:08:%02d:%02d +0000] "
+        b'"GET /a HTTP/1.1" 200 9 "-" "Mozilla/5.0 Firefox/120.0"' % (i % 7, i // 40, i % 40)
+        for i in range(400)
+    ]
+    pipeline = Pipeline(stats=StatsConfig(recent=100))
+    pipeline.feed(lines, "access.log")
+    pipeline.flush()
+    app = make_app(pipeline.snapshot(), window="1h")
+    async with app.run_test(size=(200, 45)) as pilot:
+        await pilot.pause()
+        assert app.vs.view.requests == 400
+        for text, note in (("path:/a", True), ("ip:10.0.0.1", True), ("", False)):
+            assert app.set_filter(text)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            status = str(app.screen.query_one(StatusLine).render())
+            assert ("(newest 2m only)" in status) is note, (text, status)
+        await pilot.press("w")  # 1h -> 1m: the ring holds the whole minute
+        assert app.set_filter("path:/a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.window == "1m" and app.vs.view.requests == 40
+        assert "newest" not in str(app.screen.query_one(StatusLine).render())
+
+
+async def test_a_class_view_lists_that_class_s_top_clients():
+    # Found by a hunt: the class views picked their clients from the top 50 by all requests;
+    # with 60 crawler addresses busier than the one person, the human view listed nobody.
+    from logwatch.model import Record, Verdict
+    from logwatch.stats.aggregator import Aggregator
+
+    def req(i: int, client: str) -> Record:
+        return Record(1_800_000_000.0 + i, client, "GET", "/", "", "HTTP/1.1", 200, 9, "-", "M")
+
+    agg = Aggregator()
+    for b in range(60):
+        agg.add_many(
+            (req(i, f"66.249.66.{b}"), Verdict("bot", "search", "Googlebot")) for i in range(10)
+        )
+    agg.add_many((req(i, "198.51.100.1"), Verdict("human")) for i in range(5))
+    app = make_app(agg.snapshot(), window="5m")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.screen.query_one("#clients")
+        assert panel.row_count == 50
+        await pilot.press("v")  # human
+        await pilot.pause()
+        assert app.cls_view == "human"
+        assert [panel.get_row_at(i)[0].plain for i in range(panel.row_count)] == ["198.51.100.1"]
+        assert panel.get_row_at(0)[1].plain == "5"
+        app.push_screen(DrillScreen("client", "198.51.100.1"))
+        await pilot.pause()
+        assert ("window 5m", "5 hits: 5 human, 0 bot, 0 asset, 0 errors") in app.screen.data.info

@@ -237,6 +237,9 @@ class Aggregator:
         self.coarse: dict[int, Slot] = {}
         self.archive = Slot(cfg.top_k)
         self._fine_floor = 0  # first second that still belongs in a fine slot
+        # Coarse slots hold only seconds before this (the highest fine floor so far: a merge
+        # may move the floor back, not the slots' contents).
+        self._coarse_end = 0
         self._coarse_floor = 0
         self._next_advance = 0
         self._cur_sec = -1
@@ -571,6 +574,7 @@ class Aggregator:
         self._history_end = sec
         fine_floor, coarse_floor = self._floors(sec)
         self._fine_floor = max(self._fine_floor, fine_floor)
+        self._coarse_end = max(self._coarse_end, self._fine_floor)
         self._coarse_floor = max(self._coarse_floor, coarse_floor)
         self._cur_slot_index = -1
 
@@ -691,6 +695,7 @@ class Aggregator:
             del self._minute_sums[minute]
         # History known to run on (`expect_until`) keeps the floors where its end puts them.
         self._fine_floor, self._coarse_floor = self._floors(max(sec, self._history_end))
+        self._coarse_end = max(self._coarse_end, self._fine_floor)
         changed = False
         for index in [i for i in self.fine if i * FINE < self._fine_floor]:
             slot = self.fine.pop(index)
@@ -774,6 +779,7 @@ class Aggregator:
                 else:
                     mine_slot.merge(slot)
         self._newest_fine = max(self.fine, default=-1)
+        self._coarse_end = max(self._coarse_end, other._coarse_end)
         self.archive.merge(other.archive)
         for client, details in other.probe_details.items():
             mine_d = self.probe_details.get(client)
@@ -922,8 +928,17 @@ class Aggregator:
         are merged once and cached (a write to any of them bumps `_version`): a snapshot a
         second merges one fine slot into the cache, not the ninety of a 15-minute window."""
         cap = self.config.slot_top_k * 4
-        fine_keys = sorted(i for i in self.fine if i * FINE + FINE > start and i * FINE <= end)
-        coarse_keys = [m for m in self.coarse if m * COARSE + COARSE > start and m * COARSE <= end]
+        # The window's seconds are int(start) + 1 .. int(end), as _sum_seconds counts them: a
+        # slot ending at the second `start` falls in holds none of them.
+        first = int(start) + 1
+        fine_keys = sorted(i for i in self.fine if i * FINE + FINE > first and i * FINE <= end)
+        # A coarse slot holds only what came before the fine floor (the rest of its minute is
+        # in fine slots): the minute that straddles the floor overlaps a 5m window by its span,
+        # not by its data, and brought in up to 50 s of older keys.
+        top = self._coarse_end
+        coarse_keys = [
+            m for m in self.coarse if min(m * COARSE + COARSE, top) > first and m * COARSE <= end
+        ]
         closed = tuple(fine_keys[:-1])
         cache_key = ("slots", seconds, tuple(coarse_keys), closed, self._version)
         base = self._cache.get(cache_key)
@@ -1091,6 +1106,12 @@ def _with_keys(
         ClientStat(c, r[0], r[1], r[2], r[3], r[4])
         for c, r in nsmallest(_TOP, clients.items(), key=lambda kv: (-kv[1][0], kv[0]))
     )
+    # The class views list a class's own top clients: picked from the top by all requests, the
+    # human view was empty whenever fifty bots outnumbered the busiest person.
+    top_clients_by_class = {
+        cls_name: _top_clients_of(clients, i)
+        for cls_name, i in (("human", 1), ("bot", 2), ("asset", 3))
+    }
     total = view.requests or 1
     bots_cat: dict[str, int] = dict.fromkeys(BOT_CATEGORIES, 0)
     for (_name, category), n in slot.bots.data.items():
@@ -1127,11 +1148,20 @@ def _with_keys(
         top_4xx_paths=top_4xx,
         top_5xx_paths=top_5xx,
         top_clients=top_clients,
+        top_clients_by_class=top_clients_by_class,
         top_referrers=tuple(slot.referrers.top(_TOP)),
         top_campaigns=tuple(slot.campaigns.top(_TOP)),
         latency=view.latency,
         series=series,
     )
+
+
+def _top_clients_of(clients: dict[str, list[int]], i: int) -> tuple[ClientStat, ...]:
+    """The top clients by one column of their row (1 human, 2 bot, 3 asset)."""
+    best = nsmallest(
+        _TOP, ((c, r) for c, r in clients.items() if r[i]), key=lambda kv: (-kv[1][i], kv[0])
+    )
+    return tuple(ClientStat(c, r[0], r[1], r[2], r[3], r[4]) for c, r in best)
 
 
 def _add_counts(into: dict[Any, int], other: dict[Any, int]) -> None:

@@ -24,11 +24,38 @@ def filtered_view(snapshot: Snapshot, predicate: Predicate) -> Snapshot:
     windows = tuple((name, int(view.seconds)) for name, view in snapshot.windows.items())
     aggregator = Aggregator(StatsConfig(windows=windows, recent=max(len(rows), 1)))
     aggregator.add_many(rows)
-    counted = aggregator.snapshot(snapshot.now)
+    # A mark (`m`) stays, its before/after recounted over the matching requests too: the
+    # filtered dashboard dropped it, and with it the before → after it had promised.
+    mark = snapshot.mark[0] if snapshot.mark is not None else None
+    counted = aggregator.snapshot(snapshot.now, mark=mark)
     return replace(
         snapshot,
         windows=counted.windows,
         totals=counted.totals,
         recent=tuple(rows),
-        mark=None,
+        mark=counted.mark,
+        extra={**snapshot.extra, FILTERED_SECONDS: _short_windows(snapshot)},
     )
+
+
+# In a filtered snapshot's `extra`: {window name ("all" for the totals): seconds the ring of
+# recent requests covers} for each window it does not cover whole. The figures of such a window
+# are those of its newest part only, and the dashboard says so.
+FILTERED_SECONDS = "filtered_seconds"
+
+
+def _short_windows(snapshot: Snapshot) -> dict[str, float]:
+    recent = snapshot.recent
+    now = snapshot.now
+    oldest = min((r.ts for r, _ in recent), default=now)
+    covered = max(now - oldest, 0.0)
+    out: dict[str, float] = {}
+    for name, view in snapshot.windows.items():
+        # The seconds a window counts (Aggregator._sum_seconds): int(start) + 1 .. int(now).
+        lo, hi = int(now - view.seconds) + 1, int(now)
+        held = sum(1 for r, _ in recent if lo <= int(r.ts) <= hi)
+        if held < view.requests:
+            out[name] = covered
+    if len(recent) < snapshot.totals.requests:
+        out["all"] = covered
+    return out

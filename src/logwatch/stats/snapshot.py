@@ -98,6 +98,8 @@ class WindowView:
     top_4xx_paths: tuple[PathStat, ...] = ()
     top_5xx_paths: tuple[PathStat, ...] = ()
     top_clients: tuple[ClientStat, ...] = ()
+    # The top clients by their requests of one class (human, bot, asset), for the class views.
+    top_clients_by_class: dict[str, tuple[ClientStat, ...]] = field(default_factory=dict)
     top_referrers: tuple[tuple[str, int], ...] = ()
     top_campaigns: tuple[tuple[str, int], ...] = ()  # "source / campaign" of UTM-tagged views
     latency: dict[str, float] = field(default_factory=dict)  # p50 p95 p99 in seconds, if known

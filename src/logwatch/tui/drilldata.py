@@ -30,6 +30,13 @@ class Section:
     rows: list[tuple[str, tuple[Cell, ...]]] = field(default_factory=list)
     drill: str = ""  # what enter on a row opens
     records: list[tuple[Record, Verdict]] | None = None  # a request list instead of rows
+    total: int = 0  # the rows (or requests) there were before the list was cut to its limit
+
+    @property
+    def count_label(self) -> str:
+        """How many rows the table shows, and of how many when the list was cut."""
+        shown = len(self.records if self.records is not None else self.rows)
+        return f"{shown} of {self.total}" if self.total > shown else str(shown)
 
 
 @dataclass(slots=True)
@@ -65,11 +72,11 @@ def _count_section(
     rows = []
     for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
         rows.append((key, (key, n, *(extra or {}).get(key, ()))))
-    return Section(id, title, cols, rows, drill)
+    return Section(id, title, cols, rows, drill, total=len(counts))
 
 
 def _recent_section(rows: list[tuple[Record, Verdict]]) -> Section:
-    return Section("recent", "Recent requests", (), records=rows[-RECENT_LINES:])
+    return Section("recent", "Recent requests", (), records=rows[-RECENT_LINES:], total=len(rows))
 
 
 def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) -> Section:
@@ -84,7 +91,10 @@ def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) ->
     section = Section("timeline", "Statuses over time", cols)
     if not rows:
         return section
-    start, end = rows[0][0].ts, rows[-1][0].ts
+    # Recent requests are in arrival order, not quite time order (two files, a late line): the
+    # first and the last are not the oldest and the newest.
+    start = min(r.ts for r, _ in rows)
+    end = max(r.ts for r, _ in rows)
     span = max(end - start, 1.0)
     step = span / buckets
     counts: list[Counter[str]] = [Counter() for _ in range(buckets)]
@@ -190,15 +200,17 @@ def client_drill(snap: Snapshot, window: str, client: str) -> DrillData:
                     reasons.append(reason)
         for reason in reasons[:6]:
             info.append(("because", reason))
-    for c in w.top_clients:
-        if c.client == client:
-            info.append(
-                (
-                    f"window {w.name}",
-                    f"{c.hits} hits: {c.human} human, {c.bot} bot, "
-                    f"{c.asset} asset, {c.errors} errors",
-                )
+    # A client listed by a class view only (not among the top by all requests) has them too.
+    listed = (*w.top_clients, *(c for cs in w.top_clients_by_class.values() for c in cs))
+    found = next((c for c in listed if c.client == client), None)
+    if found is not None:
+        c = found
+        info.append(
+            (
+                f"window {w.name}",
+                f"{c.hits} hits: {c.human} human, {c.bot} bot, {c.asset} asset, {c.errors} errors",
             )
+        )
     for p in w.probes:
         if p.client == client:
             info.append(
@@ -267,9 +279,16 @@ def bot_drill(snap: Snapshot, window: str, key: str) -> DrillData:
         info.append(("time served", f"{fmt_pct(mine / served)} of server time in recent requests"))
     else:
         info.append(("time served", "unknown (the log format has no request times)"))
-    if rows:
-        span = max(rows[-1][0].ts - rows[0][0].ts, 1.0)
-        info.append(("recent rate", f"{len(rows) * 60.0 / span:.1f}/min over {len(rows)} requests"))
+    if len(rows) > 1:
+        # n requests make n - 1 intervals between the first and the last: one request a minute
+        # for two minutes is 1/min, not 1.5/min (a lone request was "60.0/min").
+        times = [r.ts for r, _ in rows]
+        span = max(max(times) - min(times), 1.0)
+        info.append(
+            ("recent rate", f"{(len(rows) - 1) * 60.0 / span:.1f}/min over {len(rows)} requests")
+        )
+    elif rows:
+        info.append(("recent rate", "1 request"))
     paths = Counter(path_key(r) for r, _ in rows)
     errors = Counter(path_key(r) for r, _ in rows if r.status >= 400)
     clients = Counter(r.client for r, _ in rows)

@@ -102,6 +102,15 @@ def fmt_ago(ts: float | None, now: float | None = None) -> str:
     return f"{delta / 3600:.1f}h ago"
 
 
+def fmt_span(seconds: float) -> str:
+    """A length of time, short: 45s, 12m, 3.5h."""
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
 def fmt_delta(now: float, before: float) -> str:
     """Change of a count/rate against the previous figure: +12, -3, new, gone."""
     if before == 0 and now == 0:

@@ -139,5 +139,6 @@ class DrillScreen(Screen[None]):
                 table.sync(
                     [Row(k, tuple(cell(v, vs) for v in values)) for k, values in section.rows]
                 )
-            table.border_subtitle = f"{len(section.records or section.rows)}"
+            # A list cut to its limit says so ("30 of 46"): the bare count read as all of them.
+            table.border_subtitle = section.count_label
             table.set_empty_text("none among the recent requests")

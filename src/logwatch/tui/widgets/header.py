@@ -11,7 +11,8 @@ from textual.widgets import ProgressBar, Sparkline, Static
 
 from logwatch.model import SourceState
 from logwatch.sanitize import clean
-from logwatch.tui.render import fmt_count, fmt_pct, fmt_rate, fmt_secs
+from logwatch.stats.filtered import FILTERED_SECONDS
+from logwatch.tui.render import fmt_count, fmt_pct, fmt_rate, fmt_secs, fmt_span
 from logwatch.tui.state import ViewState
 
 _STATE_STYLE = {
@@ -75,6 +76,11 @@ class StatusLine(Static):
         if vs.filter_text:
             t.append(" /", style="bold")
             t.append(clean(vs.filter_text), style="bold")  # typed or pasted: still plain text
+            # A filter counts the ring of recent requests: when that holds less than the window,
+            # the figures are the window's newest part, and say so.
+            short = vs.snapshot.extra.get(FILTERED_SECONDS, {}).get(vs.view.name)
+            if short is not None:
+                t.append(f" (newest {fmt_span(short)} only)", style="bold yellow")
         t.append(" │ ")
         for i, s in enumerate(snap.sources[:4]):
             if i:

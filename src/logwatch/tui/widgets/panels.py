@@ -235,21 +235,25 @@ class ClientsPanel(Panel):
     def build_rows(self, vs: ViewState) -> list[Row]:
         out = []
         cls = vs.cls_view
-        for c in vs.view.top_clients:
+        w = vs.view
+        stats = w.top_clients if cls == "all" else w.top_clients_by_class.get(cls, w.top_clients)
+        for c in stats:
             hits = c.hits if cls == "all" else getattr(c, cls, 0)
             if not hits:
                 continue
             err = c.errors / c.hits if c.hits else 0.0
+            bot = c.bot / c.hits if c.hits else 0.0
             out.append(
                 Row(
                     c.client,
                     (
                         safe(c.client),
                         num(hits),
-                        pct(c.bot / c.hits if c.hits else 0.0),
+                        pct(bot),
                         pct(err, 0.2, 0.5),
                     ),
-                    (hits, err, c.bot, c.client),
+                    # Sorted by what the columns show: the bot share, not the bot requests.
+                    (hits, err, bot, c.client),
                 )
             )
         if cls != "all":
