@@ -177,3 +177,40 @@ async def test_a_summary_figure_too_wide_for_its_place_ends_in_an_ellipsis():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "…" in screen_lines(app)[1].split("views/min")[0]  # req/s h… b… a… cut, shown cut
+
+
+async def test_the_alerts_screen_says_when_there_are_no_rules(snap, engine):
+    # The rules table (height auto) was a bare heading with no rules, and an engine with no
+    # rules (default_alerts = false) said "no alert is active", as if something were watching.
+    from logwatch.alerts import AlertEngine
+
+    for alerts in (None, AlertEngine(())):
+        engine.alerts = alerts
+        app = make_app(snap, engine=engine)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("a")
+            await pilot.pause()
+            assert first_body_line(app, "#alerts-rules") == "no alert rules configured"
+            assert first_body_line(app, "#alerts-active") == "no alert rules configured"
+
+
+async def test_an_empty_table_text_too_wide_ends_in_an_ellipsis():
+    # At 80 columns the referrers' empty text read "no referrers or campaigns in the las".
+    from dataclasses import replace
+
+    snap = make_snapshot()
+    windows = {
+        name: replace(w, top_referrers=(), top_campaigns=()) for name, w in snap.windows.items()
+    }
+    app = make_app(replace(snap, windows=windows), window="15m")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        referrers = app.screen.query_one("#referrers")
+        referrers.scroll_visible(animate=False)
+        await pilot.pause()
+        assert first_body_line(app, "#referrers") == "no referrers in the last 15m"
+        referrers.set_empty_text("x" * 200)
+        await pilot.pause()
+        line = first_body_line(app, "#referrers")
+        assert line.endswith("x…"), line

@@ -104,6 +104,8 @@ class AlertsScreen(Screen[None]):
         if vs is not None:
             self.query_one(StatusLine).show(vs, app.ingest_rate, len(app.active_alerts))
         note = self.query_one("#alerts-note", Static)
+        rule_table = self.query_one("#alerts-rules", RuleTable)
+        configured = False
         if not app.alerts_available:
             note.update(
                 Text(
@@ -115,20 +117,25 @@ class AlertsScreen(Screen[None]):
         else:
             statuses = app.alert_status()
             rules = app.alert_rules()
+            configured = bool(statuses or rules)
             note.update(Text(f"{len(rules)} rule(s)" if statuses else "", style="dim"))
             if not statuses and rules:
                 # An engine without status(): the rules by name. An AlertRule's str() is its
                 # dataclass repr (every field, a webhook URL and its secret token too).
                 names = ", ".join(str(getattr(r, "name", r)) for r in rules)
                 note.update(Text(f"{len(rules)} rule(s): " + names[:400], style="dim"))
-            self.query_one("#alerts-rules", RuleTable).sync(rule_rows(statuses))
+            rule_table.sync(rule_rows(statuses))
+        # An engine with no rules (default_alerts = false, or none for the configured windows)
+        # watches nothing: the rules table was a bare heading and "no alert is active" read as
+        # if something were watching.
         active = self.query_one("#alerts-active", AlertTable)
         history = self.query_one("#alerts-history", AlertTable)
-        if app.alerts_available:
+        if configured:
+            rule_table.set_empty_text("no state reported for these rules")
             active.set_empty_text("no alert is active")
             history.set_empty_text("no alert has fired or cleared since start")
         else:
-            active.set_empty_text("no alert rules configured")
-            history.set_empty_text("no alert rules configured")
+            for table in (rule_table, active, history):
+                table.set_empty_text("no alert rules configured")
         active.sync(alert_rows(list(app.active_alerts), vs))
         history.sync(alert_rows(app.alert_history(), vs))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -117,7 +118,12 @@ class KeyedTable(DataTable[Text]):
     def render_line(self, y: int) -> Strip:
         if not self.row_count and self.empty_text and y == self.header_height * self.show_header:
             base = self.rich_style
-            line = Segment(" " + self.empty_text, base + Style(dim=True, italic=True))
+            text = " " + self.empty_text
+            # Cut like a cell, with an ellipsis: a narrow panel cut the text mid-word.
+            room = self.scrollable_content_region.width
+            if cell_len(text) > room:
+                text = set_cell_size(text, max(room - 1, 0)) + "…"
+            line = Segment(text, base + Style(dim=True, italic=True))
             return Strip([line]).crop_extend(0, self.size.width, base)
         return super().render_line(y)
 
