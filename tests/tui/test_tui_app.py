@@ -541,6 +541,8 @@ async def test_the_alerts_screen_shows_where_each_rule_stands(snap, engine):
         rows = [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
         assert [r[:2] for r in rows] == [["5xx spike", "ok"], ["busy", "waiting"]]
         assert rows[0][2].endswith("%") and rows[0][4].startswith("5xx_rate over 1m above 5.0%")
+        # figures right-aligned under right-aligned headings, like every panel's
+        assert [table.get_row_at(0)[i].justify for i in (2, 3)] == ["right", "right"]
 
 
 async def test_the_status_line_names_the_formats_learned_beside_the_first(snap):

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from logwatch.alerts.rules import fmt_value
-from logwatch.tui.render import fmt_clock, safe
+from logwatch.tui.render import fmt_clock, num, safe
 from logwatch.tui.state import ViewState
 from logwatch.tui.widgets.header import StatusLine, alert_text
 from logwatch.tui.widgets.table import Col, KeyedTable, Row
@@ -53,8 +53,8 @@ def rule_rows(statuses: list[Any]) -> list[Row]:
         cells = (
             safe(rule.name),
             safe(st.state),
-            safe(fmt_value(rule.metric, st.value)),
-            safe(f"{st.requests:,}"),
+            Text(fmt_value(rule.metric, st.value), justify="right", no_wrap=True, end=""),
+            num(st.requests),
             safe(rule.describe()),
         )
         rows.append(Row(f"{i}|{rule.name}", cells))
