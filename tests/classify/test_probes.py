@@ -302,3 +302,16 @@ def test_percent_decoding_is_urllibs() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
         assert _unquote(text, False) == unquote(text, errors="replace"), text
         assert _unquote(text, True) == unquote_plus(text, errors="replace"), text
+
+
+@pytest.mark.parametrize(
+    ("status", "part"), [(404, "/wordpress/"), (405, "xmlrpc.php"), (403, "/wordpress/")]
+)
+def test_a_status_dependent_probe_names_the_part_that_counts_at_its_status(
+    status: int, part: str
+) -> None:
+    # /wordpress/ counts at 403 and 404, xmlrpc.php at 405 too: a 405 was explained by
+    # "(/wordpress/)", a part that is no probe at 405.
+    v = Classifier().classify(rec("/wordpress/xmlrpc.php", status=status, method="POST"))
+    assert v.probe_rules == ("admin-probe",)
+    assert v.reasons == (f"path /wordpress/xmlrpc.php → admin-probe probe ({part})",)

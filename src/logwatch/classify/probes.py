@@ -198,20 +198,21 @@ class ProbeRules:
         if not found:
             return (), ()
         hits: dict[str, Hit] = {}
-        conditional: dict[str, tuple[frozenset[int], Hit]] = {}
+        conditional: dict[str, list[tuple[frozenset[int], Hit]]] = {}
         where = f"path {shown(path)}"
         for tok, what in found:
             hit = (tok.family, f"{where} → {tok.family} probe ({what})")
             if tok.status:
                 # A family's tokens may answer to different statuses (admin-probe's PHP scripts
-                # count at 405 too): the path counts at any of its tokens' statuses.
-                known = conditional.get(tok.family)
-                conditional[tok.family] = (
-                    (tok.status | known[0], known[1]) if known else (tok.status, hit)
-                )
+                # count at 405 too): the path counts at any of its tokens' statuses, each status
+                # with the reason of the first token that counts at it (one hit per family).
+                entries = conditional.setdefault(tok.family, [])
+                covered = frozenset().union(*(statuses for statuses, _ in entries))
+                if tok.status - covered:
+                    entries.append((tok.status - covered, hit))
             else:
                 hits.setdefault(tok.family, hit)
-        return tuple(hits.values()), tuple(conditional.values())
+        return tuple(hits.values()), tuple(e for entries in conditional.values() for e in entries)
 
     def query_hits(self, query: str) -> tuple[Hit, ...]:
         """Payload hits in a query string (without the `?`); the caller caches."""
