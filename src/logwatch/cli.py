@@ -127,7 +127,11 @@ def build_main_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="receive lines over syslog: udp://127.0.0.1:5514 or tcp://... (repeatable)",
     )
-    p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
+    p.add_argument(
+        "--bell",
+        action="store_true",
+        help="ring the terminal bell when an alert starts (not for those the history read at start raised)",
+    )
     p.add_argument("--version", action="version", version=f"logwatch {__version__}")
     return p
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from conftest import FakeEngine, make_app
 from lw_fixtures import NOW, make_snapshot
@@ -478,8 +479,8 @@ async def test_real_alert_events_show_in_banner_and_screen(snap, engine):
 
     firing = AlertEvent(
         rule="errors_5xx", metric="5xx_rate", window="1m", state="firing", value=0.12,
-        condition="above", threshold=0.05, at=snap.now - 30, requests=400,
-        since=snap.now - 30, context={"top": ["/[@click=app.quit]"]},
+        condition="above", threshold=0.05, at=time.time() - 30, requests=400,
+        since=time.time() - 30, context={"top": ["/[@click=app.quit]"]},
     )  # fmt: skip
     engine.alerts._active = [firing]
     engine.alerts._history = [firing]
@@ -607,3 +608,24 @@ async def test_s_sorts_the_clients_by_the_bot_share_the_column_shows(snap):
         await pilot.pause()
         assert panel.sort_label == "bot"
         assert cells(panel, 2) == ["100%", "50%", "10%"]
+
+
+def test_the_bell_rings_for_a_new_alert_of_now_not_for_the_history() -> None:
+    """--bell compared counts (one alert resolving as another started stayed silent) and rang
+    for alerts the history read at start raised (an old log's incident, at every start)."""
+    from logwatch.alerts.engine import AlertEvent
+    from logwatch.tui.app import _rings
+
+    now = time.time()
+
+    def alert(at: float) -> AlertEvent:
+        return AlertEvent(
+            rule="r", metric="5xx_rate", window="1m", state="firing", value=0.2,
+            condition="above", threshold=0.05, at=at, requests=100, since=at,
+        )  # fmt: skip
+
+    old, new, history = alert(now - 60), alert(now - 1), alert(now - 86_400)
+    assert _rings((new,), (), now)
+    assert not _rings((new,), (new,), now)  # already rung for
+    assert _rings((new,), (old,), now)  # one ended, another began: same count
+    assert not _rings((history,), (), now)  # fired in the log's past

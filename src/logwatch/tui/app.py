@@ -326,7 +326,7 @@ class LogwatchApp(App[int]):
                 active = tuple(got)
             except Exception:
                 active = ()
-        if self.bell_on_alert and len(active) > len(self.active_alerts):
+        if self.bell_on_alert and _rings(active, self.active_alerts, time.time()):
             self.bell()
         self.active_alerts = active
 
@@ -447,6 +447,24 @@ def run_dashboard(options: Any) -> int:
     if engine_options.alerts is not None:
         engine_options.alerts.close()  # hooks of the last alerts, sent (up to 5 s) before exit
     return app.return_code or 0
+
+
+# An alert that starts this long after its own time was raised by the history read at start,
+# not by what is happening now.
+_BELL_RECENT = 120.0
+
+
+def _rings(active: tuple[Any, ...], before: tuple[Any, ...], now: float) -> bool:
+    """--bell: an alert is active that was not at the last look (by id, not by count: one
+    resolving while another starts must ring), and it fired just now, not in the history."""
+    seen = {getattr(a, "id", id(a)) for a in before}
+    for alert in active:
+        if getattr(alert, "id", id(alert)) in seen:
+            continue
+        at = getattr(alert, "at", None)
+        if not isinstance(at, (int, float)) or now - at < _BELL_RECENT:
+            return True
+    return False
 
 
 def _keys_from_terminal() -> int | None:
