@@ -448,22 +448,27 @@ def test_recent_ring_bound_is_respected(lookup: GeoLookup) -> None:
     assert set(GeoEnricher(lookup)(snap).extra["geo"]) == named
 
 
-def test_parallel_backfill_workers_scrub_malformed_lines(tmp_path: Path) -> None:
+def read_in_two(log: Path, **privacy: Any) -> Any:
+    """`log` read by `read_parallel` with two jobs, combined, default settings but `privacy`."""
     from logwatch.classify import ClassifyConfig
     from logwatch.ingest.backfill import read_parallel
 
-    log = tmp_path / "big.log"
-    rows = traffic_lines() * 20
-    rows[150:150] = MALFORMED  # in the second worker's range
-    log.write_text("\n".join(rows) + "\n")
-    agg = read_parallel(
+    return read_parallel(
         str(log),
         get_format("combined"),
         jobs=2,
         stats=StatsConfig(),
         classify=ClassifyConfig(),
-        anonymize=(24, 48),
+        **privacy,
     )
+
+
+def test_parallel_backfill_workers_scrub_malformed_lines(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    rows = traffic_lines() * 20
+    rows[150:150] = MALFORMED  # in the second worker's range
+    log.write_text("\n".join(rows) + "\n")
+    agg = read_in_two(log, anonymize=(24, 48))
     assert agg.malformed == 2
     text = repr(agg.malformed_examples) + json.dumps(agg.snapshot().to_json())
     assert not FULL.search(text)
@@ -472,21 +477,10 @@ def test_parallel_backfill_workers_scrub_malformed_lines(tmp_path: Path) -> None
 
 def test_range_reader_keeps_a_keyed_hash_in_this_process(tmp_path: Path) -> None:
     """No worker has the key: with the caller's hash as transform, the read is not split."""
-    from logwatch.classify import ClassifyConfig
-    from logwatch.ingest.backfill import read_parallel
-
     log = tmp_path / "big.log"
     log.write_text("\n".join(traffic_lines() * 20) + "\n")
     anon = Anonymizer("hash")
-    agg = read_parallel(
-        str(log),
-        get_format("combined"),
-        jobs=2,
-        stats=StatsConfig(),
-        classify=ClassifyConfig(),
-        client_transform=anon.apply,
-        scrub=anon.scrub,
-    )
+    agg = read_in_two(log, client_transform=anon.apply, scrub=anon.scrub)
     snap = agg.snapshot()
     assert snap.totals.requests == len(TRAFFIC) * 20
     assert all(c.client.startswith("h:") for c in snap.totals.top_clients)

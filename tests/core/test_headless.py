@@ -37,11 +37,9 @@ def read_objects(proc: subprocess.Popen[str], until, timeout: float = 20.0) -> l
     raise AssertionError(f"condition not met; last object: {objs[-1] if objs else None}")
 
 
-def test_headless_follows_appends_and_prints_a_final_object_on_sigterm(tmp_path: Path) -> None:
-    log = tmp_path / "access.log"
-    now = time.time()
-    log.write_text("".join(clf(now - 30 + i / 10, i) for i in range(200)))
-    proc = subprocess.Popen(
+def follow_headless(log: Path, tmp_path: Path) -> subprocess.Popen[str]:
+    """`logwatch --headless` following `log`, an object every 0.3 s; config from `tmp_path`."""
+    return subprocess.Popen(
         [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", str(log)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -49,6 +47,13 @@ def test_headless_follows_appends_and_prints_a_final_object_on_sigterm(tmp_path:
         env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
         cwd=tmp_path,
     )
+
+
+def test_headless_follows_appends_and_prints_a_final_object_on_sigterm(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(now - 30 + i / 10, i) for i in range(200)))
+    proc = follow_headless(log, tmp_path)
     try:
         first = read_objects(proc, lambda o: o["parsed"] == 200)[-1]
         assert first["format"] == "combined"
@@ -141,14 +146,7 @@ def test_headless_reports_the_hooks_that_finished_a_resolve_s_failure_too(tmp_pa
     )
     log = tmp_path / "access.log"
     log.write_text("".join(clf(time.time() - 20 + i / 10, i) for i in range(20)))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", str(log)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
-        cwd=tmp_path,
-    )
+    proc = follow_headless(log, tmp_path)
     hooks: list[dict] = []
     try:
         read_objects(proc, lambda o: o["parsed"] == 20)
