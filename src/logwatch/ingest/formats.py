@@ -216,8 +216,6 @@ class ClfFormat(LogFormat):
         m = _CLF.match(line) if fast is None else None
         if fast is not None:
             client, time_text, request, status, size, referrer, agent, rt_text, ut_text, tail = fast
-            if "," in client:
-                forwarded, client = _split_head(client)
         elif m is None:
             m = _CLF_XFF.match(line)
             if m is None:
@@ -225,8 +223,6 @@ class ClfFormat(LogFormat):
                 if loose is None:
                     return f"does not match {self.name}"
                 client, time_text, request, status, size, referrer, agent, _, _, tail = loose
-                if "," in client:  # a forwarded-for list, as the strict patterns read it
-                    forwarded, client = _split_head(client)
             else:
                 head_text, time_text, request, status, size, referrer, agent, tail = m.groups()
                 forwarded, client = _split_head(head_text)
@@ -251,8 +247,8 @@ class ClfFormat(LogFormat):
                 if loose is not None and loose[6] is not None:
                     client, time_text, request, status, size, referrer, agent, _, _, tail = loose
                     rt_text = ut_text = None
-            if "," in client:
-                forwarded, client = _split_head(client)
+        if forwarded is None and "," in client:  # a forwarded-for list before the address
+            forwarded, client = _split_head(client)
         when = parse_clf(time_text)
         if when is None:
             return "bad timestamp"
