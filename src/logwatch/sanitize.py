@@ -16,6 +16,7 @@ containing no control characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # The longest line we parse at all; longer lines are counted as `line_too_long`.
 MAX_LINE_BYTES = 64 * 1024
@@ -41,7 +42,13 @@ _UNSAFE_RANGES = (
     (0xFEFF, 0xFEFF),
     (0xD800, 0xDFFF),
 )
-_UNSAFE = re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _UNSAFE_RANGES) + "]")
+
+
+def _char_class(ranges: Iterable[tuple[int, int]]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]")
+
+
+_UNSAFE = _char_class(_UNSAFE_RANGES)
 
 
 def _escaped(code: int) -> str:
@@ -81,10 +88,8 @@ def decode(raw: bytes) -> str:
 
 # The same characters but the newline, for checking many lines joined by newlines at once
 # (made from the same ranges: a hand-written copy had missed the invisible ones).
-_UNSAFE_BUT_NEWLINE = re.compile(
-    "["
-    + "".join(f"\\U{0x0B if lo == 0x0A else lo:08x}-\\U{hi:08x}" for lo, hi in _UNSAFE_RANGES)
-    + "]"
+_UNSAFE_BUT_NEWLINE = _char_class(
+    (0x0B, hi) if lo == 0x0A else (lo, hi) for lo, hi in _UNSAFE_RANGES
 )
 
 
