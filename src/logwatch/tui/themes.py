@@ -153,16 +153,24 @@ def _check_variables(theme: Theme, origin: str) -> None:
     if not kinds:
         return
     variables = theme.to_color_system().generate()
+    if _parses(variables, kinds, origin):  # all at once: the usual case, one parse
+        return
     for name, prop in kinds:
-        sheet = Stylesheet(variables=variables)
-        sheet.add_source(f"Screen {{ {prop}: ${name}; }}", read_from=(origin, name))
-        try:
-            sheet.parse()
-        except StylesheetParseError:
+        if not _parses(variables, [(name, prop)], origin):
             value = theme.variables[name]
-            raise ThemeError(
-                f"{origin}: [variables] {name} = {value!r} is not a {prop} value"
-            ) from None
+            raise ThemeError(f"{origin}: [variables] {name} = {value!r} is not a {prop} value")
+
+
+def _parses(variables: dict[str, str], kinds: list[tuple[str, str]], origin: str) -> bool:
+    """Whether Textual's CSS reads each variable as a value of its property."""
+    sheet = Stylesheet(variables=variables)
+    css = "".join(f"#v{i} {{ {prop}: ${name}; }}\n" for i, (name, prop) in enumerate(kinds))
+    sheet.add_source(css, read_from=(origin, "[variables]"))
+    try:
+        sheet.parse()
+    except StylesheetParseError:
+        return False
+    return True
 
 
 def load_theme_file(path: Path) -> Theme:
