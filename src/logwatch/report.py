@@ -188,13 +188,15 @@ class _Tail:
         self.limit = limit
         self.parts: deque[list[bytes]] = deque()
         self._sizes: deque[int] = deque()
+        self._size = 0  # the sum of _sizes
 
     def add(self, lines: list[bytes]) -> None:
         self.parts.append(lines)
         self._sizes.append(sum(map(len, lines)))
-        while sum(self._sizes) > self.limit and len(self.parts) > 1:
+        self._size += self._sizes[-1]
+        while self._size > self.limit and len(self.parts) > 1:
             self.parts.popleft()
-            self._sizes.popleft()
+            self._size -= self._sizes.popleft()
 
 
 def _since_offset(fd: int, size: int, since: float, time_of: TimeOf) -> int:
@@ -321,7 +323,8 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
     cw = _client_width(c.client for c in clients)
     for cs in clients:
         w(
-            f"  {cs.hits:>8,}  {_cut(cs.client, cw):<{cw}}  human {cs.human:,} bot {cs.bot:,} asset {cs.asset:,}"
+            f"  {cs.hits:>8,}  {_cut(cs.client, cw):<{cw}}"
+            f"  human {cs.human:,} bot {cs.bot:,} asset {cs.asset:,}"
         )
         w(_where(snap, cs.client) + "\n")
     countries = snap.extra.get("top_countries") or []

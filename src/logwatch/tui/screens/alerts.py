@@ -118,12 +118,12 @@ class AlertsScreen(Screen[None]):
             statuses = app.alert_status()
             rules = app.alert_rules()
             configured = bool(statuses or rules)
-            note.update(Text(f"{len(rules)} rule(s)" if statuses else "", style="dim"))
-            if not statuses and rules:
+            text = f"{len(rules)} rule(s)" if configured else ""
+            if rules and not statuses:
                 # An engine without status(): the rules by name. An AlertRule's str() is its
                 # dataclass repr (every field, a webhook URL and its secret token too).
-                names = ", ".join(str(getattr(r, "name", r)) for r in rules)
-                note.update(Text(f"{len(rules)} rule(s): " + names[:400], style="dim"))
+                text += ": " + ", ".join(str(getattr(r, "name", r)) for r in rules)[:400]
+            note.update(Text(text, style="dim"))
             rule_table.sync(rule_rows(statuses))
         # An engine with no rules (default_alerts = false, or none for the configured windows)
         # watches nothing: the rules table was a bare heading and "no alert is active" read as
