@@ -130,7 +130,7 @@ def build_main_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--bell",
         action="store_true",
-        help="ring the terminal bell when an alert starts (not for those the history read at start raised)",
+        help="ring the terminal bell when an alert starts (not for the history's old alerts)",
     )
     p.add_argument("--version", action="version", version=f"logwatch {__version__}")
     return p

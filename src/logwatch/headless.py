@@ -1,9 +1,9 @@
 """`logwatch --headless`: no UI, one JSON object per interval on stdout (JSON Lines).
 
 Each object is the summary contract of the report plus per-window figures, the state of every
-source, the alert events since the previous object, and the hooks that finished since then. SIGINT, SIGTERM and SIGHUP print a final
-object and exit 0; a closed stdout (the reader went away) ends quietly, an unwritable one (a full
-disk) ends with a one-line message and exit 1.
+source, the alert events since the previous object, and the hooks that finished since then.
+SIGINT, SIGTERM and SIGHUP print a final object and exit 0; a closed stdout (the reader went
+away) ends quietly, an unwritable one (a full disk) ends with a one-line message and exit 1.
 """
 
 from __future__ import annotations

@@ -39,10 +39,11 @@ class AlertRule:
     baseline (per-minute values over the previous `baseline` seconds, top tenth dropped, averaged). A spike rule may
     also carry `above` as an absolute floor ("3x the baseline, and at least 2%").
 
-    Guards: `min_requests` (requests in the window, within the scope), `for_` (seconds the condition
-    must hold before firing), `cooldown` (seconds after a firing before the rule may fire again),
-    `hysteresis` (a firing rule clears only when the value is this fraction back past the threshold;
-    a share below its threshold, at most this fraction of the way to 1) and `clear_for` (seconds the clear condition must hold before the resolved event).
+    Guards: `min_requests` (requests in the window, within the scope), `for_` (seconds the
+    condition must hold before firing), `cooldown` (seconds after a firing before the rule may
+    fire again), `hysteresis` (a firing rule clears only when the value is this fraction back
+    past the threshold; a share below its threshold, at most this fraction of the way to 1) and
+    `clear_for` (seconds the clear condition must hold before the resolved event).
     """
 
     name: str
