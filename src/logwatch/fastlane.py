@@ -38,13 +38,14 @@ from logwatch.classify import KIND_BOT, AgentEntry, Classifier, PathEntry
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
 from logwatch.ingest.timeparse import MAX_EPOCH, parse_clf_uncached
 from logwatch.model import BOT, HUMAN, Record, Verdict
-from logwatch.sanitize import MAX_AGENT, MAX_PATH, MAX_REFERRER
+from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
 from logwatch.stats.aggregator import ARCHIVED, FINE, Aggregator, BatchCounts
 from logwatch.stats.quantiles import bin_of
 
 # Longer heads (client, ident, user, time) take the general path; each other field has its cap.
 _MAX_HEAD = 512
 _MAX_CLIENT = 256
+_MAX_TAIL_KEPT = 64  # nginx's two request times, and room to spare
 _CACHE = 16384  # distinct values kept per cache (cleared when full: hot values come straight back)
 # Timestamps: a busy log repeats each second; a sparse one never comes back to an old one.
 _TIME_CACHE = 4096
@@ -243,7 +244,8 @@ class FastLane:
         odd = self._odd_lines(heads, clients, requests, mids, refs, seps, agents)
         times = self._tails(tails, odd) if tails.count("") != n else []
         for i in odd:
-            rests[i] = ""
+            rests[i] = ""  # no time: the line goes the general way
+            requests[i] = agents[i] = ""  # its fields may be long: kept out of the caches
 
         self._fill_times(rests)
         self._fill_requests(requests)
@@ -345,13 +347,14 @@ class FastLane:
     ) -> set[int]:
         """Indexes of lines whose fields the lane cannot take as they are (each test is one C
         pass over the batch; the per-line search runs only when the pass finds something).
-        Fields within their caps (sanitize.MAX_*) keep a line far below the longest parsed."""
+        Longer fields than are kept (sanitize.KEEP_*) go the general way, which cuts them: the
+        lane's requests then need no cutting, and its caches hold no long keys."""
         odd: set[int] = set()
         for column, cap in (
             (heads, _MAX_HEAD),
-            (requests, MAX_PATH),
-            (refs, MAX_REFERRER),
-            (agents, MAX_AGENT),
+            (requests, KEEP_REQUEST),
+            (refs, KEEP_TEXT),
+            (agents, KEEP_TEXT),
         ):
             if max(map(len, column)) > cap:
                 odd.update(i for i, field in enumerate(column) if len(field) > cap)
@@ -371,9 +374,14 @@ class FastLane:
         cache = self._tail_times
         if len(cache) >= _CACHE:
             cache.clear()
+        long: dict[str, _Times] = {}  # judged, not kept: hostile tails may be kilobytes each
         for tail in filterfalse(cache.__contains__, tails):
-            cache[tail] = _judge_tail(tail)
-        found = list(map(cache.__getitem__, tails))
+            (cache if len(tail) <= _MAX_TAIL_KEPT else long)[tail] = _judge_tail(tail)
+        found = (
+            list(map(cache.__getitem__, tails))
+            if not long
+            else [cache[tail] if tail in cache else long[tail] for tail in tails]
+        )
         if list(map(id, found)).count(_BAD_TAIL_ID):
             odd.update(i for i, t in enumerate(found) if t is _BAD_TAIL)
         return found

@@ -23,6 +23,7 @@ from logwatch.classify.agents import AgentMatcher
 from logwatch.classify.behaviour import ClientTable
 from logwatch.classify.probes import EMPTY_REQUEST_HIT, PROBE_FAMILIES, Hit, ProbeRules
 from logwatch.model import ASSET, BOT, HUMAN, Record, Verdict
+from logwatch.sanitize import KEEP_TEXT
 
 __all__ = ["PROBE_FAMILIES", "Classifier", "ClassifyConfig"]
 
@@ -107,6 +108,8 @@ _NO_AGENT_LOGGED = AgentEntry(None, None, None, "", (), (), KIND_TRACK, True)
 
 
 def _put(cache: OrderedDict, key: str, value: object, cap: int) -> None:
+    if len(key) > KEEP_TEXT:
+        return  # a key this long is one of a kind: keeping it would only hold memory
     if len(cache) >= cap:
         cache.popitem(last=False)  # oldest first: cheap, and hot keys come straight back
     cache[key] = value

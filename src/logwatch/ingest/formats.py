@@ -27,6 +27,7 @@ from logwatch.ingest.timeparse import (
 )
 from logwatch.model import Record
 from logwatch.sanitize import (
+    KEEP_TEXT,
     MAX_AGENT,
     MAX_FIELD,
     MAX_PATH,
@@ -88,6 +89,8 @@ def split_request(request: str) -> tuple[str, str, str, str]:
     if hit is not None:
         return hit
     value = _split_request(request)
+    if len(request) > KEEP_TEXT:
+        return value  # one of a kind: keeping it would only hold memory
     if len(_request_cache) >= 16384:
         _request_cache.clear()
     _request_cache[request] = value

@@ -1,0 +1,174 @@
+"""Long fields: classified whole (up to their caps), kept cut (sanitize.KEEP_*).
+
+A hostile line with every field at its cap would otherwise hold about 8 KB in the ring of recent
+requests, in every time slot's paths and in every cache; these tests check that what is kept is
+cut, the same way in both lanes, that a drill-down still finds a cut path's requests, and that
+classification still saw the whole field.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from logwatch import fastlane, sanitize
+from logwatch.ingest import formats
+from logwatch.ingest.formats import get_format
+from logwatch.pipeline import Pipeline
+from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
+from logwatch.stats.aggregator import StatsConfig
+from logwatch.tui.drilldata import path_drill
+
+START = 1_700_000_000
+STATS = StatsConfig(recent=1000)
+
+
+def line(
+    i: int,
+    path: str,
+    *,
+    query: str = "",
+    agent: str = "Mozilla/5.0 Firefox/120.0",
+    referrer: str = "-",
+    status: int = 200,
+) -> bytes:
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(START + i))
+    target = path + ("?" + query if query else "")
+    return (
+        f'10.0.{i // 250}.{i % 250 + 1} - - [{stamp}] "GET {target} HTTP/1.1" {status} 5 '
+        f'"{referrer}" "{agent}"'
+    ).encode()
+
+
+def long_lines(n: int) -> list[bytes]:
+    """Plain lines, and every third one with each field long and one of a kind."""
+    out = []
+    for i in range(n):
+        if i % 3:
+            out.append(line(i, f"/page/{i % 7}", query=f"id={i % 5}" if i % 3 == 1 else ""))
+        else:
+            out.append(
+                line(
+                    i,
+                    f"/{i}/" + "p" * 1500,
+                    query=f"q={i}&" + "x" * 1500,
+                    agent=f"Mozilla/5.0 ({i}) " + "a" * 900,
+                    referrer=f"https://example.org/{i}/" + "r" * 900,
+                )
+            )
+    return out
+
+
+def pipelines() -> list[Pipeline]:
+    fast = Pipeline(get_format("combined"), stats=STATS)
+    fast.lane_min_lines = 1
+    slow = Pipeline(get_format("combined"), stats=STATS, fast_lane=False)
+    return [fast, slow]
+
+
+def kept_strings(p: Pipeline) -> tuple[list[str], list[str]]:
+    """Every request field the ring holds, in order; every path the time slots count."""
+    a = p.aggregator
+    a.settle_recent()
+    ring = [
+        text
+        for rec, _ in a.recent
+        for text in (rec.path, rec.query, rec.request, rec.user_agent, rec.referrer)
+    ]
+    slots = []
+    for slot in [*a.fine.values(), *a.coarse.values(), a.archive]:
+        slots += [path for path, _, _ in slot.paths.data]
+        slots += [path for path, _ in slot.path_lat.data]
+    return ring, slots
+
+
+@pytest.mark.parametrize("lane", ["fast", "general"])
+def test_long_fields_are_kept_cut_and_counted_as_one_path(lane: str) -> None:
+    p = pipelines()[0 if lane == "fast" else 1]
+    lines = long_lines(300)
+    p.feed(lines, "src")
+    a = p.aggregator
+    assert a.parsed == 300 and a.malformed == 0
+    ring, slots = kept_strings(p)
+    assert max(map(len, ring)) <= KEEP_TEXT and max(map(len, slots)) <= KEEP_REQUEST
+    a.settle_recent()
+    long_ones = [rec for rec, _ in a.recent if rec.path.startswith("/0/")]
+    assert len(long_ones) == 1
+    rec = long_ones[0]
+    assert rec.path == sanitize.cap("/0/" + "p" * 1500, KEEP_REQUEST) and rec.path.endswith("…")
+    assert len(rec.query) == len(rec.request) == KEEP_REQUEST
+    assert len(rec.user_agent) == len(rec.referrer) == KEEP_TEXT
+    # The cut path is the one the panels count, and a drill-down on it finds the request.
+    snap = p.snapshot()
+    top = {row.path: row.hits for row in snap.window("1h").top_paths["all"]}
+    assert top[rec.path] == 1
+    drill = path_drill(snap, "1h", rec.path)
+    assert drill.matched == 1
+
+
+def test_both_lanes_keep_the_same() -> None:
+    fast, slow = pipelines()
+    lines = long_lines(600)
+    for start in range(0, len(lines), 50):
+        fast.feed(lines[start : start + 50], "src")
+        slow.feed(lines[start : start + 50], "src")
+    fs, ss = fast.snapshot(), slow.snapshot()
+    for name in ("1m", "1h"):
+        assert fs.window(name).top_paths == ss.window(name).top_paths
+    # The ring in order; the slots' keys in any (the lanes count a batch in different orders).
+    (fast_ring, fast_slots), (slow_ring, slow_slots) = kept_strings(fast), kept_strings(slow)
+    assert fast_ring == slow_ring
+    assert sorted(fast_slots) == sorted(slow_slots)
+
+
+@pytest.mark.parametrize("lane", ["fast", "general"])
+def test_a_payload_past_the_kept_length_is_still_flagged(lane: str) -> None:
+    p = pipelines()[0 if lane == "fast" else 1]
+    padded_traversal = "/static/" + "a" * 600 + "/../../../../etc/passwd"
+    padded_injection = "/search"
+    lines = [line(i, f"/page/{i}") for i in range(20)]
+    lines.append(line(20, padded_traversal))
+    lines.append(
+        line(21, padded_injection, query="q=" + "b" * 600 + "%27%20UNION%20SELECT%20password")
+    )
+    p.feed(lines, "src")
+    p.aggregator.settle_recent()
+    verdicts = {rec.path: v for rec, v in p.aggregator.recent}
+    assert verdicts[sanitize.cap(padded_traversal, KEEP_REQUEST)].probe
+    assert verdicts[padded_injection].probe
+    assert not verdicts["/page/3"].probe
+
+
+def test_long_keys_stay_out_of_the_caches() -> None:
+    p = pipelines()[0]
+    p.feed(long_lines(900), "src")
+    c = p.classifier
+    for name, cache in (
+        ("agents", c._agent_cache),
+        ("paths", c._path_cache),
+        ("queries", c._query_cache),
+        ("request split", formats._request_cache),
+    ):
+        assert cache, name
+        assert max(map(len, cache)) <= KEEP_TEXT, name
+    lane = p._fast
+    assert lane is not None
+    for name, lane_cache in (
+        ("lane requests", lane._requests),
+        ("lane agents", lane._agents),
+        ("lane tails", lane._tail_times),
+    ):
+        assert max(map(len, lane_cache)) <= KEEP_TEXT, name
+
+
+def test_long_tails_are_judged_but_not_kept() -> None:
+    p = pipelines()[0]
+    tail = " " + " ".join(["0.001"] * 40)  # not nginx's times: the line goes the general way
+    lines = [line(i, f"/page/{i % 3}") for i in range(30)]
+    lines += [line(30 + i, "/tail") + f" {i}".encode() + tail.encode() for i in range(10)]
+    p.feed(lines, "src")
+    assert p.aggregator.parsed + p.aggregator.malformed == 40
+    lane = p._fast
+    assert lane is not None and lane._tail_times
+    assert max(map(len, lane._tail_times)) <= fastlane._MAX_TAIL_KEPT
