@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
+from logwatch.ingest.clients import normal_client
 from logwatch.ingest.formats import LogFormat, OtherFormats, detect_format, get_format
 from logwatch.model import Record
 from logwatch.privacy import anonymizer_for
@@ -113,6 +114,8 @@ def explain_lines(
             else:
                 if client_transform is not None:
                     rec.client = client_transform(rec.client, rec.ts)
+                else:
+                    rec.client = normal_client(rec.client)
                 result = explain_record(rec, classifier, read_by.has_agent)
                 if read_by is not fmt:
                     result["format"] = read_by.name

@@ -35,6 +35,7 @@ from operator import attrgetter, itemgetter, methodcaller, not_
 from typing import Any
 
 from logwatch.classify import KIND_BOT, AgentEntry, Classifier, PathEntry
+from logwatch.ingest.clients import normal_client
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
 from logwatch.ingest.timeparse import MAX_EPOCH, parse_clf_uncached
 from logwatch.model import BOT, HUMAN, Record, Verdict
@@ -258,6 +259,8 @@ class FastLane:
 
         if self.client_transform is not None:
             clients = list(map(self.client_transform, clients, map(_TS, whens)))
+        elif ":" in "".join(clients):  # IPv6 among them: one key per address (IPv4 pays nothing)
+            clients = list(map(normal_client, clients))
 
         def record_of(i: int) -> Record:
             """Line i's Record from its columns (checked already: no need to parse it again)."""

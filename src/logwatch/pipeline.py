@@ -17,6 +17,7 @@ from typing import Any
 from logwatch import sanitize
 from logwatch.classify import Classifier
 from logwatch.fastlane import FastLane
+from logwatch.ingest.clients import normal_client
 from logwatch.ingest.formats import (
     FORMAT_NAMES,
     Detection,
@@ -207,6 +208,8 @@ class Pipeline:
         if self.client_transform is not None:
             rec.client = self.client_transform(rec.client, rec.ts)
             rec.forwarded_for = None
+        else:
+            rec.client = normal_client(rec.client)
         verdict = self.classifier.classify_logged(rec, agents_logged)
         for observe in self.observers:
             observe(rec, verdict)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
+from logwatch.ingest.clients import normal_client
 from logwatch.ingest.formats import LogFormat
 from logwatch.ingest.reader import read_batches, read_blocks
 from logwatch.model import Record
@@ -163,6 +164,8 @@ def warm_lines(
         if isinstance(rec, Record):
             if transform is not None:
                 rec.client = transform(rec.client, rec.ts)
+            else:
+                rec.client = normal_client(rec.client)
             # As `fmt` logs agents, leaving the caller's setting as it was (a file's own format
             # may not be the run's).
             classifier.classify_logged(rec, agents_logged)
