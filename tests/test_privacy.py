@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import pickle
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from logwatch.cli import main
+from logwatch.config import Config, ConfigError, apply_env
 from logwatch.explain import main as explain_main
 from logwatch.privacy import (
     INVALID,
@@ -186,6 +188,47 @@ def test_an_empty_level_is_refused_not_taken_as_off(
     )
     assert main(["report", "--anonymize-ip=", str(log)]) == 2
     assert explain_main(["--anonymize-ip=", "-"]) == 2
+
+
+@pytest.mark.parametrize("level", ["0", "1", "16"])
+def test_a_level_means_the_same_in_file_environment_and_flag(
+    level: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A number is a prefix level wherever it is given (docs/privacy.md). The environment read
+    "0" (and "1") as a switch: LOGWATCH_ANONYMIZE_IP=0 ran unmasked, where `anonymize_ip = 0`
+    and `--anonymize-ip 0` cut every IPv4 address to 0.0.0.0."""
+    monkeypatch.setenv("LOGWATCH_CONFIG_DIR", str(tmp_path / "none"))
+    monkeypatch.delenv("LOGWATCH_ANONYMIZE_IP", raising=False)
+    monkeypatch.chdir(tmp_path)
+    log = tmp_path / "access.log"
+    log.write_text(
+        '81.2.69.142 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8"\n'
+    )
+
+    def clients(*flags: str) -> list[str]:
+        assert main(["report", "--json", *flags, str(log)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        return [c["client"] for c in out["top_clients"]]
+
+    by_flag = clients("--anonymize-ip", level)
+    (tmp_path / "logwatch.toml").write_text(f"anonymize_ip = {level}\n")
+    by_file = clients()
+    (tmp_path / "logwatch.toml").unlink()
+    monkeypatch.setenv("LOGWATCH_ANONYMIZE_IP", level)
+    by_env = clients()
+    expected = str(ipaddress.ip_network(f"81.2.69.142/{level}", strict=False).network_address)
+    assert by_flag == by_file == by_env == [expected]
+
+
+def test_environment_switch_words_and_an_empty_level() -> None:
+    assert apply_env(Config(), {"LOGWATCH_ANONYMIZE_IP": "true"}).anonymize_ip == (24, 48)
+    masked = Config(anonymize_ip=(24, 48))
+    assert apply_env(masked, {"LOGWATCH_ANONYMIZE_IP": "off"}).anonymize_ip is None
+    with pytest.raises(ConfigError, match="LOGWATCH_ANONYMIZE_IP"):  # as `--anonymize-ip=`
+        apply_env(masked, {"LOGWATCH_ANONYMIZE_IP": ""})
 
 
 def test_canonical_ip() -> None:

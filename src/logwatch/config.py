@@ -744,7 +744,11 @@ def _env_int(s: str) -> int:
 
 
 def _env_anonymize(s: str) -> tuple[int, int] | None:
-    if s.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+    # Words are the switch; a number is a prefix level, as in the file and on the command line
+    # ("0" keeps no bit of an IPv4 address: read as "off" here, it unmasked what the same 0
+    # masked elsewhere). An empty value is no level, as `--anonymize-ip=` is none: an error,
+    # not a silent "off".
+    if s.strip().lower() in ("true", "yes", "on", "false", "no", "off"):
         return _anonymize(_env_bool(s))
     return parse_level(s)
 
