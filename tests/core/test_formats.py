@@ -210,6 +210,30 @@ def test_caddy_duration_formats(duration: str, seconds: float | None) -> None:
     assert r.request_time == (pytest.approx(seconds) if seconds is not None else None)
 
 
+@pytest.mark.parametrize(
+    ("duration", "seconds"),
+    [
+        ("12", 0.012),  # duration_format ms: whole milliseconds (zap's MillisDurationEncoder)
+        ("0", 0.0),  # under a millisecond
+        ("12.5", 0.0125),  # a fraction, should a writer keep one
+        ("3600000", 3600.0),  # an hour-long websocket: 3.6 ms if read as nanoseconds
+        ('"12.3ms"', 0.0123),  # Go's duration text says its own unit
+        ('"soon"', None),
+        ("-5", None),
+    ],
+)
+def test_caddy_ms_reads_milliseconds(duration: str, seconds: float | None) -> None:
+    """Caddy's `duration_format ms` writes whole milliseconds, which the default reading takes
+    for nanoseconds (12 ms → 12 ns), and no value tells the two apart: `caddy_ms` says so."""
+    line = (
+        '{"ts":1693840791.75,"request":{"remote_ip":"203.0.113.7","method":"GET","uri":"/a",'
+        '"proto":"HTTP/1.1"},"duration":' + duration + ',"size":5,"status":200}'
+    )
+    r = parse("caddy_ms", line)
+    assert r.request_time == (pytest.approx(seconds) if seconds is not None else None)
+    assert get_format("caddy_ms").name == "caddy_ms"
+
+
 def test_traefik_json() -> None:
     line = (
         '{"ClientHost":"172.17.0.1","DownstreamContentSize":356,"DownstreamStatus":404,'
