@@ -214,28 +214,38 @@ class LiveEngine:
             await ticker
         self._history_done = True
         if failure is None:
+            # A file's settled unterminated last line, which the stop handed over: counted, as
+            # `report` counts one at a file's end (see Follower.stop).
+            for source in self.sources:
+                for batch in getattr(source, "left_over", ()):
+                    if not self._feed(batch):
+                        break
             self._publish(final=True)
 
     async def _pump(self, source: LineSource) -> None:
-        pipeline = self.pipeline
-        feed_block = pipeline.feed_block
         async for batch in source.batches():
-            if not batch.history:
-                if not self._history_judged and not self._detect(final=False):
-                    return  # the history's lines fit no format: stopping
-                self._history_done = True
-                self._live_seen = True
-            try:
-                # Each source as its own format (a Caddy log beside nginx's); as one block: the
-                # fast lane splits a plain block in one pass.
-                fmt = self._formats.of_block(batch.source, batch.block, now=batch.history)
-                with pipeline.reading_as(fmt) if fmt is not None else contextlib.nullcontext():
-                    feed_block(batch.block, batch.source, batch.too_long)
-            except FormatError as exc:
-                self.error = str(exc)
-                self._request_stop()
+            if not self._feed(batch):
                 return
             await asyncio.sleep(0)  # let the ticker and the stop request in between batches
+
+    def _feed(self, batch: Any) -> bool:
+        """Count one batch; False when the engine is to stop (no format reads the lines)."""
+        if not batch.history:
+            if not self._history_judged and not self._detect(final=False):
+                return False  # the history's lines fit no format: stopping
+            self._history_done = True
+            self._live_seen = True
+        try:
+            # Each source as its own format (a Caddy log beside nginx's); as one block: the
+            # fast lane splits a plain block in one pass.
+            fmt = self._formats.of_block(batch.source, batch.block, now=batch.history)
+            with self.pipeline.reading_as(fmt) if fmt is not None else contextlib.nullcontext():
+                self.pipeline.feed_block(batch.block, batch.source, batch.too_long)
+        except FormatError as exc:
+            self.error = str(exc)
+            self._request_stop()
+            return False
+        return True
 
     async def _ticker(self) -> None:
         while not self._stop.is_set():

@@ -76,6 +76,31 @@ def test_headless_follows_appends_and_prints_a_final_object_on_sigterm(tmp_path:
             proc.kill()
 
 
+def test_headless_counts_a_settled_unterminated_last_line_on_sigterm(tmp_path: Path) -> None:
+    """A last line the writer left without its newline was dropped at SIGTERM, where `report`
+    counts it at the file's end. Quiet for a second (SETTLED_SECONDS), it is counted."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    log.write_text("".join(clf(now - 30 + i / 10, i) for i in range(20)))
+    proc = follow_headless(log, tmp_path)
+    try:
+        read_objects(proc, lambda o: o["parsed"] == 20)
+        with log.open("a") as f:
+            f.write(clf(time.time(), 7, 404).rstrip("\n"))
+        read_objects(proc, lambda o: o["sources"][0]["lag_bytes"] == 0)
+        time.sleep(1.5)  # longer than SETTLED_SECONDS since it was read
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+        final = json.loads(out.strip().splitlines()[-1])
+        assert final["final"] is True
+        assert (final["lines"], final["parsed"], final["status"]["4xx"]) == (21, 21, 1)
+        assert final["sources"][0]["lines"] == 21
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_headless_exits_2_on_an_unknown_format(tmp_path: Path) -> None:
     log = tmp_path / "weird.log"
     log.write_text("alpha beta\n" * 20)

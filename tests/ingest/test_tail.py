@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from logwatch.ingest import tail
 from logwatch.ingest.tail import Follower, LineBatch
 
 
@@ -162,6 +163,44 @@ async def test_stop_ends_batches(tmp_path):
     c.follower.stop()
     await asyncio.wait_for(c.task, 5)
     assert c.ended
+
+
+async def test_stop_hands_over_a_settled_unterminated_last_line(tmp_path, monkeypatch):
+    """A stop used to drop a file's last line when it had no newline yet; `report` counts one
+    at a file's end. Settled (quiet for SETTLED_SECONDS), it is handed over in `left_over`."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    log = tmp_path / "a.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "following")
+    append(log, lines(0, 3) + b"00000003 no newline yet")
+    await c.wait_count(3)
+    await c.wait(lambda: c.follower.states()[0].extra["lag_bytes"] == 0)
+    await asyncio.sleep(0.2)
+    await c.close()
+    [left] = c.follower.left_over
+    assert (left.source, left.lines, left.history) == (
+        str(log),
+        [b"00000003 no newline yet"],
+        False,
+    )
+    assert c.follower.states()[0].lines == 4
+    assert "unterminated_bytes" not in c.follower.states()[0].extra
+
+
+async def test_stop_leaves_a_growing_unterminated_line_and_says_so(tmp_path, monkeypatch):
+    """Written a moment ago, the line may be half written: not counted, but reported."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 60.0)
+    log = tmp_path / "a.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log]))
+    await c.wait(lambda: c.state(log) == "following")
+    append(log, lines(0, 3) + b"00000003 half")
+    await c.wait_count(3)
+    await c.wait(lambda: c.follower.states()[0].extra["lag_bytes"] == 0)
+    await c.close()
+    assert c.follower.left_over == []
+    assert c.follower.states()[0].extra["unterminated_bytes"] == len(b"00000003 half")
 
 
 # --------------------------------------------------------------------------- rotation

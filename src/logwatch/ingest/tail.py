@@ -59,6 +59,10 @@ CHUNK_BYTES = 1 << 20
 _TAIL_BYTES = 64
 # How many finished (file identity → offset) records are kept to avoid re-reading renamed files.
 _FINISHED_MAX = 1024
+# A stop finds a file ending without a newline: web servers write each line whole, so a file
+# quiet this long has its last line finished (or its writer gone), and it is counted, as `report`
+# counts a file's unterminated end. A younger one may be half a line: reported, not counted.
+SETTLED_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -277,6 +281,8 @@ class Follower:
         self._watch_stop: asyncio.Event | None = None
         self._watching = False
         self.bytes_read = 0  # total bytes read from files (for tests and benchmarks)
+        # What a stop found of each file's unterminated last line, settled (see stop()).
+        self.left_over: list[LineBatch] = []
 
     # ----------------------------------------------------------------------------- public API
 
@@ -301,7 +307,11 @@ class Follower:
             self._shutdown()
 
     def stop(self) -> None:
-        """Stop following; batches() ends. Safe to call from any thread, more than once."""
+        """Stop following; batches() ends. Safe to call from any thread, more than once.
+
+        A file's unterminated last line, quiet for SETTLED_SECONDS, is then in `left_over` for
+        the consumer to count; a younger one is left unread and its bytes reported in the
+        source's state (`unterminated_bytes`)."""
         loop = self._loop
         if loop is None:
             self._stopping = True
@@ -374,8 +384,10 @@ class Follower:
             self._watch_stop.set()
         for task in list(self._tasks):
             task.cancel()
+        now = time.monotonic()
         for src in self._sources.values():
             for h in [*src.draining, *([src.cur] if src.cur else [])]:
+                self._keep_unterminated(src, h, now)
                 with contextlib.suppress(OSError):
                     os.close(h.fd)
             src.draining.clear()
@@ -386,6 +398,19 @@ class Follower:
             while not q.empty():
                 q.get_nowait()
             q.put_nowait(None)
+
+    def _keep_unterminated(self, src: _Source, h: _Handle, now: float) -> None:
+        """At a stop: a settled unterminated last line into `left_over`; else its size noted."""
+        if not h.splitter.pending and not h.splitter.skipping:
+            return
+        if h.offset >= h.size and now - h.last_growth >= SETTLED_SECONDS:
+            block, count, too_long = h.splitter.flush()
+            src.state.lines += count
+            self.left_over.append(LineBatch(src.name, block, count, too_long))
+        else:
+            unread = src.state.extra.get("unterminated_bytes", 0)
+            assert isinstance(unread, int)
+            src.state.extra["unterminated_bytes"] = unread + len(h.splitter.pending)
 
     async def _emit(
         self, src: _Source, block: bytes, count: int, too_long: int, history: bool
