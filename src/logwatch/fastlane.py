@@ -578,6 +578,7 @@ def _batch(
                 batch.oldest = ts
     seconds: dict[tuple[int, str, int], int] = {}
     bots: dict[tuple[int, str, str], int] = {}
+    bot_seconds: dict[tuple[int, str], int] = {}
     probes: dict[int, int] = {}
     for (sec, vid, status), k in Counter(zip(secs, ids, statuses, strict=True)).items():
         v = by_id[vid]
@@ -587,10 +588,13 @@ def _batch(
             category = v.bot_category or "other"
             bot = (sec // FINE, v.bot_name or category, category)
             bots[bot] = bots.get(bot, 0) + k
+            second = (sec, category)
+            bot_seconds[second] = bot_seconds.get(second, 0) + k
             if v.probe:
                 probes[sec] = probes.get(sec, 0) + k
     batch.seconds = seconds
     batch.bots = bots
+    batch.bot_seconds = bot_seconds
     batch.probes = probes
     batch.paths = Counter(zip(slots, map(_PATH, rqs), classes, statuses, strict=True))
     batch.clients = Counter(zip(slots, clients, classes, statuses, strict=True))

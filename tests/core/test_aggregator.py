@@ -386,3 +386,21 @@ def test_a_window_lists_no_keys_of_a_slot_that_ends_before_its_first_second() ->
     w = agg.snapshot(now=T0 + 599.5).windows["1m"]
     assert w.requests == 60
     assert {p.path: p.hits for p in w.top_paths["all"]} == {"/here": 60}
+
+
+def test_a_windows_bots_by_category_add_up_to_its_bots() -> None:
+    # Found by a hunt: a window's categories were summed over whole slots, its bot count over
+    # seconds, so at a clock inside a slot the categories took in the slot's part before the
+    # window (up to 9 s of a 10-second slot, 59 s of a minute) and added up to more bots than
+    # the window counted.
+    kinds = [("search", "Googlebot"), ("ai", "GPTBot"), ("seo", "AhrefsBot"), ("library", "curl")]
+    agg = Aggregator(StatsConfig(slot_top_k=2))  # pruned names must not lose their hits either
+    for i in range(2 * 3600):
+        category, name = kinds[i % 7 % len(kinds)]
+        agg.add(rec(T0 + i + 0.25), Verdict("bot", category, name) if i % 3 else HUMAN)
+    for now in (T0 + 2 * 3600 - 0.5, T0 + 7000.5, T0 + 7134.0):
+        snap = agg.snapshot(now=now)
+        for name, w in snap.windows.items():
+            assert sum(w.bots.values()) == w.classes["bot"] > 0, (name, now)
+        seen = snap.windows["1m"]
+        assert seen.bots["search"] > 0 and seen.bots["library"] > 0

@@ -600,3 +600,12 @@ def test_a_heavy_clients_errors_survive_pruning() -> None:
         top = p.snapshot().totals.top_clients[0]
         assert top.client == "9.9.9.9"
         assert (top.hits, top.bot, top.errors) == (1860, 1860, 60)
+
+
+def test_a_windows_bots_by_category_add_up_in_both_lanes() -> None:
+    lines = _lines(synth.generate(6000, mode="realistic", rate=3.0, seed=5))
+    fast, slow = _feed_both(lines, [700, 31])
+    for p in (fast, slow):
+        for name, w in p.snapshot().windows.items():
+            assert sum(w.bots.values()) == w.classes["bot"] > 0, name
+    _assert_same(fast, slow)

@@ -50,7 +50,7 @@ _FINE_MAX_WINDOW = 300  # windows up to this length are built from fine slots
 
 # Indexes into a one-second bucket.
 _CLASS_INDEX = {"human": 0, "bot": 1, "asset": 2}
-_S2, _S3, _S4, _S5, _SO, _PROBES, _CODES, _HIST = 3, 4, 5, 6, 7, 8, 9, 10
+_S2, _S3, _S4, _S5, _SO, _PROBES, _CODES, _HIST, _BOTS = 3, 4, 5, 6, 7, 8, 9, 10, 11
 _STATUS_INDEX = {2: _S2, 3: _S3, 4: _S4, 5: _S5}
 # Status code → bucket index for every code a log can carry (parsers cap status at 3 digits).
 _SIDX = tuple(_STATUS_INDEX.get(code // 100, _SO) for code in range(1000))
@@ -126,7 +126,7 @@ class Slot:
 
 
 def _new_second() -> list[Any]:
-    return [0, 0, 0, 0, 0, 0, 0, 0, 0, {}, {}]
+    return [0, 0, 0, 0, 0, 0, 0, 0, 0, {}, {}, {}]
 
 
 def _add_second(into: list[Any], other: list[Any]) -> None:
@@ -136,6 +136,10 @@ def _add_second(into: list[Any], other: list[Any]) -> None:
     for k, n in other[_CODES].items():
         codes[k] = codes.get(k, 0) + n
     quantiles.merge_into(into[_HIST], other[_HIST])
+    if other[_BOTS]:
+        bots = into[_BOTS]
+        for k, n in other[_BOTS].items():
+            bots[k] = bots.get(k, 0) + n
 
 
 class _ProbeClient:
@@ -174,6 +178,7 @@ class BatchCounts:
     of every probe of the batch, the general path's too, so that they keep line order."""
 
     __slots__ = (
+        "bot_seconds",
         "bots",
         "campaigns",
         "clients",
@@ -199,6 +204,7 @@ class BatchCounts:
         self.referrers: Mapping[tuple[int, str], int] = {}  # humans: (slot, referrer)
         self.campaigns: Mapping[tuple[int, str], int] = {}  # humans: (slot, query with utm_)
         self.bots: Mapping[tuple[int, str, str], int] = {}  # (slot, name, category)
+        self.bot_seconds: Mapping[tuple[int, str], int] = {}  # (second, category)
         self.probes: Mapping[int, int] = {}  # second → probe requests
         # Each probe in line order (the probing clients' table keeps order): slot, client, path,
         # ts, the rules it set off.
@@ -381,6 +387,8 @@ class Aggregator:
                 category = v.bot_category or "other"
                 slot.bots.add((v.bot_name or category, category))
                 self.bots_by[category] = self.bots_by.get(category, 0) + 1
+                by_category = bucket[_BOTS]
+                by_category[category] = by_category.get(category, 0) + 1
             if v.probe:
                 bucket[_PROBES] += 1
                 if probe_details:
@@ -434,6 +442,9 @@ class Aggregator:
         latency: dict[int, list[tuple[int, int]]] = {}
         for (sec, lat_bin), n in batch.latency.items():
             latency.setdefault(sec, []).append((lat_bin, n))
+        bot_seconds: dict[int, list[tuple[str, int]]] = {}
+        for (sec, category), n in batch.bot_seconds.items():
+            bot_seconds.setdefault(sec, []).append((category, n))
         if batch.oldest is not None and (self.first_ts is None or batch.oldest < self.first_ts):
             self.first_ts = batch.oldest
         class_index = _CLASS_INDEX
@@ -470,6 +481,9 @@ class Aggregator:
             hist = bucket[_HIST]
             for lat_bin, n in latency.get(sec, ()):
                 hist[lat_bin] = hist.get(lat_bin, 0) + n
+            by_category = bucket[_BOTS]
+            for category, n in bot_seconds.get(sec, ()):
+                by_category[category] = by_category.get(category, 0) + n
         if newest_old is not None:
             self._bucket_for(int(newest_old), newest_old)
         # Likewise slots: before the coarse floor (and no slot left there), the totals'.
@@ -1030,6 +1044,10 @@ def _scalar_window(name: str, seconds: float, s: list[Any]) -> WindowView:
     }
     if s[_SO]:
         status["other"] = s[_SO]
+    # Bots by category from the same seconds as the counts: summed over the slots' bot tables,
+    # a window's categories took in a partial slot before it (and lost names pruned from them).
+    bots = dict.fromkeys(BOT_CATEGORIES, 0)
+    bots.update(s[_BOTS])
     return WindowView(
         name=name,
         seconds=seconds,
@@ -1039,6 +1057,7 @@ def _scalar_window(name: str, seconds: float, s: list[Any]) -> WindowView:
         codes=dict(s[_CODES]),
         probe_hits=s[_PROBES],
         latency=quantiles.quantiles(s[_HIST], STANDARD) if s[_HIST] else {},
+        bots=bots,
     )
 
 
@@ -1103,9 +1122,6 @@ def _with_keys(
         for cls_name, i in (("human", 1), ("bot", 2), ("asset", 3))
     }
     total = view.requests or 1
-    bots_cat: dict[str, int] = dict.fromkeys(BOT_CATEGORIES, 0)
-    for (_name, category), n in slot.bots.data.items():
-        bots_cat[category] = bots_cat.get(category, 0) + n
     top_bots = tuple(
         BotStat(name, category, n, n / total) for (name, category), n in slot.bots.top(_TOP)
     )
@@ -1128,7 +1144,7 @@ def _with_keys(
         status=view.status,
         codes=view.codes,
         codes_prev=dict(codes_prev),
-        bots=bots_cat,
+        bots=view.bots,
         top_bots=top_bots,
         probe_hits=view.probe_hits,
         probe_rules=dict(slot.probe_rules),
