@@ -8,7 +8,9 @@ classification still saw the whole field.
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
 
 import pytest
 
@@ -172,3 +174,37 @@ def test_long_tails_are_judged_but_not_kept() -> None:
     lane = p._fast
     assert lane is not None and lane._tail_times
     assert max(map(len, lane._tail_times)) <= fastlane._MAX_TAIL_KEPT
+
+
+class _RecordingPattern:
+    """Stands in for a compiled pattern, noting the length of each text it is given."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.lengths: list[int] = []
+
+    def findall(self, text: str) -> list[Any]:
+        self.lengths.append(len(text))
+        return self.pattern.findall(text)
+
+
+def test_a_tail_of_thousands_of_tokens_is_read_from_its_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A raw quote in an agent makes the rest of the line the tail, and an attacker chooses it:
+    # 5,000 quoted tokens took 8 ms a line. Real tails are a few hundred characters; a longer
+    # one is read from its two ends, where its fields are.
+    junk = " ".join(f'"{i}.{i}"' for i in range(5000))
+    tokens = _RecordingPattern(formats._TAIL_TOKEN)
+    monkeypatch.setattr(formats, "_TAIL_TOKEN", tokens)
+    assert formats._parse_tail(f"{junk} 0.250 0.200") == (0.25, 0.2, None)
+    assert formats._parse_tail(f' "203.0.113.9, 10.0.0.1" {junk}') == (
+        None,
+        None,
+        "203.0.113.9, 10.0.0.1",
+    )
+    assert formats._parse_tail(f"{junk} 42ms")[0] == 0.042
+    assert tokens.lengths and max(tokens.lengths) <= formats._MAX_TAIL + 1
+    # A real tail is read whole.
+    real = ' 0.004 0.003 "198.51.100.7, 10.1.2.3" "-" 17 "router@docker" "http://10.0.0.2:80" 3ms'
+    assert formats._parse_tail(real) == (0.003, 0.003, "198.51.100.7, 10.1.2.3")
