@@ -17,7 +17,7 @@ from logwatch.ingest import formats
 from logwatch.ingest.formats import get_format
 from logwatch.pipeline import Pipeline
 from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
-from logwatch.stats.aggregator import StatsConfig
+from logwatch.stats.aggregator import StatsConfig, _campaign, kept_query
 from logwatch.tui.drilldata import path_drill
 
 START = 1_700_000_000
@@ -172,3 +172,33 @@ def test_long_tails_are_judged_but_not_kept() -> None:
     lane = p._fast
     assert lane is not None and lane._tail_times
     assert max(map(len, lane._tail_times)) <= fastlane._MAX_TAIL_KEPT
+
+
+@pytest.mark.parametrize("lane", ["fast", "general"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        # An ad click's id first: the tags past the cut.
+        "gclid=" + "A" * 300 + "&utm_source=news&utm_campaign=spring",
+        # The cut in the middle of the campaign's name ("news / spr…").
+        "fbclid=" + "B" * 215 + "&utm_source=news&utm_campaign=spring&" + "c=" * 40,
+    ],
+    ids=["tags-past-the-cut", "tag-split-by-the-cut"],
+)
+def test_a_long_query_keeps_its_campaign(lane: str, query: str) -> None:
+    p = pipelines()[0 if lane == "fast" else 1]
+    p.feed([line(i, "/blog/post", query=query) for i in range(40)], "src")
+    snap = p.snapshot(START + 100)
+    assert snap.window("1h").top_campaigns == (("news / spring", 40),)
+    p.aggregator.settle_recent()
+    rec = p.aggregator.recent[-1][0]
+    assert len(rec.query) <= KEEP_REQUEST and rec.query.startswith(query[:100])
+
+
+def test_a_kept_query_reads_as_the_same_campaign_wherever_the_cut_falls() -> None:
+    tags = "utm_campaign=" + "c" * 70 + "&utm_medium=mail&utm_source=" + "s" * 70
+    for pad in range(100, 320):
+        for query in ("x=" + "a" * pad + "&" + tags, tags + "&x=" + "a" * pad):
+            kept = kept_query(query, KEEP_REQUEST)
+            assert len(kept) <= KEEP_REQUEST, pad
+            assert _campaign(kept) == _campaign(query) == "s" * 64 + " / " + "c" * 64, pad
