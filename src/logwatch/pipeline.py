@@ -32,7 +32,7 @@ from logwatch.ingest.formats import (
 from logwatch.ingest.reader import head_lines, split_block
 from logwatch.model import Record, SourceState, Verdict
 from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
-from logwatch.stats.aggregator import Aggregator, StatsConfig
+from logwatch.stats.aggregator import Aggregator, StatsConfig, kept_query
 from logwatch.stats.snapshot import Snapshot
 
 Observer = Callable[[Record, Verdict], None]
@@ -376,10 +376,11 @@ def _no_cyclic_gc() -> Iterator[None]:
 def keep_short(rec: Record) -> None:
     """Cut a classified request's long fields to what is kept of them (see sanitize.KEEP_*):
     the counts, the ring of recent requests and the drill-downs then all hold the same cut
-    path, so a drill-down still finds its requests."""
+    path, so a drill-down still finds its requests. A query keeps its campaign tags (the
+    campaigns panel counts them from the kept query, the `/` filter's recount too)."""
     rec.request = sanitize.cap(rec.request, KEEP_REQUEST)
     rec.path = sanitize.cap(rec.path, KEEP_REQUEST)
-    rec.query = sanitize.cap(rec.query, KEEP_REQUEST)
+    rec.query = kept_query(rec.query, KEEP_REQUEST)
     rec.user_agent = sanitize.cap(rec.user_agent, KEEP_TEXT)
     rec.referrer = sanitize.cap(rec.referrer, KEEP_TEXT)
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from logwatch.sanitize import KEEP_REQUEST
+
 ROBOTS_TXT = "/robots.txt"
 ROBOTS_REASON = "asked for /robots.txt before any asset → bot"
 
@@ -121,7 +123,7 @@ class ClientTable:
                 table[client] = [ts, 0, 1, ts, 0, None, None, 0.0, None]
                 self.seen_assets = True
             else:
-                nf = {path} if status == 404 else None
+                nf = {_notfound_key(path)} if status == 404 else None
                 table[client] = st = [ts, 1, 0, ts, 1, nf, None, 0.0, None]
                 if path == ROBOTS_TXT and self.seen_assets:
                     st[_FLAG], st[_FLAG_TS], st[_FLAG_CAT] = ROBOTS_REASON, ts, "other"
@@ -144,7 +146,7 @@ class ClientTable:
                 if nf is None:
                     nf = st[_NOTFOUND] = set()
                 if len(nf) < self.max_404s:
-                    nf.add(path)
+                    nf.add(_notfound_key(path))
             if st[_FLAG] is None:
                 self._judge(st, ts, path)
         if st[_FLAG] is None:
@@ -168,3 +170,10 @@ class ClientTable:
             st[_FLAG] = reason
             st[_FLAG_TS] = ts
             st[_FLAG_CAT] = "other"
+
+
+def _notfound_key(path: str) -> str | int:
+    """What a client's set of distinct 404s holds for `path`: a long path (hostile, up to
+    sanitize.MAX_PATH) by its hash, so 20 of them for each of 20,000 clients do not hold 800 MB;
+    distinct paths stay distinct, however long the start they share."""
+    return path if len(path) <= KEEP_REQUEST else hash(path)

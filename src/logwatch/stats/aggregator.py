@@ -29,6 +29,7 @@ from heapq import nsmallest
 from typing import Any
 
 from logwatch.model import BOT_CATEGORIES, CLASSES, Record, SourceState, Verdict
+from logwatch.sanitize import cap
 from logwatch.stats import quantiles
 from logwatch.stats.quantiles import STANDARD, bin_of
 from logwatch.stats.snapshot import (
@@ -1196,3 +1197,20 @@ def _campaign(query: str) -> str:
     if not source and not campaign:
         return ""
     return f"{source or '?'} / {campaign or '?'}"
+
+
+def kept_query(query: str, limit: int) -> str:
+    """`query` cut to `limit` characters (sanitize.cap) with the campaign it tags kept: when the
+    cut would lose the tags `_campaign` reads, or split one, they are put back after it (as
+    `_campaign` reads them: the last of each, its value cut to 64 characters)."""
+    kept = cap(query, limit)
+    if "utm_" not in query or _campaign(kept) == _campaign(query):
+        return kept
+    source = campaign = ""
+    for part in query.split("&"):
+        if part.startswith("utm_source="):
+            source = part[:75]
+        elif part.startswith("utm_campaign="):
+            campaign = part[:77]
+    tags = "&".join(filter(None, (source, campaign)))  # at most 153 characters
+    return cap(query, limit - len(tags) - 1) + "&" + tags
