@@ -38,8 +38,9 @@ from logwatch.classify import KIND_BOT, AgentEntry, Classifier, PathEntry
 from logwatch.ingest.clients import normal_client
 from logwatch.ingest.formats import ClfFormat, LogFormat, is_decimal, split_request
 from logwatch.ingest.timeparse import MAX_EPOCH, parse_clf_uncached
+from logwatch.kept import is_long, keep_short, kept_path
 from logwatch.model import BOT, HUMAN, Record, Verdict
-from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
+from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT, MAX_PATH
 from logwatch.stats.aggregator import ARCHIVED, FINE, Aggregator, BatchCounts
 from logwatch.stats.quantiles import bin_of
 
@@ -62,7 +63,7 @@ _TWO_DIGITS = {f"{i:02d}": i for i in range(60)}
 _SECONDS = {f"{i:02d}": float(i) for i in range(61)}
 _CLS = attrgetter("cls")
 _TS, _SEC, _SLOT = itemgetter(0), itemgetter(2), itemgetter(3)
-_PATH, _CAMPAIGN = itemgetter(0), itemgetter(3)
+_KEPT_PATH, _CAMPAIGN = itemgetter(4), itemgetter(3)
 # " 200 5120 " between the request and the referrer: a 3-digit status and a size or "-". A
 # batch's are checked at once, joined by newlines (which no field holds): joined by nothing, a
 # doubled field (" 200 5  200 5 ") would pass as two.
@@ -75,10 +76,10 @@ _ODD = ("", "", " 000 - ", "", " ", "", "")
 # (ts, tz offset, second, 10-second slot); _NO_TIME for a head the lane does not take.
 _When = tuple[float, int, int, int]
 _NO_TIME: _When = (0.0, 0, -1, -1)
-# (path, statuses that make a probe rule count, the classifier's PathEntry, campaign query or "");
-# _NO_REQUEST for requests the general path must judge.
-_Request = tuple[str, frozenset[int], PathEntry | None, str]
-_NO_REQUEST: _Request = ("", frozenset(), None, "")
+# (path, statuses that make a probe rule count, the classifier's PathEntry, campaign query or "",
+# the path as it is counted and kept); _NO_REQUEST for requests the general path must judge.
+_Request = tuple[str, frozenset[int], PathEntry | None, str, str]
+_NO_REQUEST: _Request = ("", frozenset(), None, "", "")
 _SKIP = Verdict("")  # the verdict column's mark for lines counted by the general path
 _Pending = tuple[list[Verdict], dict[int, tuple[Record, Verdict]], Callable[[int], Record]]
 # A line's request and upstream times as written, and the request time's latency bin (-1: none).
@@ -155,18 +156,26 @@ class FastLane:
                 if of_day is not None:
                     days[rest[:17] + rest[25:]] = (when[0] - of_day, when[1])
 
-    def _fill_requests(self, requests: Iterable[str]) -> None:
+    def _fill_requests(self, requests: Iterable[str]) -> list[str]:
+        """Judge the batch's new requests into the cache; returns the long ones (they are one
+        of a kind, or an analytics beacon's: the caller drops them once it has looked them up)."""
         cache = self._requests
         if len(cache) >= _CACHE:
             cache.clear()
         plain = self.classifier.plain_request_entry
+        long = []
         for request in filterfalse(cache.__contains__, requests):
+            if len(request) > KEEP_TEXT:
+                long.append(request)
             method, path, query, protocol = split_request(request)
             entry = plain(method, path, query, protocol) if path else None
             if entry is None:
                 cache[request] = _NO_REQUEST
                 continue
-            cache[request] = (path, entry.codes, entry, query if "utm_" in query else "")
+            campaign = query if "utm_" in query else ""
+            kept = path if len(path) <= KEEP_REQUEST else kept_path(path)
+            cache[request] = (path, entry.codes, entry, campaign, kept)
+        return long
 
     def _fill_agents(self, agents: Iterable[str]) -> None:
         cache = self._agents
@@ -249,12 +258,14 @@ class FastLane:
             requests[i] = agents[i] = ""  # its fields may be long: kept out of the caches
 
         self._fill_times(rests)
-        self._fill_requests(requests)
+        long_requests = self._fill_requests(requests)
         self._fill_agents(agents)
         status_texts = list(map(_STATUS, mids))
         self._fill_statuses(status_texts)
         whens = list(map(self._times.__getitem__, rests))
         rqs = list(map(self._requests.__getitem__, requests))
+        for request in long_requests:
+            del self._requests[request]
         statuses = list(map(self._statuses.__getitem__, status_texts))
 
         if self.client_transform is not None:
@@ -263,7 +274,8 @@ class FastLane:
             clients = list(map(normal_client, clients))
 
         def record_of(i: int) -> Record:
-            """Line i's Record from its columns (checked already: no need to parse it again)."""
+            """Line i's Record from its columns (checked already: no need to parse it again),
+            whole, as the classifier reads it."""
             rt, ut, _ = times[i] if times else _NO_TIMES
             method, path, query, protocol = split_request(requests[i])
             size = mids[i][5:-1]
@@ -292,7 +304,14 @@ class FastLane:
             line_of, record_of, source, whens, rqs, agents, clients, statuses, refs
         )
         counting = len(verdicts) - (skipped - len(counted))  # the batch's requests
-        self._defer_recent(counting, (verdicts, counted, record_of))
+
+        def kept_record_of(i: int) -> Record:
+            rec = record_of(i)
+            if is_long(rec):
+                keep_short(rec)
+            return rec
+
+        self._defer_recent(counting, (verdicts, counted, kept_record_of))
         # The lane's own lines only, in new lists: record_of still reads the whole columns.
         lane: tuple[list[Any], ...] = (verdicts, whens, rqs, clients, statuses, refs, times)
         if skipped:
@@ -350,12 +369,13 @@ class FastLane:
     ) -> set[int]:
         """Indexes of lines whose fields the lane cannot take as they are (each test is one C
         pass over the batch; the per-line search runs only when the pass finds something).
-        Longer fields than are kept (sanitize.KEEP_*) go the general way, which cuts them: the
-        lane's requests then need no cutting, and its caches hold no long keys."""
+        Requests up to their cap are the lane's (analytics beacons are long; the lane keeps
+        their cut path); agents and referrers longer than are kept (sanitize.KEEP_TEXT) go the
+        general way, which cuts them, so the lane's agent caches hold no long keys."""
         odd: set[int] = set()
         for column, cap in (
             (heads, _MAX_HEAD),
-            (requests, KEEP_REQUEST),
+            (requests, MAX_PATH),
             (refs, KEEP_TEXT),
             (agents, KEEP_TEXT),
         ):
@@ -467,7 +487,10 @@ class FastLane:
                     continue
                 else:  # well-formed, but for the whole classifier (a probe, say)
                     rec = record_of(i)
-                    counted[i] = (rec, classify(rec))
+                    verdict = classify(rec)
+                    if is_long(rec):
+                        keep_short(rec)
+                    counted[i] = (rec, verdict)
                 verdicts[i] = _SKIP
                 skipped += 1
             else:
@@ -537,7 +560,7 @@ def _probe_details(
     for i in sorted(lane_probes + general) if general else lane_probes:
         pair = counted.get(i)
         if pair is None:
-            hits.append((whens[i][3], clients[i], rqs[i][0], whens[i][0], verdicts[i].probe_rules))
+            hits.append((whens[i][3], clients[i], rqs[i][4], whens[i][0], verdicts[i].probe_rules))
         else:
             rec, v = pair
             path = rec.path or rec.request
@@ -596,7 +619,7 @@ def _batch(
     batch.bots = bots
     batch.bot_seconds = bot_seconds
     batch.probes = probes
-    batch.paths = Counter(zip(slots, map(_PATH, rqs), classes, statuses, strict=True))
+    batch.paths = Counter(zip(slots, map(_KEPT_PATH, rqs), classes, statuses, strict=True))
     batch.clients = Counter(zip(slots, clients, classes, statuses, strict=True))
     human = list(map(HUMAN.__eq__, classes))
     if True in human:
@@ -618,7 +641,7 @@ def _batch(
             key: k for key, k in Counter(zip(secs, bins, strict=True)).items() if key[1] >= 0
         }
         if True in human:
-            found = Counter(compress(zip(slots, map(_PATH, rqs), bins, strict=True), human))
+            found = Counter(compress(zip(slots, map(_KEPT_PATH, rqs), bins, strict=True), human))
             batch.path_latency = {key: k for key, k in found.items() if key[2] >= 0}
     return batch
 

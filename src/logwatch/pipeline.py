@@ -30,9 +30,9 @@ from logwatch.ingest.formats import (
     same_parser,
 )
 from logwatch.ingest.reader import head_lines, split_block
+from logwatch.kept import is_long, keep_short
 from logwatch.model import Record, SourceState, Verdict
-from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
-from logwatch.stats.aggregator import Aggregator, StatsConfig, kept_query
+from logwatch.stats.aggregator import Aggregator, StatsConfig
 from logwatch.stats.snapshot import Snapshot
 
 Observer = Callable[[Record, Verdict], None]
@@ -213,13 +213,7 @@ class Pipeline:
         verdict = self.classifier.classify_logged(rec, agents_logged)
         for observe in self.observers:
             observe(rec, verdict)
-        if (
-            len(rec.request) > KEEP_REQUEST
-            or len(rec.path) > KEEP_REQUEST
-            or len(rec.query) > KEEP_REQUEST
-            or len(rec.user_agent) > KEEP_TEXT
-            or len(rec.referrer) > KEEP_TEXT
-        ):
+        if is_long(rec):
             keep_short(rec)
         return rec, verdict
 
@@ -371,18 +365,6 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def keep_short(rec: Record) -> None:
-    """Cut a classified request's long fields to what is kept of them (see sanitize.KEEP_*):
-    the counts, the ring of recent requests and the drill-downs then all hold the same cut
-    path, so a drill-down still finds its requests. A query keeps its campaign tags (the
-    campaigns panel counts them from the kept query, the `/` filter's recount too)."""
-    rec.request = sanitize.cap(rec.request, KEEP_REQUEST)
-    rec.path = sanitize.cap(rec.path, KEEP_REQUEST)
-    rec.query = kept_query(rec.query, KEEP_REQUEST)
-    rec.user_agent = sanitize.cap(rec.user_agent, KEEP_TEXT)
-    rec.referrer = sanitize.cap(rec.referrer, KEEP_TEXT)
 
 
 def _strip_cr(line: bytes) -> bytes:

@@ -122,5 +122,5 @@ def test_explain_shows_clients_as_the_privacy_settings_keep_them(  # type: ignor
     config = tmp_path / "lw.toml"
     config.write_text("anonymize_ip = true\n")
     assert client("--config", str(config)) == "203.0.113.0"
-    monkeypatch.setenv("LOGWATCH_ANONYMIZE_IP", "1")
+    monkeypatch.setenv("LOGWATCH_ANONYMIZE_IP", "true")
     assert client() == "203.0.113.0"
