@@ -203,6 +203,26 @@ async def test_stop_leaves_a_growing_unterminated_line_and_says_so(tmp_path, mon
     assert c.follower.states()[0].extra["unterminated_bytes"] == len(b"00000003 half")
 
 
+async def test_stop_counts_no_half_line_whose_end_came_after_the_last_read(tmp_path, monkeypatch):
+    """Quiet since it was read, the held line looked settled; but its end was written after the
+    last read (the stop came before the next poll): the size last read was stale, and the
+    first half was counted as a line of its own."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    log = tmp_path / "a.log"
+    log.write_bytes(b"")
+    c = Collector(poll([log], poll_interval=0.3))
+    await c.wait(lambda: c.state(log) == "following")
+    append(log, lines(0, 3) + b"00000003 first half")
+    await c.wait_count(3)
+    await c.wait(lambda: c.follower.states()[0].extra["lag_bytes"] == 0)
+    await asyncio.sleep(0.15)
+    append(log, b" and the rest\n")  # the follower has not looked since
+    await c.close()
+    assert c.follower.left_over == []
+    assert c.follower.states()[0].lines == 3
+    assert c.follower.states()[0].extra["unterminated_bytes"] == len(b"00000003 first half")
+
+
 # --------------------------------------------------------------------------- rotation
 
 

@@ -101,6 +101,15 @@ def _longer_than(block: bytes, limit: int) -> bool:
     return False
 
 
+def _size_now(fd: int) -> int:
+    """The open file's size as it is now (-1 if it cannot be had). At a stop the size last read
+    may be stale: bytes written since (a line's end) are unread, and what is held is half a line."""
+    try:
+        return os.fstat(fd).st_size
+    except OSError:
+        return -1
+
+
 class _Splitter:
     """Cuts a byte stream into blocks of complete lines; holds at most max_line_bytes of an
     unfinished line."""
@@ -309,9 +318,10 @@ class Follower:
     def stop(self) -> None:
         """Stop following; batches() ends. Safe to call from any thread, more than once.
 
-        A file's unterminated last line, quiet for SETTLED_SECONDS, is then in `left_over` for
-        the consumer to count; a younger one is left unread and its bytes reported in the
-        source's state (`unterminated_bytes`)."""
+        A file's unterminated last line, quiet for SETTLED_SECONDS and still the file's end, is
+        then in `left_over` for the consumer to count; a younger one (or one the file has grown
+        past since it was read) is left unread and its bytes reported in the source's state
+        (`unterminated_bytes`)."""
         loop = self._loop
         if loop is None:
             self._stopping = True
@@ -403,7 +413,7 @@ class Follower:
         """At a stop: a settled unterminated last line into `left_over`; else its size noted."""
         if not h.splitter.pending and not h.splitter.skipping:
             return
-        if h.offset >= h.size and now - h.last_growth >= SETTLED_SECONDS:
+        if now - h.last_growth >= SETTLED_SECONDS and _size_now(h.fd) == h.offset:
             block, count, too_long = h.splitter.flush()
             src.state.lines += count
             self.left_over.append(LineBatch(src.name, block, count, too_long))
