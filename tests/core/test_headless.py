@@ -37,10 +37,10 @@ def read_objects(proc: subprocess.Popen[str], until, timeout: float = 20.0) -> l
     raise AssertionError(f"condition not met; last object: {objs[-1] if objs else None}")
 
 
-def follow_headless(log: Path, tmp_path: Path) -> subprocess.Popen[str]:
+def follow_headless(log: Path, tmp_path: Path, *options: str) -> subprocess.Popen[str]:
     """`logwatch --headless` following `log`, an object every 0.3 s; config from `tmp_path`."""
     return subprocess.Popen(
-        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", str(log)],
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", *options, str(log)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -96,6 +96,29 @@ def test_headless_counts_a_settled_unterminated_last_line_on_sigterm(tmp_path: P
         assert final["final"] is True
         assert (final["lines"], final["parsed"], final["status"]["4xx"]) == (21, 21, 1)
         assert final["sources"][0]["lines"] == 21
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_a_stop_keeps_an_old_logs_windows_on_its_own_time(tmp_path: Path) -> None:
+    """An old log whose last line has no newline: that line, counted at the stop, is the
+    history's. Counted as a line written live, it put the final object on the wall clock:
+    `live` turned true and every window emptied."""
+    log = tmp_path / "access.log"
+    old = time.time() - 3 * 86400
+    log.write_text("".join(clf(old + i, i) for i in range(50)).rstrip("\n"))
+    proc = follow_headless(log, tmp_path, "--since", "7d")
+    try:
+        before = read_objects(proc, lambda o: o["parsed"] == 49)[-1]
+        assert before["live"] is False and before["windows"]["1h"]["requests"] == 49
+        time.sleep(1.5)  # longer than SETTLED_SECONDS
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+        final = json.loads(out.strip().splitlines()[-1])
+        assert (final["final"], final["parsed"], final["live"]) == (True, 50, False)
+        assert final["windows"]["1h"]["requests"] == 50
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -188,6 +188,24 @@ async def test_stop_hands_over_a_settled_unterminated_last_line(tmp_path, monkey
     assert "unterminated_bytes" not in c.follower.states()[0].extra
 
 
+async def test_a_settled_unterminated_end_of_the_history_is_handed_over_as_history(
+    tmp_path, monkeypatch
+):
+    """The unterminated last line a file had at start is history: handed over as a live line,
+    it told the engine the log was being written, and a stop on an old log put the final
+    snapshot's windows on the wall clock (empty) where they had shown the log's own time."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    log = tmp_path / "a.log"
+    log.write_bytes(lines(0, 3) + b"00000003 no newline")
+    c = Collector(poll([log], from_start=True))
+    await c.wait_count(3)
+    await c.wait(lambda: c.state(log) == "following")
+    await asyncio.sleep(0.2)
+    await c.close()
+    [left] = c.follower.left_over
+    assert (left.lines, left.history) == ([b"00000003 no newline"], True)
+
+
 async def test_stop_leaves_a_growing_unterminated_line_and_says_so(tmp_path, monkeypatch):
     """Written a moment ago, the line may be half written: not counted, but reported."""
     monkeypatch.setattr(tail, "SETTLED_SECONDS", 60.0)

@@ -165,6 +165,7 @@ class _Handle:
 
     __slots__ = (
         "fd",
+        "held_history",
         "ident",
         "last_growth",
         "offset",
@@ -185,6 +186,9 @@ class _Handle:
         self.splitter = _Splitter(max_line)
         self.last_growth = time.monotonic()
         self.skip_nul = False  # truncated: a hole of NULs may come before the first line
+        # The last bytes read were the history's (content the file had at start): so is an
+        # unfinished line held after them.
+        self.held_history = False
 
 
 class _Source:
@@ -416,7 +420,9 @@ class Follower:
         if now - h.last_growth >= SETTLED_SECONDS and _size_now(h.fd) == h.offset:
             block, count, too_long = h.splitter.flush()
             src.state.lines += count
-            self.left_over.append(LineBatch(src.name, block, count, too_long))
+            # The file's end at start stays history: handed over as live, it would tell the
+            # engine the log is being written (windows on the wall clock for an old log).
+            self.left_over.append(LineBatch(src.name, block, count, too_long, h.held_history))
         else:
             unread = src.state.extra.get("unterminated_bytes", 0)
             assert isinstance(unread, int)
@@ -859,6 +865,7 @@ class Follower:
         h.offset += len(data)
         h.tail = data[-_TAIL_BYTES:] if len(data) >= _TAIL_BYTES else (h.tail + data)[-_TAIL_BYTES:]
         h.last_growth = time.monotonic()
+        h.held_history = history
         if h.offset < h.size:
             if src.behind_since is None:
                 src.behind_since = time.monotonic()
