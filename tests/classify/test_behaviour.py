@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from classify_util import rec
 
 from logwatch.classify import Classifier, ClassifyConfig
-from logwatch.classify.behaviour import ClientTable
+from logwatch.classify.behaviour import ClientTable, _notfound_key
 from logwatch.model import ASSET, BOT, HUMAN
 
 T0 = 1_700_000_000.0
@@ -153,3 +157,25 @@ def test_behaviour_can_be_switched_off() -> None:
     c = Classifier(ClassifyConfig(behaviour=False))
     c.classify(rec("/.env", client="192.0.2.13"))
     assert c.classify(rec("/", client="192.0.2.13")).cls == HUMAN
+
+
+def test_a_long_404_path_is_held_by_a_key_every_process_shares() -> None:
+    # The table is handed to history workers pickled: hash() is salted per process, so a long
+    # path held by it would not be the same path there.
+    path = "/" + "a" * 600
+    code = (
+        "from logwatch.classify.behaviour import _notfound_key;"
+        "print(_notfound_key('/' + 'a' * 600))"
+    )
+    others = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert others == {str(_notfound_key(path))}
+    assert _notfound_key("/short") == "/short"

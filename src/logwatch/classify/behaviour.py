@@ -18,6 +18,7 @@ quadratic under churn.)
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict
 
 from logwatch.sanitize import KEEP_REQUEST
@@ -175,5 +176,7 @@ class ClientTable:
 def _notfound_key(path: str) -> str | int:
     """What a client's set of distinct 404s holds for `path`: a long path (hostile, up to
     sanitize.MAX_PATH) by its hash, so 20 of them for each of 20,000 clients do not hold 800 MB;
-    distinct paths stay distinct, however long the start they share."""
-    return path if len(path) <= KEEP_REQUEST else hash(path)
+    distinct paths stay distinct, however long the start they share. A CRC, not hash(): the
+    same in every process (hash() is salted per process, and a table is handed to the worker
+    processes that read history, pickled), as the probing clients' paths are kept."""
+    return path if len(path) <= KEEP_REQUEST else zlib.crc32(path.encode("utf-8", "surrogatepass"))
