@@ -4,6 +4,11 @@ Classification sees each field up to its ingestion cap; what is kept afterwards 
 recent requests, the time slots' paths, the probing clients' details) holds only the start of a
 long one. Both lanes cut with these functions, so the counts, the ring and the drill-downs all
 hold the same cut path, and a drill-down on it still finds its requests.
+
+The cut is marked with an ASCII "...", not the "…" of the ingestion caps: that one character
+would make every cut ASCII field two bytes a character (CPython stores a string by its widest
+character), and a hostile log fills the ring of recent requests with cut fields (at 100k lines of
+them, 178 MB against 146 MB).
 """
 
 from __future__ import annotations
@@ -24,16 +29,21 @@ def is_long(rec: Record) -> bool:
     )
 
 
+KEPT_MARK = "..."
+
+
 def keep_short(rec: Record) -> None:
     """Cut `rec`'s long fields to what is kept of them. A query keeps its campaign tags (the
-    campaigns panel counts them from the kept query, the `/` filter's recount too)."""
-    rec.request = cap(rec.request, KEEP_REQUEST)
+    campaigns panel counts them from the kept query, the `/` filter's recount too). Once it is
+    classified, a request's line is read only where it has no path (a handshake's bytes, "-"):
+    with one, its cut line is not kept."""
+    rec.request = "" if rec.path else cap(rec.request, KEEP_REQUEST, KEPT_MARK)
     rec.path = kept_path(rec.path)
-    rec.query = kept_query(rec.query, KEEP_REQUEST)
-    rec.user_agent = cap(rec.user_agent, KEEP_TEXT)
-    rec.referrer = cap(rec.referrer, KEEP_TEXT)
+    rec.query = kept_query(rec.query, KEEP_REQUEST, KEPT_MARK)
+    rec.user_agent = cap(rec.user_agent, KEEP_TEXT, KEPT_MARK)
+    rec.referrer = cap(rec.referrer, KEEP_TEXT, KEPT_MARK)
 
 
 def kept_path(path: str) -> str:
     """A path as it is counted and kept."""
-    return cap(path, KEEP_REQUEST)
+    return cap(path, KEEP_REQUEST, KEPT_MARK)

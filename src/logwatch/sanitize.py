@@ -145,11 +145,11 @@ def clean(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def cap(text: str, limit: int) -> str:
+def cap(text: str, limit: int, mark: str = "…") -> str:
     """Cut a field to `limit` characters, marking the cut so a reader knows."""
     if len(text) <= limit:
         return text
-    return text[: limit - 1] + "…"
+    return text[: limit - len(mark)] + mark
 
 
 def is_clean(text: str) -> bool:

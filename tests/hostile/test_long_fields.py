@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from logwatch import fastlane, sanitize
+from logwatch import fastlane
 from logwatch.ingest import formats
 from logwatch.ingest.formats import get_format
+from logwatch.kept import KEPT_MARK, kept_path
 from logwatch.pipeline import Pipeline
 from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
 from logwatch.stats.aggregator import StatsConfig, _campaign, kept_query
@@ -106,8 +107,10 @@ def test_long_fields_are_kept_cut_and_counted_as_one_path(lane: str) -> None:
     long_ones = [rec for rec, _ in a.recent if rec.path.startswith("/0/")]
     assert len(long_ones) == 1
     rec = long_ones[0]
-    assert rec.path == sanitize.cap("/0/" + "p" * 1500, KEEP_REQUEST) and rec.path.endswith("…")
-    assert len(rec.query) == len(rec.request) == KEEP_REQUEST
+    assert rec.path == kept_path("/0/" + "p" * 1500) and rec.path.endswith("...")
+    assert rec.path.isascii()  # the cut mark keeps an ASCII field one byte a character
+    assert len(rec.query) == KEEP_REQUEST
+    assert rec.request == ""  # with a path, a request's line is not kept
     assert len(rec.user_agent) == len(rec.referrer) == KEEP_TEXT
     # The cut path is the one the panels count, and a drill-down on it finds the request.
     snap = p.snapshot()
@@ -145,7 +148,7 @@ def test_a_payload_past_the_kept_length_is_still_flagged(lane: str) -> None:
     p.feed(lines, "src")
     p.aggregator.settle_recent()
     verdicts = {rec.path: v for rec, v in p.aggregator.recent}
-    assert verdicts[sanitize.cap(padded_traversal, KEEP_REQUEST)].probe
+    assert verdicts[kept_path(padded_traversal)].probe
     assert verdicts[padded_injection].probe
     assert not verdicts["/page/3"].probe
 
@@ -243,7 +246,7 @@ def test_a_kept_query_reads_as_the_same_campaign_wherever_the_cut_falls() -> Non
     tags = "utm_campaign=" + "c" * 70 + "&utm_medium=mail&utm_source=" + "s" * 70
     for pad in range(100, 320):
         for query in ("x=" + "a" * pad + "&" + tags, tags + "&x=" + "a" * pad):
-            kept = kept_query(query, KEEP_REQUEST)
+            kept = kept_query(query, KEEP_REQUEST, KEPT_MARK)
             assert len(kept) <= KEEP_REQUEST, pad
             assert _campaign(kept) == _campaign(query) == "s" * 64 + " / " + "c" * 64, pad
 
@@ -286,7 +289,20 @@ def test_the_lane_takes_long_requests_and_keeps_them_cut() -> None:
     fast.aggregator.settle_recent()
     kept = [rec for rec, _ in fast.aggregator.recent if rec.path == "/matomo.php"]
     assert len(kept) >= 200
-    assert max(len(rec.request) for rec in kept) == KEEP_REQUEST
+    assert {rec.request for rec in kept} == {""}
     assert max(len(rec.query) for rec in kept) <= KEEP_REQUEST
     snap = fast.snapshot()
     assert dict(snap.window("1h").top_campaigns)["news / fall"] == len(kept)
+
+
+def test_a_request_with_no_path_keeps_its_cut_line() -> None:
+    # A handshake's bytes or garbage: the request line is what the panels list and drill on.
+    for p in pipelines():
+        garbage = "\\x16\\x03\\x01" + "\\x00" * 300
+        p.feed([line(0, "/").replace(b"GET / HTTP/1.1", garbage.encode())], "src")
+        p.aggregator.settle_recent()
+        (rec, _), *_ = p.aggregator.recent
+        assert rec.path == "" and len(rec.request) == KEEP_REQUEST
+        assert rec.request.endswith(KEPT_MARK)
+        top = p.snapshot().window("1h").top_paths["all"]
+        assert [row.path for row in top] == [rec.request]

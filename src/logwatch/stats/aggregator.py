@@ -1199,11 +1199,11 @@ def _campaign(query: str) -> str:
     return f"{source or '?'} / {campaign or '?'}"
 
 
-def kept_query(query: str, limit: int) -> str:
+def kept_query(query: str, limit: int, mark: str) -> str:
     """`query` cut to `limit` characters (sanitize.cap) with the campaign it tags kept: when the
     cut would lose the tags `_campaign` reads, or split one, they are put back after it (as
     `_campaign` reads them: the last of each, its value cut to 64 characters)."""
-    kept = cap(query, limit)
+    kept = cap(query, limit, mark)
     if "utm_" not in query or _campaign(kept) == _campaign(query):
         return kept
     source = campaign = ""
@@ -1213,4 +1213,4 @@ def kept_query(query: str, limit: int) -> str:
         elif part.startswith("utm_campaign="):
             campaign = part[:77]
     tags = "&".join(filter(None, (source, campaign)))  # at most 153 characters
-    return cap(query, limit - len(tags) - 1) + "&" + tags
+    return cap(query, limit - len(tags) - 1, mark) + "&" + tags
