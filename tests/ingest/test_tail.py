@@ -188,6 +188,26 @@ async def test_stop_hands_over_a_settled_unterminated_last_line(tmp_path, monkey
     assert "unterminated_bytes" not in c.follower.states()[0].extra
 
 
+async def test_stop_hands_over_the_batches_read_but_not_taken(tmp_path):
+    """A stop emptied the queue of batches already read: complete lines `--headless` never
+    counted in its final object. They are handed over in `left_over`, in order, first."""
+    log = tmp_path / "a.log"
+    log.write_bytes(lines(0, 5000))
+    follower = poll([log], from_start=True, batch_lines=100, max_queue=4)
+    batches = follower.batches()
+    taken = (await anext(batches)).lines
+    for _ in range(500):  # the reader fills the queue while nobody takes from it
+        if follower._queue is not None and follower._queue.full():
+            break
+        await asyncio.sleep(0.01)
+    follower.stop()
+    taken += [x for batch in [b async for b in batches] for x in batch.lines]
+    left = [x for batch in follower.left_over for x in batch.lines]
+    assert len(left) >= 4 * 100
+    got = numbers(taken + left)
+    assert got == list(range(len(got)))  # in order, none lost or repeated
+
+
 async def test_a_settled_unterminated_end_of_the_history_is_handed_over_as_history(
     tmp_path, monkeypatch
 ):

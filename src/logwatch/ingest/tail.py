@@ -294,7 +294,8 @@ class Follower:
         self._watch_stop: asyncio.Event | None = None
         self._watching = False
         self.bytes_read = 0  # total bytes read from files (for tests and benchmarks)
-        # What a stop found of each file's unterminated last line, settled (see stop()).
+        # What a stop found unconsumed: batches read but not taken, then each file's settled
+        # unterminated last line (see stop()).
         self.left_over: list[LineBatch] = []
 
     # ----------------------------------------------------------------------------- public API
@@ -322,10 +323,10 @@ class Follower:
     def stop(self) -> None:
         """Stop following; batches() ends. Safe to call from any thread, more than once.
 
-        A file's unterminated last line, quiet for SETTLED_SECONDS and still the file's end, is
-        then in `left_over` for the consumer to count; a younger one (or one the file has grown
-        past since it was read) is left unread and its bytes reported in the source's state
-        (`unterminated_bytes`)."""
+        Batches read but not yet taken are then in `left_over` for the consumer to count, and
+        after them a file's unterminated last line, quiet for SETTLED_SECONDS and still the
+        file's end; a younger one (or one the file has grown past since it was read) is left
+        unread and its bytes reported in the source's state (`unterminated_bytes`)."""
         loop = self._loop
         if loop is None:
             self._stopping = True
@@ -398,6 +399,13 @@ class Follower:
             self._watch_stop.set()
         for task in list(self._tasks):
             task.cancel()
+        q = self._queue
+        if q is not None:
+            # Batches read but not yet taken are complete lines: handed over with the rest.
+            while not q.empty():
+                item = q.get_nowait()
+                if item is not None:
+                    self.left_over.append(item)
         now = time.monotonic()
         for src in self._sources.values():
             for h in [*src.draining, *([src.cur] if src.cur else [])]:
@@ -407,10 +415,7 @@ class Follower:
             src.draining.clear()
             src.cur = None
         self._claims.clear()
-        q = self._queue
         if q is not None:
-            while not q.empty():
-                q.get_nowait()
             q.put_nowait(None)
 
     def _keep_unterminated(self, src: _Source, h: _Handle, now: float) -> None:
