@@ -208,6 +208,26 @@ async def test_stop_hands_over_the_batches_read_but_not_taken(tmp_path):
     assert got == list(range(len(got)))  # in order, none lost or repeated
 
 
+async def test_stop_hands_over_the_lines_of_a_chunk_still_being_queued(tmp_path):
+    """The reader, blocked putting a chunk's batches into a full queue, was cancelled at a stop:
+    its batch, and the chunk's batches after it, were lost, though the file's offset was past
+    them (they are never read again) and the source's line count held them."""
+    log = tmp_path / "a.log"
+    log.write_bytes(lines(0, 5000))  # one chunk: 50 batches, while the queue holds 4
+    follower = poll([log], from_start=True, batch_lines=100, max_queue=4)
+    batches = follower.batches()
+    taken = (await anext(batches)).lines
+    for _ in range(500):
+        if follower._queue is not None and follower._queue.full():
+            break
+        await asyncio.sleep(0.01)
+    follower.stop()
+    taken += [x for batch in [b async for b in batches] for x in batch.lines]
+    left = [x for batch in follower.left_over for x in batch.lines]
+    assert numbers(taken + left) == list(range(5000))
+    assert follower.states()[0].lines == 5000
+
+
 async def test_a_settled_unterminated_end_of_the_history_is_handed_over_as_history(
     tmp_path, monkeypatch
 ):

@@ -42,7 +42,7 @@ import stat
 import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -297,6 +297,8 @@ class Follower:
         # What a stop found unconsumed: batches read but not taken, then each file's settled
         # unterminated last line (see stop()).
         self.left_over: list[LineBatch] = []
+        # Each _emit's batches not yet in the queue, in the order the emits began.
+        self._unqueued: dict[int, deque[LineBatch]] = {}
 
     # ----------------------------------------------------------------------------- public API
 
@@ -406,6 +408,11 @@ class Follower:
                 item = q.get_nowait()
                 if item is not None:
                     self.left_over.append(item)
+            # Then those a reader was still putting (cancelled above, it puts none of them).
+            for todo in self._unqueued.values():
+                self.left_over.extend(todo)
+                todo.clear()
+            self._unqueued.clear()
         now = time.monotonic()
         for src in self._sources.values():
             for h in [*src.draining, *([src.cur] if src.cur else [])]:
@@ -447,16 +454,25 @@ class Follower:
                 src.last_time = None
         n = self.batch_lines
         if count <= n:
-            src.state.lines += count
-            await self._queue.put(LineBatch(src.name, block, count, too_long, history))
-            return
-        # Short lines: more than a batch in one chunk (rare: a chunk holds ~4,500 usual lines).
-        lines = block.split(b"\n")
-        for i in range(0, len(lines), n):
-            part = lines[i : i + n]
-            src.state.lines += len(part)
-            batch = LineBatch.of_lines(src.name, part, too_long if i == 0 else 0, history)
-            await self._queue.put(batch)
+            todo = deque([LineBatch(src.name, block, count, too_long, history)])
+        else:
+            # Short lines: more than a batch in one chunk (rare: a chunk holds ~4,500 usual lines).
+            lines = block.split(b"\n")
+            todo = deque(
+                LineBatch.of_lines(src.name, lines[i : i + n], too_long if i == 0 else 0, history)
+                for i in range(0, len(lines), n)
+            )
+        src.state.lines += sum(b.count for b in todo)
+        # Until queued, the batches are the stop's to hand over: a reader waiting on a full
+        # queue is cancelled there, past the file offset of these lines (see _shutdown).
+        key = id(todo)
+        self._unqueued[key] = todo
+        try:
+            while todo:
+                await self._queue.put(todo[0])
+                todo.popleft()  # no await in between: a batch is queued or here, never both
+        finally:
+            self._unqueued.pop(key, None)
 
     # ---- discovery
 
