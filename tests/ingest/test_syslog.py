@@ -282,6 +282,27 @@ async def test_udp_drops_and_counts_when_consumer_is_behind() -> None:
         server.stop()
 
 
+async def test_a_stop_hands_over_the_lines_received_but_not_taken() -> None:
+    """The engine cancels its pump right after a stop: lines drained from the hosts but not yet
+    yielded, and lines received since, were missing from the final object."""
+    server = SyslogServer("udp://127.0.0.1:0", batch_lines=2)
+    await server.start()
+    assert server.bound is not None
+    port = server.bound[1]
+    try:
+        udp_send(port, *(nginx_3164("h", b"line %d" % i) for i in range(5)))
+        await wait_until(lambda: listener(server)["frames"] == 5)
+        batches = server.batches()
+        taken = (await anext(batches)).lines  # lines 2-3 and 4 are drained, not yet yielded
+        udp_send(port, nginx_3164("h", b"line 5"))
+        await wait_until(lambda: listener(server)["frames"] == 6)
+    finally:
+        server.stop()
+    left = [x for batch in getattr(server, "left_over", ()) for x in batch.lines]
+    assert taken + left == [b"line %d" % i for i in range(6)]
+    assert not getattr(server, "left_over", ())  # handed over once
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/net/udp"), reason="Linux counts them there")
 async def test_udp_datagrams_the_kernel_dropped_count_as_dropped() -> None:
     """In a flood the socket's buffer fills before the loop reads it, and the kernel drops the

@@ -33,6 +33,7 @@ import os
 import re
 import socket
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -287,6 +288,7 @@ class SyslogServer:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._closed = False
+        self._drained: deque[LineBatch] = deque()  # taken from the hosts, not yet yielded
         self._udp_socket: tuple[str, int] | None = None  # (/proc/net table, inode), see below
         self._kernel_dropped = 0
         self._kernel_checked = float("-inf")
@@ -340,15 +342,31 @@ class SyslogServer:
             await self.start()
         ready = self._ready
         assert ready is not None
+        drained = self._drained
         while True:
+            if drained:
+                # Off the deque before it is yielded: a consumer cancelled meanwhile (the
+                # engine's pump at a stop) has taken it; what is still here is left_over's.
+                yield drained.popleft()
+                continue
             if not self._has_pending():
                 if self._closed:
                     return
                 ready.clear()
                 await ready.wait()
                 continue
-            for batch in self._drain():
-                yield batch
+            drained.extend(self._drain())
+
+    @property
+    def left_over(self) -> list[LineBatch]:
+        """At a stop, the lines received but not yet taken from batches(), handed over once (as
+        Follower.left_over): the engine cancels its pump right after stop(), so these would
+        otherwise be missing from the final counts."""
+        out = list(self._drained)
+        self._drained.clear()
+        if self._has_pending():
+            out += self._drain()
+        return out
 
     def stop(self) -> None:
         """Close the listener and every connection; batches() ends. Safe from any thread, twice."""
