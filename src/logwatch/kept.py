@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from logwatch.model import Record
 from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT, cap
-from logwatch.stats.aggregator import kept_query
+from logwatch.stats.aggregator import campaign_of
 
 
 def is_long(rec: Record) -> bool:
@@ -47,3 +47,20 @@ def keep_short(rec: Record) -> None:
 def kept_path(path: str) -> str:
     """A path as it is counted and kept."""
     return cap(path, KEEP_REQUEST, KEPT_MARK)
+
+
+def kept_query(query: str, limit: int, mark: str) -> str:
+    """`query` cut to `limit` characters (sanitize.cap) with the campaign it tags kept: when the
+    cut would lose the tags `campaign_of` reads, or split one, they are put back after it (as
+    `campaign_of` reads them: the last of each, its value cut to 64 characters)."""
+    kept = cap(query, limit, mark)
+    if "utm_" not in query or campaign_of(kept) == campaign_of(query):
+        return kept
+    source = campaign = ""
+    for part in query.split("&"):
+        if part.startswith("utm_source="):
+            source = part[:75]
+        elif part.startswith("utm_campaign="):
+            campaign = part[:77]
+    tags = "&".join(filter(None, (source, campaign)))  # at most 153 characters
+    return cap(query, limit - len(tags) - 1, mark) + "&" + tags

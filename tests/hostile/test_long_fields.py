@@ -17,10 +17,10 @@ import pytest
 from logwatch import fastlane
 from logwatch.ingest import formats
 from logwatch.ingest.formats import get_format
-from logwatch.kept import KEPT_MARK, kept_path
+from logwatch.kept import KEPT_MARK, kept_path, kept_query
 from logwatch.pipeline import Pipeline
 from logwatch.sanitize import KEEP_REQUEST, KEEP_TEXT
-from logwatch.stats.aggregator import StatsConfig, _campaign, kept_query
+from logwatch.stats.aggregator import StatsConfig, campaign_of
 from logwatch.tui.drilldata import path_drill
 
 START = 1_700_000_000
@@ -248,7 +248,7 @@ def test_a_kept_query_reads_as_the_same_campaign_wherever_the_cut_falls() -> Non
         for query in ("x=" + "a" * pad + "&" + tags, tags + "&x=" + "a" * pad):
             kept = kept_query(query, KEEP_REQUEST, KEPT_MARK)
             assert len(kept) <= KEEP_REQUEST, pad
-            assert _campaign(kept) == _campaign(query) == "s" * 64 + " / " + "c" * 64, pad
+            assert campaign_of(kept) == campaign_of(query) == "s" * 64 + " / " + "c" * 64, pad
 
 
 @pytest.mark.parametrize("lane", ["fast", "general"])

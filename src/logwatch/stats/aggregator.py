@@ -29,7 +29,6 @@ from heapq import nsmallest
 from typing import Any
 
 from logwatch.model import BOT_CATEGORIES, CLASSES, Record, SourceState, Verdict
-from logwatch.sanitize import cap
 from logwatch.stats import quantiles
 from logwatch.stats.quantiles import STANDARD, bin_of
 from logwatch.stats.snapshot import (
@@ -381,7 +380,7 @@ class Aggregator:
                     if host and host != rec.vhost:
                         slot.referrers.add(host)
                 if "utm_" in rec.query:
-                    campaign = _campaign(rec.query)
+                    campaign = campaign_of(rec.query)
                     if campaign:
                         slot.campaigns.add(campaign)
             elif ci == 1:  # bot
@@ -545,7 +544,7 @@ class Aggregator:
             if host:
                 slot_of(index).referrers.add(host, n)
         for (index, query), n in batch.campaigns.items():
-            campaign = _campaign(query)
+            campaign = campaign_of(query)
             if campaign:
                 slot_of(index).campaigns.add(campaign, n)
         bots_by = self.bots_by
@@ -1187,7 +1186,9 @@ def _referrer_host(ref: str) -> str:
     return host[:128].lower()
 
 
-def _campaign(query: str) -> str:
+def campaign_of(query: str) -> str:
+    """The "source / campaign" a query's UTM tags name (the last of each, values cut to 64
+    characters); "" when it has neither."""
     source = campaign = ""
     for part in query.split("&"):
         if part.startswith("utm_source="):
@@ -1197,20 +1198,3 @@ def _campaign(query: str) -> str:
     if not source and not campaign:
         return ""
     return f"{source or '?'} / {campaign or '?'}"
-
-
-def kept_query(query: str, limit: int, mark: str) -> str:
-    """`query` cut to `limit` characters (sanitize.cap) with the campaign it tags kept: when the
-    cut would lose the tags `_campaign` reads, or split one, they are put back after it (as
-    `_campaign` reads them: the last of each, its value cut to 64 characters)."""
-    kept = cap(query, limit, mark)
-    if "utm_" not in query or _campaign(kept) == _campaign(query):
-        return kept
-    source = campaign = ""
-    for part in query.split("&"):
-        if part.startswith("utm_source="):
-            source = part[:75]
-        elif part.startswith("utm_campaign="):
-            campaign = part[:77]
-    tags = "&".join(filter(None, (source, campaign)))  # at most 153 characters
-    return cap(query, limit - len(tags) - 1, mark) + "&" + tags
