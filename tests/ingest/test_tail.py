@@ -165,17 +165,39 @@ async def test_stop_ends_batches(tmp_path):
     assert c.ended
 
 
+async def _following_with_an_unterminated_line(log, tail_text: bytes, **kw: object) -> Collector:
+    """A follower of an empty `log` that has read three lines and then `tail_text`, which ends
+    without a newline."""
+    log.write_bytes(b"")
+    c = Collector(poll([log], **kw))
+    await c.wait(lambda: c.state(log) == "following")
+    append(log, lines(0, 3) + tail_text)
+    await c.wait_count(3)
+    await c.wait(lambda: c.follower.states()[0].extra["lag_bytes"] == 0)
+    return c
+
+
+async def _stop_with_a_full_queue(log) -> tuple[Follower, list[bytes], list[bytes]]:
+    """Follow `log` from its start with a small queue, take one batch, stop once the queue is
+    full: (the follower, the lines taken before and after the stop, the lines left over)."""
+    follower = poll([log], from_start=True, batch_lines=100, max_queue=4)
+    batches = follower.batches()
+    taken = (await anext(batches)).lines
+    for _ in range(500):  # the reader fills the queue while nobody takes from it
+        if follower._queue is not None and follower._queue.full():
+            break
+        await asyncio.sleep(0.01)
+    follower.stop()
+    taken += [x for batch in [b async for b in batches] for x in batch.lines]
+    return follower, taken, [x for batch in follower.left_over for x in batch.lines]
+
+
 async def test_stop_hands_over_a_settled_unterminated_last_line(tmp_path, monkeypatch):
     """A stop used to drop a file's last line when it had no newline yet; `report` counts one
     at a file's end. Settled (quiet for SETTLED_SECONDS), it is handed over in `left_over`."""
     monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
     log = tmp_path / "a.log"
-    log.write_bytes(b"")
-    c = Collector(poll([log]))
-    await c.wait(lambda: c.state(log) == "following")
-    append(log, lines(0, 3) + b"00000003 no newline yet")
-    await c.wait_count(3)
-    await c.wait(lambda: c.follower.states()[0].extra["lag_bytes"] == 0)
+    c = await _following_with_an_unterminated_line(log, b"00000003 no newline yet")
     await asyncio.sleep(0.2)
     await c.close()
     [left] = c.follower.left_over
@@ -193,16 +215,7 @@ async def test_stop_hands_over_the_batches_read_but_not_taken(tmp_path):
     counted in its final object. They are handed over in `left_over`, in order, first."""
     log = tmp_path / "a.log"
     log.write_bytes(lines(0, 5000))
-    follower = poll([log], from_start=True, batch_lines=100, max_queue=4)
-    batches = follower.batches()
-    taken = (await anext(batches)).lines
-    for _ in range(500):  # the reader fills the queue while nobody takes from it
-        if follower._queue is not None and follower._queue.full():
-            break
-        await asyncio.sleep(0.01)
-    follower.stop()
-    taken += [x for batch in [b async for b in batches] for x in batch.lines]
-    left = [x for batch in follower.left_over for x in batch.lines]
+    _, taken, left = await _stop_with_a_full_queue(log)
     assert len(left) >= 4 * 100
     got = numbers(taken + left)
     assert got == list(range(len(got)))  # in order, none lost or repeated
@@ -214,16 +227,7 @@ async def test_stop_hands_over_the_lines_of_a_chunk_still_being_queued(tmp_path)
     them (they are never read again) and the source's line count held them."""
     log = tmp_path / "a.log"
     log.write_bytes(lines(0, 5000))  # one chunk: 50 batches, while the queue holds 4
-    follower = poll([log], from_start=True, batch_lines=100, max_queue=4)
-    batches = follower.batches()
-    taken = (await anext(batches)).lines
-    for _ in range(500):
-        if follower._queue is not None and follower._queue.full():
-            break
-        await asyncio.sleep(0.01)
-    follower.stop()
-    taken += [x for batch in [b async for b in batches] for x in batch.lines]
-    left = [x for batch in follower.left_over for x in batch.lines]
+    follower, taken, left = await _stop_with_a_full_queue(log)
     assert numbers(taken + left) == list(range(5000))
     assert follower.states()[0].lines == 5000
 
@@ -250,12 +254,7 @@ async def test_stop_leaves_a_growing_unterminated_line_and_says_so(tmp_path, mon
     """Written a moment ago, the line may be half written: not counted, but reported."""
     monkeypatch.setattr(tail, "SETTLED_SECONDS", 60.0)
     log = tmp_path / "a.log"
-    log.write_bytes(b"")
-    c = Collector(poll([log]))
-    await c.wait(lambda: c.state(log) == "following")
-    append(log, lines(0, 3) + b"00000003 half")
-    await c.wait_count(3)
-    await c.wait(lambda: c.follower.states()[0].extra["lag_bytes"] == 0)
+    c = await _following_with_an_unterminated_line(log, b"00000003 half")
     await c.close()
     assert c.follower.left_over == []
     assert c.follower.states()[0].extra["unterminated_bytes"] == len(b"00000003 half")
@@ -267,12 +266,7 @@ async def test_stop_counts_no_half_line_whose_end_came_after_the_last_read(tmp_p
     first half was counted as a line of its own."""
     monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
     log = tmp_path / "a.log"
-    log.write_bytes(b"")
-    c = Collector(poll([log], poll_interval=0.3))
-    await c.wait(lambda: c.state(log) == "following")
-    append(log, lines(0, 3) + b"00000003 first half")
-    await c.wait_count(3)
-    await c.wait(lambda: c.follower.states()[0].extra["lag_bytes"] == 0)
+    c = await _following_with_an_unterminated_line(log, b"00000003 first half", poll_interval=0.3)
     await asyncio.sleep(0.15)
     append(log, b" and the rest\n")  # the follower has not looked since
     await c.close()
