@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import ProgressBar, Sparkline, Static
+from textual.widgets import ProgressBar, Static
 
 from logwatch.model import SourceState
 from logwatch.sanitize import clean
 from logwatch.stats.filtered import FILTERED_SECONDS
 from logwatch.tui.render import fmt_count, fmt_pct, fmt_rate, fmt_secs, fmt_span
 from logwatch.tui.state import ViewState
+from logwatch.tui.widgets.sparkline import ZeroSparkline
 
 _STATE_STYLE = {
     "following": "green",
@@ -171,11 +172,11 @@ class Figure(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.label), classes="figure-value")
-        yield Sparkline([], classes="figure-spark")
+        yield ZeroSparkline([], classes="figure-spark")
 
     def show(self, value: Text, data: Sequence[float]) -> None:
         self.query_one(".figure-value", Static).update(value)
-        spark = self.query_one(Sparkline)
+        spark = self.query_one(ZeroSparkline)
         # Textual draws a one-point sparkline as a full bar: with no history yet every figure
         # (the 5xx one in red) looked pinned at its maximum. No trend yet is a flat line.
         values = list(data) if len(data) > 1 else []
