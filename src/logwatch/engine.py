@@ -214,9 +214,9 @@ class LiveEngine:
             await ticker
         self._history_done = True
         if failure is None:
-            # What the stop handed over: batches read but not yet counted, and a file's settled
-            # unterminated last line, counted as `report` counts one at a file's end (see
-            # Follower.stop).
+            # What the stop handed over: batches read but not yet counted (standard input's
+            # chunks too), and a settled unterminated last line, counted as `report` counts one
+            # at a file's end (see Follower.stop).
             for source in self.sources:
                 for batch in getattr(source, "left_over", ()):
                     if not self._feed(batch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -122,6 +123,80 @@ def test_a_stop_keeps_an_old_logs_windows_on_its_own_time(tmp_path: Path) -> Non
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def headless_on_a_pipe(tmp_path: Path, r: int) -> subprocess.Popen[str]:
+    """`logwatch --headless -` reading the pipe `r` (the caller keeps its own end open)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", "-"],
+        stdin=r,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
+        cwd=tmp_path,
+    )
+
+
+def test_headless_counts_standard_input_s_settled_unterminated_last_line(tmp_path: Path) -> None:
+    """A piped log's last line without its newline, nothing more coming: counted at SIGTERM
+    as a file's settled last line is. It was dropped."""
+    r, w = os.pipe()
+    proc = headless_on_a_pipe(tmp_path, r)
+    try:
+        now = time.time()
+        os.write(w, "".join(clf(now - 30 + i / 10, i) for i in range(20)).encode())
+        read_objects(proc, lambda o: o["parsed"] == 20)
+        os.write(w, clf(time.time(), 7, 404).rstrip("\n").encode())
+        time.sleep(1.5)  # longer than SETTLED_SECONDS since it was read
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+        final = json.loads(out.strip().splitlines()[-1])
+        assert final["final"] is True
+        assert (final["lines"], final["parsed"], final["status"]["4xx"]) == (21, 21, 1)
+        assert final["sources"][0]["lines"] == 21
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(r)
+        os.close(w)
+
+
+def test_headless_counts_every_line_it_read_from_standard_input_on_sigterm(tmp_path: Path) -> None:
+    """A SIGTERM while a piped backlog is read: the chunks read from the pipe ahead of the
+    counting were dropped, their lines in no object. Every line that left the pipe whole is in
+    the final object; the rest is still in the pipe."""
+    now = time.time()
+    n = 150_000
+    total = "".join(clf(now - 60 + i / n, i) for i in range(n)).encode()  # ~25 MB
+    r, w = os.pipe()
+    proc = headless_on_a_pipe(tmp_path, r)
+
+    def write_all() -> None:
+        with contextlib.suppress(OSError), open(w, "wb", closefd=True) as pipe:
+            pipe.write(total)
+
+    writer = threading.Thread(target=write_all, daemon=True)
+    writer.start()
+    try:
+        read_objects(proc, lambda o: o["lines"] > 0)  # reading, far from the end
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        final = json.loads(out.strip().splitlines()[-1])
+        unread = b""
+        while chunk := os.read(r, 1 << 20):  # what never left the pipe, up to the writer's end
+            unread += chunk
+        assert unread, "the whole log was read before the stop: nothing was tested"
+        whole = n - unread.count(b"\n")
+        assert final["final"] is True
+        assert (final["lines"], final["sources"][0]["lines"]) == (whole, whole)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        writer.join(10)
+        os.close(r)
 
 
 def test_headless_exits_2_on_an_unknown_format(tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ import gzip
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -752,6 +754,132 @@ async def test_stdin_from_a_subprocess(tmp_path):
     finally:
         proc.stdout.close()
         proc.wait()
+
+
+async def _following_stdin_with_an_unterminated_line(r: int, w: int, tail_text: bytes) -> Collector:
+    """A follower of the pipe `r` that has read three lines and then `tail_text`, which ends
+    without a newline; the pipe stays open, as `tail -F` keeps it."""
+    c = Collector(Follower(["-"], stdin=r))
+    os.write(w, lines(0, 3) + tail_text)
+    await c.wait_count(3)
+    await c.wait(lambda: c.follower.bytes_read == len(lines(0, 3) + tail_text))
+    return c
+
+
+async def test_stop_hands_over_a_settled_unterminated_last_line_of_standard_input(monkeypatch):
+    """Nothing more came for SETTLED_SECONDS: the last line read from the pipe is counted, as a
+    file's settled end is. It was dropped, and the stop did not wait on the quiet pipe."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    r, w = os.pipe()
+    try:
+        c = await _following_stdin_with_an_unterminated_line(r, w, b"00000003 no newline yet")
+        await asyncio.sleep(0.2)
+        began = time.monotonic()
+        c.follower.stop()  # on the loop: the whole stop runs here
+        stopping = time.monotonic() - began
+        await asyncio.wait_for(c.task, 5)
+        [left] = c.follower.left_over
+        assert (left.source, left.lines, left.history) == ("-", [b"00000003 no newline yet"], False)
+        [st] = c.follower.states()
+        assert st.lines == 4 and "unterminated_bytes" not in st.extra
+        assert stopping < tail._STDIN_READ_WAIT  # it did not wait on the read of a quiet pipe
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+async def test_stop_reports_a_young_unterminated_line_of_standard_input(monkeypatch):
+    """Read a moment ago, the line may be half written: not counted, but reported, as a file's."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 60.0)
+    r, w = os.pipe()
+    try:
+        c = await _following_stdin_with_an_unterminated_line(r, w, b"00000003 half")
+        await c.close()
+        assert c.follower.left_over == []
+        [st] = c.follower.states()
+        assert st.lines == 3 and st.extra["unterminated_bytes"] == len(b"00000003 half")
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+async def test_stop_takes_the_lines_of_a_read_of_standard_input_under_way(monkeypatch):
+    """A stop came while the reading thread had bytes off the pipe but not yet put (its read
+    returning, the thread waiting for the interpreter lock): they were lost. The stop waits for
+    such a read (poll() said it would not block) and hands its lines over."""
+    monkeypatch.setattr(tail, "_STDIN_READ_WAIT", 10.0, raising=False)  # let go well before
+    r, w = os.pipe()
+    read_under_way, read_may_return = threading.Event(), threading.Event()
+    real_read = os.read
+
+    def slow_read(fd: int, n: int) -> bytes:
+        data = real_read(fd, n)
+        if fd == r and data.startswith(b"00000003"):
+            read_under_way.set()
+            read_may_return.wait(10)
+        return data
+
+    monkeypatch.setattr(tail.os, "read", slow_read)
+    try:
+        c = Collector(Follower(["-"], stdin=r))
+        os.write(w, lines(0, 3))
+        await c.wait_count(3)
+        os.write(w, lines(3, 6))
+        assert await asyncio.to_thread(read_under_way.wait, 10)
+        threading.Timer(0.1, read_may_return.set).start()  # while the stop waits for it
+        await c.close()
+        left = [x for batch in c.follower.left_over for x in batch.lines]
+        assert numbers(c.lines + left) == list(range(6))
+    finally:
+        read_may_return.set()
+        os.close(r)
+        os.close(w)
+
+
+async def test_stop_hands_over_the_lines_read_from_standard_input_but_not_taken():
+    """Chunks read from the pipe ahead of a slow consumer were dropped at a stop: read once,
+    their complete lines were counted nowhere. Every line that left the pipe whole is handed
+    over, in order; the rest of the stream is still in the pipe."""
+    total = lines(0, 20000)  # ~1 MB: far more than the queue, the chunks held and the pipe
+    r, w = os.pipe()
+    written = 0
+
+    def write_all() -> None:
+        nonlocal written
+        view = memoryview(total)
+        while written < len(total):
+            written += os.write(w, view[written : written + 4096])
+        os.close(w)
+
+    writer = threading.Thread(target=write_all, daemon=True)
+    writer.start()
+    try:
+        follower = Follower(["-"], stdin=r, batch_lines=100, max_queue=2)
+        batches = follower.batches()
+        taken = (await anext(batches)).lines
+        # Nobody takes any more: everything fills up to the pipe, and the writer waits.
+        loop = asyncio.get_running_loop()
+        deadline, seen = loop.time() + 10, -1
+        while seen != written:
+            assert loop.time() < deadline, "the writer never had to wait"
+            seen = written
+            await asyncio.sleep(0.3)
+        follower.stop()
+        taken += [x for batch in [b async for b in batches] for x in batch.lines]
+        counted = taken + [x for batch in follower.left_over for x in batch.lines]
+        # What never left the pipe: read here (the follower reads no more after a stop).
+        unread = b""
+        while chunk := await asyncio.to_thread(os.read, r, 1 << 16):
+            unread += chunk
+        consumed = len(total) - len(unread)
+        whole = total.count(b"\n", 0, consumed)
+        assert numbers(counted) == list(range(whole))
+        [st] = follower.states()
+        assert st.lines == whole
+        assert st.extra.get("unterminated_bytes", 0) == consumed - len(lines(0, whole))
+    finally:
+        writer.join(10)
+        os.close(r)
 
 
 # --------------------------------------------------------------------------- errors and limits

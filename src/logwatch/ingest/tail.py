@@ -38,6 +38,7 @@ import contextlib
 import lzma
 import math
 import os
+import select
 import stat
 import sys
 import threading
@@ -63,6 +64,13 @@ _FINISHED_MAX = 1024
 # quiet this long has its last line finished (or its writer gone), and it is counted, as `report`
 # counts a file's unterminated end. A younger one may be half a line: reported, not counted.
 SETTLED_SECONDS = 1.0
+# Chunks of standard input read ahead of the consumer (memory stays bounded; then the pipe is
+# the buffer, as a file is).
+_STDIN_CHUNKS = 4
+# How long a stop waits for a read of standard input under way. It starts only once poll() says
+# it will not block, so this is a bound for the odd case (another reader took the bytes first),
+# never a wait on a quiet pipe.
+_STDIN_READ_WAIT = 0.5
 
 
 @dataclass(slots=True)
@@ -217,6 +225,7 @@ class _Source:
         self.truncations = 0
         # The path's stat taken together with the last read at EOF (saves a thread hop).
         self.path_stat: os.stat_result | OSError | None = None
+        self.stdin: _StdinReader | None = None  # for "-": what was read and not yet taken
 
     def set(self, state: str, message: str = "") -> None:
         self.state.state = state
@@ -328,7 +337,9 @@ class Follower:
         Batches read but not yet taken are then in `left_over` for the consumer to count, and
         after them a file's unterminated last line, quiet for SETTLED_SECONDS and still the
         file's end; a younger one (or one the file has grown past since it was read) is left
-        unread and its bytes reported in the source's state (`unterminated_bytes`)."""
+        unread and its bytes reported in the source's state (`unterminated_bytes`). Standard
+        input's chunks read and not yet taken follow its batches, then its unfinished line as a
+        file's (settled: the pipe empty for SETTLED_SECONDS); a stop never waits on its read."""
         loop = self._loop
         if loop is None:
             self._stopping = True
@@ -415,8 +426,16 @@ class Follower:
             self._unqueued.clear()
         now = time.monotonic()
         for src in self._sources.values():
+            if src.stdin is not None:
+                self._hand_over_stdin(src, src.stdin, now)
+                src.stdin = None
             for h in [*src.draining, *([src.cur] if src.cur else [])]:
-                self._keep_unterminated(src, h, now)
+                if h.splitter.pending or h.splitter.skipping:
+                    settled = now - h.last_growth >= SETTLED_SECONDS and _size_now(h.fd) == h.offset
+                    # The file's end at start stays history: handed over as live, it would tell
+                    # the engine the log is being written (windows on the wall clock for an old
+                    # log).
+                    self._keep_unterminated(src, h.splitter, settled, h.held_history)
                 with contextlib.suppress(OSError):
                     os.close(h.fd)
             src.draining.clear()
@@ -425,28 +444,62 @@ class Follower:
         if q is not None:
             q.put_nowait(None)
 
-    def _keep_unterminated(self, src: _Source, h: _Handle, now: float) -> None:
+    def _hand_over_stdin(self, src: _Source, reader: _StdinReader, now: float) -> None:
+        """At a stop: the lines of the chunks read from standard input and not yet taken (a
+        pipe's bytes are read once: dropped here, they are lost), then its unfinished line."""
+        held, idle_since = reader.close()
+        for item in held:
+            lines, ended = self._stdin_lines(src, reader.splitter, item)
+            self.left_over.extend(self._batches(src, *lines, history=False))
+            if ended is not None:
+                src.set(*ended)
+                return
+        # As a file's settled end: nothing has come for SETTLED_SECONDS and nothing waits
+        # unread (the reading thread was waiting on an empty pipe, not on room to put).
+        settled = idle_since is not None and now - idle_since >= SETTLED_SECONDS
+        self._keep_unterminated(src, reader.splitter, settled, history=False)
+
+    def _keep_unterminated(
+        self, src: _Source, splitter: _Splitter, settled: bool, history: bool
+    ) -> None:
         """At a stop: a settled unterminated last line into `left_over`; else its size noted."""
-        if not h.splitter.pending and not h.splitter.skipping:
+        if not splitter.pending and not splitter.skipping:
             return
-        if now - h.last_growth >= SETTLED_SECONDS and _size_now(h.fd) == h.offset:
-            block, count, too_long = h.splitter.flush()
+        if settled:
+            block, count, too_long = splitter.flush()
             src.state.lines += count
-            # The file's end at start stays history: handed over as live, it would tell the
-            # engine the log is being written (windows on the wall clock for an old log).
-            self.left_over.append(LineBatch(src.name, block, count, too_long, h.held_history))
+            self.left_over.append(LineBatch(src.name, block, count, too_long, history))
         else:
             unread = src.state.extra.get("unterminated_bytes", 0)
             assert isinstance(unread, int)
-            src.state.extra["unterminated_bytes"] = unread + len(h.splitter.pending)
+            src.state.extra["unterminated_bytes"] = unread + len(splitter.pending)
 
     async def _emit(
         self, src: _Source, block: bytes, count: int, too_long: int, history: bool
     ) -> None:
         """Queue `count` complete lines (`block`), in batches of at most `batch_lines`."""
-        if not count and not too_long:
+        todo = self._batches(src, block, count, too_long, history)
+        if not todo:
             return
         assert self._queue is not None
+        # Until queued, the batches are the stop's to hand over: a reader waiting on a full
+        # queue is cancelled there, past the file offset of these lines (see _shutdown).
+        key = id(todo)
+        self._unqueued[key] = todo
+        try:
+            while todo:
+                await self._queue.put(todo[0])
+                todo.popleft()  # no await in between: a batch is queued or here, never both
+        finally:
+            self._unqueued.pop(key, None)
+
+    def _batches(
+        self, src: _Source, block: bytes, count: int, too_long: int, history: bool
+    ) -> deque[LineBatch]:
+        """`count` complete lines (`block`) as batches of at most `batch_lines`, counted in the
+        source's state."""
+        if not count and not too_long:
+            return deque()
         if self.time_of is not None and count:
             try:
                 src.last_time = self.time_of(block[block.rfind(b"\n") + 1 :])
@@ -463,16 +516,7 @@ class Follower:
                 for i in range(0, len(lines), n)
             )
         src.state.lines += sum(b.count for b in todo)
-        # Until queued, the batches are the stop's to hand over: a reader waiting on a full
-        # queue is cancelled there, past the file offset of these lines (see _shutdown).
-        key = id(todo)
-        self._unqueued[key] = todo
-        try:
-            while todo:
-                await self._queue.put(todo[0])
-                todo.popleft()  # no await in between: a batch is queued or here, never both
-        finally:
-            self._unqueued.pop(key, None)
+        return todo
 
     # ---- discovery
 
@@ -994,50 +1038,132 @@ class Follower:
         src.history = False
         src.set("following", "reading standard input")
         fd = self._stdin_fd if self._stdin_fd is not None else sys.stdin.fileno()
-        loop = asyncio.get_running_loop()
-        chunks: asyncio.Queue[bytes | BaseException] = asyncio.Queue(4)
-        thread = threading.Thread(
-            target=_pump_stdin, args=(fd, loop, chunks), name="logwatch-stdin", daemon=True
-        )
-        thread.start()
-        splitter = _Splitter(self.max_line_bytes)
+        reader = _StdinReader(fd, asyncio.get_running_loop(), self.max_line_bytes)
+        src.stdin = reader
+        reader.start()
         try:
             while True:
-                item = await chunks.get()
-                if isinstance(item, BaseException):
-                    src.set("error", f"cannot read standard input: {item}")
+                reader.arrived.clear()  # before take(): a chunk put after it sets it again
+                item = reader.take()
+                if item is None:
+                    await reader.arrived.wait()
+                    continue
+                # No await from take() to _emit's tracking: a chunk is held by the reader, or
+                # its lines by _emit or the splitter, when a stop comes.
+                lines, ended = self._stdin_lines(src, reader.splitter, item)
+                await self._emit(src, *lines, False)
+                if ended is not None:
+                    src.set(*ended)
                     break
-                if not item:
-                    await self._emit(src, *splitter.flush(), False)
-                    src.set("closed", "standard input closed")
-                    break
-                self.bytes_read += len(item)
-                await self._emit(src, *splitter.feed(item), False)
         finally:
             src.finished = True
 
+    def _stdin_lines(
+        self, src: _Source, splitter: _Splitter, item: bytes | OSError
+    ) -> tuple[tuple[bytes, int, int], tuple[str, str] | None]:
+        """The lines a chunk of standard input completes, and the source's state if it ended."""
+        if isinstance(item, OSError):
+            return (b"", 0, 0), ("error", f"cannot read standard input: {item}")
+        if not item:
+            return splitter.flush(), ("closed", "standard input closed")
+        self.bytes_read += len(item)
+        return splitter.feed(item), None
 
-def _pump_stdin(
-    fd: int, loop: asyncio.AbstractEventLoop, chunks: asyncio.Queue[bytes | BaseException]
-) -> None:
-    """Blocking reads of stdin in a daemon thread (it may block forever; it never holds up exit)."""
-    while True:
-        item: bytes | BaseException
-        try:
-            item = os.read(fd, CHUNK_BYTES)
-        except BlockingIOError:
-            import select
 
-            select.select([fd], [], [], 1.0)
-            continue
-        except OSError as exc:
-            item = exc
-        try:
-            asyncio.run_coroutine_threadsafe(chunks.put(item), loop).result()
-        except Exception:
-            return  # the loop is gone
-        if not isinstance(item, bytes) or not item:
-            return
+class _StdinReader:
+    """Standard input, read in a daemon thread (a read may block forever; it must never hold
+    up exit) into a few chunks the loop takes. They are held here, not in an asyncio.Queue, so
+    that a stop can take them: a pipe's bytes are read once, and dropped they would be lost."""
+
+    def __init__(self, fd: int, loop: asyncio.AbstractEventLoop, max_line_bytes: int) -> None:
+        self.fd = fd
+        self.loop = loop
+        self.arrived = asyncio.Event()  # a chunk was put (set on the loop)
+        self.splitter = _Splitter(max_line_bytes)  # the loop's alone: the unfinished line
+        self._cond = threading.Condition()
+        # Guarded by _cond:
+        self._chunks: deque[bytes | OSError] = deque()  # b"" is the end of the stream
+        self._closed = False  # a stop came: no more reads
+        self._handed_over = False  # the stop has taken the chunks: none may be added
+        self._reading = False  # a read poll() said will not block is under way
+        self._idle_since: float | None = None  # waiting on an empty pipe, with room, since
+
+    def start(self) -> None:
+        threading.Thread(target=self._pump, name="logwatch-stdin", daemon=True).start()
+
+    def take(self) -> bytes | OSError | None:
+        """The oldest chunk read (None: none yet)."""
+        with self._cond:
+            if not self._chunks:
+                return None
+            self._cond.notify_all()  # room to read again
+            return self._chunks.popleft()
+
+    def close(self) -> tuple[list[bytes | OSError], float | None]:
+        """At a stop: no more reads. Returns the chunks read and not taken, and since when the
+        thread has been waiting on an empty pipe (None: it was not). A read under way is waited
+        for, briefly (see _STDIN_READ_WAIT): it holds bytes that already left the pipe."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: not self._reading, timeout=_STDIN_READ_WAIT)
+            self._handed_over = True
+            held = list(self._chunks)
+            self._chunks.clear()
+            return held, self._idle_since
+
+    def _pump(self) -> None:
+        cond = self._cond
+        while True:
+            with cond:
+                cond.wait_for(lambda: self._closed or len(self._chunks) < _STDIN_CHUNKS)
+                if self._closed:
+                    return
+                self._idle_since = time.monotonic()
+            # Blocking here, not in the read: a stop never waits on a quiet pipe, and is never
+            # left without bytes a read took from it.
+            _wait_readable(self.fd)
+            with cond:
+                self._idle_since = None
+                if self._closed:
+                    return
+                self._reading = True
+            item: bytes | OSError | None
+            try:
+                item = os.read(self.fd, CHUNK_BYTES)
+            except BlockingIOError:
+                item = None  # a non-blocking descriptor, its bytes taken by another reader
+            except OSError as exc:
+                item = exc
+            with cond:
+                self._reading = False
+                if self._handed_over:
+                    return  # the stop gave up waiting for this read: it is past the stop
+                if item is not None:
+                    self._chunks.append(item)  # a stop waiting on this read takes it too
+                cond.notify_all()
+                if self._closed:
+                    return
+            if item is None:
+                continue
+            try:
+                self.loop.call_soon_threadsafe(self.arrived.set)
+            except RuntimeError:
+                return  # the loop is gone
+            if not isinstance(item, bytes) or not item:
+                return
+
+
+def _wait_readable(fd: int) -> None:
+    """Until a read of `fd` would not block (a pipe has bytes or its end; a file is always
+    readable). Where poll() cannot tell, the read waits by itself (or, non-blocking, retries
+    after a moment)."""
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        poller.poll()
+    except (AttributeError, OSError, ValueError):
+        time.sleep(0.05)
 
 
 def _joined(lines: list[bytes], too_long: int) -> tuple[bytes, int, int]:
