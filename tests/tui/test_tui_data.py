@@ -166,3 +166,20 @@ def test_statuses_over_time_of_requests_out_of_time_order():
     assert first[0] == 10_000.0 and first[4] == 1  # From, 5xx
     assert sum(v[4] for v in rest) == 0
     assert sum(sum(v[1:]) for _, v in timeline.rows) == 9
+
+
+def test_statuses_over_time_has_an_other_column_only_when_some_request_had_no_answer():
+    """With the "Other" (000, 1xx) column always there, the table was wider than its third of a
+    120-column terminal: its last column sat behind a scrollbar and the times were cut."""
+    rows = [_req(10_000.0 + i, "10.0.0.1", "/a", 200) for i in range(8)]
+    snap = _aggregated(rows, 10_010.0)
+    timeline = next(s for s in path_drill(snap, "5m", "/a").sections if s.id == "timeline")
+    assert [label for label, *_ in timeline.columns] == ["From", "2xx", "3xx", "4xx", "5xx"]
+    assert all(len(v) == 5 for _, v in timeline.rows)
+
+    rows.append(_req(10_008.0, "10.0.0.2", "/a", 0))  # the client left before the answer
+    snap = _aggregated(rows, 10_010.0)
+    timeline = next(s for s in path_drill(snap, "5m", "/a").sections if s.id == "timeline")
+    assert timeline.columns[-1][0] == "Other"
+    assert sum(v[5] for _, v in timeline.rows) == 1
+    assert sum(sum(v[1:]) for _, v in timeline.rows) == 9

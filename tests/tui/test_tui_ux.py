@@ -79,6 +79,22 @@ async def test_drill_down_values_start_in_one_column_and_read_like_the_panels():
         assert human.endswith(f"p95 {fmt_secs(p.p95)}")
 
 
+async def test_a_path_drill_down_s_tables_fit_a_120_column_terminal():
+    """The statuses over time were 43 columns in a 38-column third: "Other" sat behind a
+    horizontal scrollbar."""
+    from logwatch.tui.screens.drill import DrillScreen
+
+    snap = make_snapshot()
+    app = make_app(snap)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(DrillScreen("path", snap.windows["5m"].top_paths["human"][0].path))
+        await pilot.pause()
+        await pilot.pause()
+        for table in app.screen.query(".section"):
+            assert table.max_scroll_x == 0, table.id
+
+
 def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     def lum(c: tuple[int, int, int]) -> float:
         def f(x: float) -> float:

@@ -86,8 +86,10 @@ def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) ->
         ("3xx", 5, False),
         ("4xx", 5, False),
         ("5xx", 5, False),
-        ("Other", 5, False),  # 000 (no answer sent), 1xx
     )
+    # 000 (no answer sent) and 1xx get a column only when there are any: with it, the table
+    # was wider than its third of a 120-column terminal and cut its own times.
+    other_col = ("Other", 5, False)
     section = Section("timeline", "Statuses over time", cols)
     if not rows:
         return section
@@ -101,10 +103,12 @@ def _statuses_over_time(rows: list[tuple[Record, Verdict]], buckets: int = 8) ->
     for r, _ in rows:
         i = min(buckets - 1, int((r.ts - start) / step))
         counts[i][status_class(r.status)] += 1
+    others = [sum(c.values()) - c["2xx"] - c["3xx"] - c["4xx"] - c["5xx"] for c in counts]
+    if any(others):
+        section.columns = (*cols, other_col)
     for i, c in enumerate(counts):
-        ts = start + i * step
-        other = sum(c.values()) - c["2xx"] - c["3xx"] - c["4xx"] - c["5xx"]
-        section.rows.append((str(i), (Clock(ts), c["2xx"], c["3xx"], c["4xx"], c["5xx"], other)))
+        cells: tuple[Cell, ...] = (Clock(start + i * step), c["2xx"], c["3xx"], c["4xx"], c["5xx"])
+        section.rows.append((str(i), (*cells, others[i]) if any(others) else cells))
     return section
 
 
