@@ -105,6 +105,7 @@ class LiveEngine:
         self._history_done = False
         self._live_seen = False  # a line arrived after start (not history)
         self._went_live = False  # snapshots follow the wall clock (for good, once they do)
+        self._alerts_until: float | None = None  # the time the alert rules last looked at
         self._history_judged = False  # the format was looked for once the history was read
         self._formats = SourceFormats(self.pipeline, enough=LIVE_DETECT_LINES)
         self._pending_since: float | None = None  # live lines wait for a format since then
@@ -335,9 +336,11 @@ class LiveEngine:
         events: list[Any] = []
         alerts = self.options.alerts
         if alerts is not None and snap.parsed:
+            events = self._replay_alerts(alerts, snap.now)
             # While history is read, rules follow log time but hooks stay quiet: a backfill
             # must not page anyone for what happened hours ago.
-            events = list(alerts.evaluate(snap, run_hooks=live))
+            events += list(alerts.evaluate(snap, run_hooks=live))
+            self._alerts_until = snap.now
         for exporter in self.options.exporters:
             exporter.update(snap, alerts)
         self.latest = snap
@@ -345,6 +348,29 @@ class LiveEngine:
             self.on_events(events)
         if self.on_snapshot is not None:
             self.on_snapshot(snap)
+
+    def _replay_alerts(self, alerts: Any, now: float) -> list[Any]:
+        """Step the rules through the log time read since they last looked, hooks quiet. History
+        goes by in minutes of log time a tick (in one merge, when worker processes read it):
+        looked at once a tick, its incidents were never seen. As far back as the one-second
+        counts are kept (twice the longest window)."""
+        replay = getattr(alerts, "replay", None)
+        aggregator = self.pipeline.aggregator
+        oldest = aggregator.oldest_second()
+        if replay is None or oldest is None:
+            return []
+        windows = alerts.windows
+        step = alerts.replay_step
+        start = oldest + max(windows.values())  # the first moment every window is whole
+        if self._alerts_until is not None:
+            start = max(start, self._alerts_until)
+        end = min(now, aggregator.now)
+        events: list[Any] = []
+        at = (start // step + 1) * step
+        while at < end:
+            events += replay(aggregator.counts_at(at, windows))
+            at += step
+        return events
 
     # --- set-up --------------------------------------------------------------------------
 

@@ -404,3 +404,26 @@ def test_a_windows_bots_by_category_add_up_to_its_bots() -> None:
             assert sum(w.bots.values()) == w.classes["bot"] > 0, (name, now)
         seen = snap.windows["1m"]
         assert seen.bots["search"] > 0 and seen.bots["library"] > 0
+
+
+def test_counts_at_a_past_moment_are_the_windows_a_snapshot_then_gave() -> None:
+    """`counts_at` (the alerts' replay of history) reads a moment already passed: its counts
+    must be those a snapshot taken at that moment showed, whatever came after."""
+    agg = Aggregator()
+    verdicts = (HUMAN, BOT, PROBE)
+    then: dict[str, tuple[int, dict[str, int], int, dict[str, int]]] = {}
+    windows = {"1m": 60.0, "5m": 300.0, "1h": 3600.0}
+    for i in range(3_000):
+        if i == 1_500:
+            snap = agg.snapshot()
+            then = {
+                n: (v.requests, v.status, v.probe_hits, v.bots) for n, v in snap.windows.items()
+            }
+            moment = snap.now
+        agg.add(rec(T0 + i, status=(200, 404, 500)[i % 7 % 3]), verdicts[i % 5 % 3])
+    past = agg.counts_at(moment, windows)
+    assert past.now == moment
+    for name in windows:
+        v = past.windows[name]
+        assert (v.requests, v.status, v.probe_hits, v.bots) == then[name], name
+    assert agg.counts_at(agg.now, windows).windows["1m"].requests == 60

@@ -369,3 +369,53 @@ async def test_a_bug_stops_the_engine_with_an_error_not_silently(
     await asyncio.wait_for(engine.run(), 10)  # ends by itself
     assert engine.error is not None
     assert engine.error.startswith("internal error: RuntimeError: boom at test_engine_history.py:")
+
+
+def _incident_log(tmp_path: Path) -> tuple[Path, float]:
+    """An old log (two days ago: not live) of 40 minutes, 2 requests a second, whose minutes
+    10 to 12 answer every third request with a 503. Returns the log and the incident's start."""
+    start = time.time() - 2 * 86400
+    incident = start + 600
+    lines = []
+    for i in range(40 * 60 * 2):
+        ts = start + i / 2
+        status = 503 if incident <= ts < incident + 180 and i % 3 == 0 else 200
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ts))
+        lines.append(
+            f'198.51.100.{i % 200} - - [{stamp}] "GET /p{i % 40} HTTP/1.1" {status} 10 "-" '
+            '"Mozilla/5.0 (X11; Linux) Firefox/120.0"\n'
+        )
+    log = tmp_path / "access.log"
+    log.write_text("".join(lines))
+    return log, incident
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+async def test_an_incident_inside_the_history_read_at_start_raises_its_alert(
+    tmp_path: Path, jobs: int
+) -> None:
+    """Rules looked once a tick, at the newest line read: history goes by in minutes of log
+    time a tick (in one merge when worker processes read it), so a 5xx spike half an hour
+    before the log's end was never seen, though the alerts screen promised it."""
+    from logwatch.alerts import AlertEngine
+    from logwatch.alerts.rules import DEFAULT_RULES
+
+    log, incident = _incident_log(tmp_path)
+    alerts = AlertEngine(DEFAULT_RULES, run_hooks=False)
+    options = EngineOptions(
+        paths=[str(log)], since=None, follow=False, parallel_jobs=jobs, tick=0.2, alerts=alerts
+    )
+    if jobs > 1:
+        options.parallel_min_bytes = 50_000
+    engine = LiveEngine(options)
+    await asyncio.wait_for(engine.run(), 60)
+    assert engine.error is None and engine.latest is not None
+    assert engine.latest.lines == 4_800
+    events = [(e.rule, e.state, e.at) for e in alerts.history()]
+    assert [(rule, state) for rule, state, _ in events] == [
+        ("5xx spike", "firing"),
+        ("5xx spike", "resolved"),
+    ], events
+    fired, resolved = events[0][2], events[1][2]
+    assert incident < fired <= incident + 60  # a third of the minute's requests are 503s
+    assert incident + 180 < resolved <= incident + 180 + 300

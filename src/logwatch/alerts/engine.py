@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from logwatch.stats.snapshot import Series, Snapshot, WindowView
 
 FIRING = "firing"
+# Log time between two looks of `replay` at history (a fine slot of the aggregator).
+REPLAY_STEP = 10.0
 RESOLVED = "resolved"
 
 # A spike needs this many per-minute samples of history before it can say "N times the baseline".
@@ -366,12 +368,36 @@ class AlertEngine:
 
     # -- per refresh ---------------------------------------------------------------------------
 
+    @property
+    def windows(self) -> dict[str, float]:
+        """The windows the rules measure: name → seconds."""
+        return dict(self._windows)
+
+    @property
+    def replay_step(self) -> float:
+        """How far apart in log time `replay` steps through history: a fine slot, or a sixtieth
+        of the longest window (a 1h rule's hour is not summed every ten seconds)."""
+        return max(REPLAY_STEP, max(self._windows.values(), default=0.0) / 60)
+
+    def replay(self, snapshot: Snapshot) -> list[AlertEvent]:
+        """Step the rules at a moment of history already read (`Aggregator.counts_at`), hooks
+        quiet: an incident between two snapshots (history read at start goes by in minutes of
+        log time a second) is not missed. Rules scoped to requests are not stepped: their ring
+        holds only the newest window."""
+        return self.evaluate(snapshot, run_hooks=False, counts_only=True)
+
     def evaluate(
-        self, snapshot: Snapshot, *, now: float | None = None, run_hooks: bool = True
+        self,
+        snapshot: Snapshot,
+        *,
+        now: float | None = None,
+        run_hooks: bool = True,
+        counts_only: bool = False,
     ) -> list[AlertEvent]:
         """Step every rule at the snapshot's time; return the events this call produced.
 
         `run_hooks=False` records events without running hooks (e.g. while backfilling history).
+        `counts_only` steps only the rules that read the snapshot's windows (see `replay`).
         """
         now = snapshot.now if now is None else now
         if self._first is None:
@@ -380,6 +406,8 @@ class AlertEngine:
         hooks_on = run_hooks and self.run_hooks and self.hooks is not None
         to_hook: list[tuple[AlertRule, AlertEvent]] = []
         for rule, st in zip(self.rules, self._states, strict=True):
+            if counts_only and st.ring is not None:
+                continue
             firing = st.event
             ev = self._step(rule, st, snapshot, now)
             if ev is not None:

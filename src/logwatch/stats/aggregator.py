@@ -925,6 +925,32 @@ class Aggregator:
                 self._next_advance = min(self._next_advance, minute * 60 + self._horizon)
         return total
 
+    def oldest_second(self) -> int | None:
+        """The oldest second whose counts are still kept (None before any request)."""
+        return min(self.seconds) if self.seconds else None
+
+    def counts_at(self, now: float, windows: Mapping[str, float]) -> Snapshot:
+        """The counts of `windows` (name → seconds) ending at `now`, a moment already read: no
+        keys, series or ring, so cheap enough to take every few seconds of log time. What the
+        alert rules measure when they step through history read between two snapshots."""
+        views = {name: self._scalar_view(name, now - secs, now) for name, secs in windows.items()}
+        longest = max(windows, key=windows.__getitem__)
+        first = self.first_ts if self.first_ts is not None else now
+        return Snapshot(
+            now=now,
+            format=self.format,
+            lines=self.lines,
+            parsed=self.parsed,
+            malformed=self.malformed,
+            malformed_reasons={},
+            malformed_examples=(),
+            totals=views[
+                longest
+            ],  # the rules read no further back; summing since start is not cheap
+            windows=views,
+            span=(first, now) if self.first_ts is not None else None,
+        )
+
     def _scalar_view(self, name: str, start: float, end: float) -> WindowView:
         s = self._sum_seconds(start, end)
         return _scalar_window(name, max(end - start, 1e-9), s)
