@@ -269,7 +269,9 @@ class _Parser:
         """A path from the file, relative to the file's directory when it is relative."""
         if self.base is None or os.path.isabs(p):
             return p
-        return str(self.base / p)
+        # Absolute: with `--config lw.toml` the directory is `.`, and `Path(".") / "./hook.sh"`
+        # is `hook.sh`, a bare name that a hook then looked up on PATH.
+        return str(self.base.absolute() / p)
 
     # -- errors ---------------------------------------------------------------------------------
 
