@@ -71,6 +71,12 @@ def test_parse_duration_rejects(text: str) -> None:
         parse_duration(text)
 
 
+def test_a_duration_past_any_float_says_so() -> None:
+    # It said "expected a non-negative duration" of 400 digits; `--since` shares this parser.
+    with pytest.raises(ValueError, match="too long to mean anything"):
+        parse_duration("1" + "0" * 400 + "s")
+
+
 def test_parse_duration_rejects_bool() -> None:
     with pytest.raises(TypeError):
         parse_duration(True)
