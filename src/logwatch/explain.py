@@ -6,6 +6,9 @@ keeps the behaviour context of the lines before (a client that probed earlier is
     logwatch explain 'LINE'            one line given as an argument
     logwatch explain < access.log      lines on stdin (or `-`)
     logwatch explain --format combined --config logwatch.toml -
+
+An argument is always a line, never a file to open: one that names a file is refused with the
+command to use instead (a file name read as a line only ever said that no format matched).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
@@ -144,7 +149,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="logwatch explain",
         description="Show, as one JSON object per line, how each log line was classified and why.",
     )
-    p.add_argument("lines", nargs="*", metavar="LINE", help="log lines; none or `-` reads stdin")
+    p.add_argument(
+        "lines",
+        nargs="*",
+        metavar="LINE",
+        help="log lines, not files (for a file: logwatch explain < access.log); "
+        "none or `-` reads stdin",
+    )
     p.add_argument(
         "--format",
         "-f",
@@ -163,8 +174,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def file_named(lines: list[str]) -> str | None:
+    """The first argument that names a file: a log line never does."""
+    return next((line for line in lines if line != "-" and os.path.isfile(line)), None)
+
+
+def read_it_instead(path: str) -> str:
+    """What explains the lines of the file at `path`."""
+    quoted = shlex.quote(path)
+    if path.endswith(".gz"):  # explain reads standard input as it comes, uncompressed
+        return f"zcat {quoted} | logwatch explain"
+    return f"logwatch explain < {quoted}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    named = file_named(args.lines)
+    if named is not None:
+        sys.stderr.write(
+            f"logwatch explain: {named!r} is a file, not a log line; explain reads log lines "
+            f"from its arguments or standard input: {sanitize.clean(read_it_instead(named))}\n"
+        )
+        return 2
     fmt = None
     classify_config = ClassifyConfig()
     try:

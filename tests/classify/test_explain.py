@@ -124,3 +124,22 @@ def test_explain_shows_clients_as_the_privacy_settings_keep_them(  # type: ignor
     assert client("--config", str(config)) == "203.0.113.0"
     monkeypatch.setenv("LOGWATCH_ANONYMIZE_IP", "true")
     assert client() == "203.0.113.0"
+
+
+def test_a_file_name_argument_says_how_to_read_the_file(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """`logwatch explain access.log` read the name as a log line: "no known access-log format
+    matches these lines". Arguments are lines; the file goes on standard input."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "access.log").write_text(LINES[0] + "\n")
+    (tmp_path / "old log.1.gz").write_bytes(b"")
+    assert main(["access.log"]) == 2
+    assert capsys.readouterr().err == (
+        "logwatch explain: 'access.log' is a file, not a log line; explain reads log lines from"
+        " its arguments or standard input: logwatch explain < access.log\n"
+    )
+    assert main([LINES[0], "old log.1.gz"]) == 2
+    assert "zcat 'old log.1.gz' | logwatch explain\n" in capsys.readouterr().err
+    assert main([LINES[0]]) == 0  # a line is still a line
