@@ -1,6 +1,7 @@
 """`logwatch explain`: why each line was classified as it was.
 
-One JSON object per input line, in order. Lines are classified by one Classifier, so a whole file
+One JSON object per input line, in order, blank lines aside (report and --headless skip them too);
+`line` is the line's number in the input. Lines are classified by one Classifier, so a whole file
 keeps the behaviour context of the lines before (a client that probed earlier is a bot later).
 
     logwatch explain 'LINE'            one line given as an argument
@@ -83,7 +84,7 @@ def explain_lines(
     classifier: Classifier | None = None,
     client_transform: Callable[[str, float], str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One result dict per input line (blank lines included, as malformed), in order.
+    """One result dict per input line, blank lines aside, in order; `line` counts them all.
 
     Without `fmt` the format is detected from the first lines (they are buffered, then explained
     in order like the rest). Raises ValueError when no known format matches. `client_transform`
@@ -107,7 +108,7 @@ def explain_lines(
         if too_long:
             result = _malformed(LINE_TOO_LONG)
         elif not text.strip():
-            result = _malformed("empty line")
+            continue  # report and --headless drop blank lines: not even malformed ones
         else:
             rec = parse(text)
             read_by = fmt

@@ -61,13 +61,32 @@ def test_bytes_lines_and_hostile_bytes() -> None:
     assert results[2]["class"] == "bot"
 
 
-def test_too_long_and_blank_lines_are_malformed() -> None:
+def test_too_long_lines_are_malformed_and_blank_ones_skipped() -> None:
     fmt = get_format("combined")
     big = b"x" * (70 * 1024)
-    results = list(explain_lines([big, b"", LINES[0].encode()], fmt))
+    results = list(explain_lines([big, b"", b" \t\r\n", LINES[0].encode()], fmt))
     assert results[0]["malformed_reason"] == "line too long"
-    assert results[1]["malformed"] is True
-    assert results[2]["class"] == "human"
+    assert [(r["line"], r["class"]) for r in results[1:]] == [(4, "human")]
+
+
+def test_explain_skips_blank_lines_as_report_does(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """report counted 5 lines, 0 malformed, where explain gave 7 objects, two of them
+    malformed "empty line"."""
+    from logwatch.cli import main as logwatch_main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    good = [LINES[0], LINES[1], LINES[3], LINES[4], LINES[0]]
+    log = tmp_path / "access.log"
+    log.write_text("\n".join([*good[:3], "", "   ", *good[3:]]) + "\n")
+    assert logwatch_main(["report", "--json", str(log)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    results = run(log.read_text().splitlines(keepends=True))
+    assert (report["lines"], report["malformed"]["count"]) == (len(results), 0) == (5, 0)
+    assert [r["line"] for r in results] == [1, 2, 3, 6, 7]  # numbers stay the file's
+    assert not any(r["malformed"] for r in results)
 
 
 def test_no_format_is_exit_2(capsys) -> None:  # type: ignore[no-untyped-def]
