@@ -71,6 +71,12 @@ def test_parse_duration_rejects(text: str) -> None:
         parse_duration(text)
 
 
+def test_a_duration_past_any_float_says_so() -> None:
+    # It said "expected a non-negative duration" of 400 digits; `--since` shares this parser.
+    with pytest.raises(ValueError, match="too long to mean anything"):
+        parse_duration("1" + "0" * 400 + "s")
+
+
 def test_parse_duration_rejects_bool() -> None:
     with pytest.raises(TypeError):
         parse_duration(True)
@@ -507,6 +513,25 @@ def test_relative_paths_are_relative_to_the_config_file(
     hooks = {r.name: r.exec for r in c.alerts}
     assert hooks["a"] == (str(etc / "hooks" / "page.sh"), "x/y")  # arguments are left alone
     assert hooks["b"] == ("page-ops",)  # a bare name is looked up on PATH
+
+
+def test_relative_paths_hold_when_the_config_is_given_by_a_relative_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--config lw.toml` made the directory `.`, and `Path(".") / "./hook.sh"` is `hook.sh`: a bare
+    # name, looked up on PATH, so the hook failed "cannot run: No such file or directory".
+    (tmp_path / "lw.toml").write_text(
+        'theme = "./mine"\ngeoip = ["City.mmdb"]\n'
+        '[[alerts]]\nname = "a"\nmetric = "5xx_rate"\nabove = 1\nexec = ["./hook.sh", "x"]\n'
+        '[[alerts]]\nname = "b"\nmetric = "5xx_rate"\nabove = 1\nexec = ["notify-send"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    c = load_config("lw.toml", cwd=".", env={})
+    hooks = {r.name: r.exec for r in c.alerts}
+    assert hooks["a"] == (str(tmp_path / "hook.sh"), "x")
+    assert hooks["b"] == ("notify-send",)  # a bare name is still looked up on PATH
+    assert c.geoip == (str(tmp_path / "City.mmdb"),)
+    assert c.theme == str(tmp_path / "mine")  # a file, not a theme called "mine"
 
 
 def test_a_theme_file_in_the_config_is_relative_to_it(tmp_path: Path) -> None:

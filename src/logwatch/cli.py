@@ -114,7 +114,7 @@ def build_main_parser() -> argparse.ArgumentParser:
         "--since",
         default="1h",
         metavar="DURATION",
-        help="history to read before following (default 1h; 0 for none, all for all)",
+        help="history to read before following (e.g. 1h30m; default 1h; 0 for none, all for all)",
     )
     p.add_argument("--theme", help="dashboard theme (dark, light, high-contrast, or a file)")
     p.add_argument(
@@ -156,7 +156,7 @@ def build_report_parser() -> argparse.ArgumentParser:
         "--since",
         default="all",
         metavar="DURATION",
-        help="count only the lines of the last DURATION, back from now (e.g. 1h, 2d; default all)",
+        help="count only the lines of the last DURATION, back from now (e.g. 1h30m; default all)",
     )
     p.add_argument(
         "--jobs",
@@ -302,21 +302,20 @@ def ingest_privacy(
 
 
 def parse_since(text: str) -> float | None:
-    """--since: a duration (90s, 15m, 1h, 2d), 0 for no history, or `all`."""
-    if text.strip().lower() == "all":
+    """--since: a duration as the config writes one (90s, 15m, 1h30m, 2d), 0 for no history,
+    or `all`."""
+    word = text.strip()
+    if word.lower() == "all":
         return None
-    if text.strip().startswith(("-", "+")):
-        raise UsageError(f"--since: {text.strip()[:40]!r}: give how far back, unsigned (e.g. 5m)")
-    from logwatch.stats.aggregator import parse_window
+    if word.startswith(("-", "+")):
+        raise UsageError(f"--since: {word[:40]!r}: give how far back, unsigned (e.g. 5m)")
+    # The config's parser, so `--since 1h30m` works as `cooldown = "1h30m"` does.
+    from logwatch.config import parse_duration
 
     try:
-        return float(parse_window(text))
+        return parse_duration(word)
     except ValueError as exc:
         raise UsageError(f"--since: {exc}") from None
-    except OverflowError:
-        raise UsageError(
-            f"--since: {text.strip()[:40]!r} is too long ago to mean anything"
-        ) from None
 
 
 def load_settings(args: argparse.Namespace) -> Config:

@@ -130,6 +130,8 @@ def parse_duration(text: str | int | float) -> float:
                 float(m.group(1)) * _UNITS[m.group(2).lower()]
                 for m in _DURATION_PART.finditer(text)
             )
+    if math.isinf(value) and value > 0:  # 400 digits are well formed, but past any float
+        raise ValueError(f"{str(text)[:40]!r} is too long to mean anything")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"expected a non-negative duration, got {text!r}")
     return value
@@ -269,7 +271,9 @@ class _Parser:
         """A path from the file, relative to the file's directory when it is relative."""
         if self.base is None or os.path.isabs(p):
             return p
-        return str(self.base / p)
+        # Absolute: with `--config lw.toml` the directory is `.`, and `Path(".") / "./hook.sh"`
+        # is `hook.sh`, a bare name that a hook then looked up on PATH.
+        return str(self.base.absolute() / p)
 
     # -- errors ---------------------------------------------------------------------------------
 

@@ -1,11 +1,15 @@
 """`logwatch explain`: why each line was classified as it was.
 
-One JSON object per input line, in order. Lines are classified by one Classifier, so a whole file
+One JSON object per input line, in order, blank lines aside (report and --headless skip them too);
+`line` is the line's number in the input. Lines are classified by one Classifier, so a whole file
 keeps the behaviour context of the lines before (a client that probed earlier is a bot later).
 
     logwatch explain 'LINE'            one line given as an argument
     logwatch explain < access.log      lines on stdin (or `-`)
     logwatch explain --format combined --config logwatch.toml -
+
+An argument is always a line, never a file to open: one that names a file is refused with the
+command to use instead (a file name read as a line only ever said that no format matched).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
@@ -78,7 +84,7 @@ def explain_lines(
     classifier: Classifier | None = None,
     client_transform: Callable[[str, float], str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One result dict per input line (blank lines included, as malformed), in order.
+    """One result dict per input line, blank lines aside, in order; `line` counts them all.
 
     Without `fmt` the format is detected from the first lines (they are buffered, then explained
     in order like the rest). Raises ValueError when no known format matches. `client_transform`
@@ -102,7 +108,7 @@ def explain_lines(
         if too_long:
             result = _malformed(LINE_TOO_LONG)
         elif not text.strip():
-            result = _malformed("empty line")
+            continue  # report and --headless drop blank lines: not even malformed ones
         else:
             rec = parse(text)
             read_by = fmt
@@ -144,7 +150,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="logwatch explain",
         description="Show, as one JSON object per line, how each log line was classified and why.",
     )
-    p.add_argument("lines", nargs="*", metavar="LINE", help="log lines; none or `-` reads stdin")
+    p.add_argument(
+        "lines",
+        nargs="*",
+        metavar="LINE",
+        help="log lines, not files (for a file: logwatch explain < access.log); "
+        "none or `-` reads stdin",
+    )
     p.add_argument(
         "--format",
         "-f",
@@ -163,8 +175,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def file_named(lines: list[str]) -> str | None:
+    """The first argument that names a file: a log line never does."""
+    return next((line for line in lines if line != "-" and os.path.isfile(line)), None)
+
+
+def read_it_instead(path: str) -> str:
+    """What explains the lines of the file at `path`."""
+    quoted = shlex.quote(path)
+    if path.endswith(".gz"):  # explain reads standard input as it comes, uncompressed
+        return f"zcat {quoted} | logwatch explain"
+    return f"logwatch explain < {quoted}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    named = file_named(args.lines)
+    if named is not None:
+        sys.stderr.write(
+            f"logwatch explain: {named!r} is a file, not a log line; explain reads log lines "
+            f"from its arguments or standard input: {sanitize.clean(read_it_instead(named))}\n"
+        )
+        return 2
     fmt = None
     classify_config = ClassifyConfig()
     try:

@@ -31,7 +31,7 @@ from logwatch.ingest.since import (
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline, SourceFormats
 from logwatch.sanitize import MAX_LINE_BYTES
-from logwatch.stats.snapshot import BotStat, PathStat, Snapshot
+from logwatch.stats.snapshot import PathStat, Snapshot
 
 
 def read_into(
@@ -317,7 +317,7 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
             w(f"  {c:<8} {n:>10,}  {_pct(n, t.requests)}\n")
         w("\ntop bots\n")
         for b in t.top_bots[:top]:
-            w(f"  {b.hits:>8,}  {b.category:<8} {_cut(_bot_name(b), WIDTH - 22)}\n")
+            w(f"  {b.hits:>8,}  {b.category:<8} {_cut(b.label, WIDTH - 22)}\n")
     w("\ntop clients\n")
     clients = t.top_clients[:top]
     cw = _client_width(c.client for c in clients)
@@ -354,11 +354,6 @@ def _source_table(w: Callable[[str], object], sources: dict[str, dict[str, Any]]
         human = _pct(row["classes"].get("human", 0), n)
         errors = f"{_pct(row['status'].get('4xx', 0), n)}  {_pct(row['status'].get('5xx', 0), n)}"
         w(f"  {_cut_middle(name or '-', width):<{width}} {n:>10,}  {human}  {errors}\n")
-
-
-def _bot_name(bot: BotStat) -> str:
-    """A bot row's name; a client with no bot's agent, made a bot by what it did, has none."""
-    return "(by behaviour)" if bot.name == bot.category else bot.name
 
 
 def _path_table(w: Callable[[str], object], title: str, rows: Sequence[PathStat]) -> None:

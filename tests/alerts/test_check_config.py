@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from logwatch.check_config import main, run
 
 GOOD = """\
@@ -137,3 +139,22 @@ def test_a_theme_that_cannot_be_used_is_warned_about(tmp_path: Path) -> None:
     assert "warning: theme: " in out and "is not a colour" in out
     code, out, _ = check(tmp_path, 'theme = "light"\n')
     assert "warning" not in out
+
+
+def test_a_hook_beside_a_config_given_by_a_relative_path_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `check-config lw.toml` warned "hook program 'hook.sh' is not an executable file" for a
+    # `./hook.sh` right beside it: the path had lost its `./` and was looked up on PATH.
+    hook = tmp_path / "hook.sh"
+    hook.write_text("#!/bin/sh\n")
+    hook.chmod(0o755)
+    (tmp_path / "lw.toml").write_text(
+        '[[alerts]]\nname = "x"\nmetric = "5xx_rate"\nabove = 0.1\nexec = ["./hook.sh"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    code = run("lw.toml", out=out, err=err, cwd=".", user_dir=tmp_path / "u", env={})
+    assert code == 0 and err.getvalue() == ""
+    assert f"exec {str(hook)!r}" in out.getvalue()
+    assert "warning" not in out.getvalue()

@@ -61,13 +61,32 @@ def test_bytes_lines_and_hostile_bytes() -> None:
     assert results[2]["class"] == "bot"
 
 
-def test_too_long_and_blank_lines_are_malformed() -> None:
+def test_too_long_lines_are_malformed_and_blank_ones_skipped() -> None:
     fmt = get_format("combined")
     big = b"x" * (70 * 1024)
-    results = list(explain_lines([big, b"", LINES[0].encode()], fmt))
+    results = list(explain_lines([big, b"", b" \t\r\n", LINES[0].encode()], fmt))
     assert results[0]["malformed_reason"] == "line too long"
-    assert results[1]["malformed"] is True
-    assert results[2]["class"] == "human"
+    assert [(r["line"], r["class"]) for r in results[1:]] == [(4, "human")]
+
+
+def test_explain_skips_blank_lines_as_report_does(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """report counted 5 lines, 0 malformed, where explain gave 7 objects, two of them
+    malformed "empty line"."""
+    from logwatch.cli import main as logwatch_main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    good = [LINES[0], LINES[1], LINES[3], LINES[4], LINES[0]]
+    log = tmp_path / "access.log"
+    log.write_text("\n".join([*good[:3], "", "   ", *good[3:]]) + "\n")
+    assert logwatch_main(["report", "--json", str(log)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    results = run(log.read_text().splitlines(keepends=True))
+    assert (report["lines"], report["malformed"]["count"]) == (len(results), 0) == (5, 0)
+    assert [r["line"] for r in results] == [1, 2, 3, 6, 7]  # numbers stay the file's
+    assert not any(r["malformed"] for r in results)
 
 
 def test_no_format_is_exit_2(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -124,3 +143,22 @@ def test_explain_shows_clients_as_the_privacy_settings_keep_them(  # type: ignor
     assert client("--config", str(config)) == "203.0.113.0"
     monkeypatch.setenv("LOGWATCH_ANONYMIZE_IP", "true")
     assert client() == "203.0.113.0"
+
+
+def test_a_file_name_argument_says_how_to_read_the_file(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """`logwatch explain access.log` read the name as a log line: "no known access-log format
+    matches these lines". Arguments are lines; the file goes on standard input."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "access.log").write_text(LINES[0] + "\n")
+    (tmp_path / "old log.1.gz").write_bytes(b"")
+    assert main(["access.log"]) == 2
+    assert capsys.readouterr().err == (
+        "logwatch explain: 'access.log' is a file, not a log line; explain reads log lines from"
+        " its arguments or standard input: logwatch explain < access.log\n"
+    )
+    assert main([LINES[0], "old log.1.gz"]) == 2
+    assert "zcat 'old log.1.gz' | logwatch explain\n" in capsys.readouterr().err
+    assert main([LINES[0]]) == 0  # a line is still a line

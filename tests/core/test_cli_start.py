@@ -44,6 +44,27 @@ def test_a_since_too_long_ago_is_a_usage_error_not_a_traceback() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("1h30m", 5400.0), ("2h 15m", 8100.0), ("1.5h", 5400.0), ("90s", 90.0), (" 15M ", 900.0)],
+)
+def test_since_takes_every_duration_the_config_takes(value: str, seconds: float) -> None:
+    # `--since 1h30m` was "not a window length" though `cooldown = "1h30m"` was fine.
+    from logwatch.config import parse_duration
+
+    assert cli.parse_since(value) == seconds == parse_duration(value)
+
+
+def test_since_keeps_its_own_words_and_says_what_a_bad_value_lacks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.parse_since("all") is None and cli.parse_since("ALL") is None
+    assert cli.parse_since("0") == 0.0
+    assert cli.main(["report", "--since", "1h3x", "access.log"]) == 2
+    err = capsys.readouterr().err
+    assert err == "logwatch: --since: expected a duration like '90s', '5m' or '1h', got '1h3x'\n"
+
+
+@pytest.mark.parametrize(
     ("argv", "reason"),
     [
         (["--bogus"], "unrecognized arguments: --bogus (see logwatch --help)"),

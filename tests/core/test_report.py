@@ -259,6 +259,14 @@ def test_since_counts_only_the_last_stretch_of_every_kind_of_input(
     assert run_json(capsys, "--since", "all", str(log))["parsed"] == 3 * 3600
 
 
+def test_since_takes_a_compound_duration(
+    three_hours: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `report --since 1h30m` exited 2: "not a window length".
+    log, _ = three_hours
+    assert 5400 - 60 <= run_json(capsys, "--since", "1h30m", str(log))["parsed"] <= 5400
+
+
 def test_since_before_every_line_and_after_every_line(
     three_hours: tuple[Path, int], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -147,8 +147,26 @@ def test_people_first_then_what_is_broken_then_what_attacks(
     order = ["classes", "top human paths", "5xx paths", "probes", "bots by category", "top bots"]
     at = [text.index("\n" + title) for title in order]
     assert at == sorted(at), order
-    assert re.search(r"^ +5  scanner  \(by behaviour\)$", text, re.M)
+    assert re.search(r"^ +5  scanner  \(by probe rules\)$", text, re.M)
     assert re.search(r"^ +3  search   Googlebot$", text, re.M)
+
+
+def test_a_bot_without_a_bots_agent_is_labelled_by_what_made_it_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client made a bot by a /.env probe read "scanner  (by behaviour)", while explain gave
+    the probe rule: only the client table's judgements (here 20 distinct 404s) are behaviour."""
+    prober, lost = "198.51.100.9", "198.51.100.7"
+    rows = [line(0, "/.env", 404, client=prober), line(1, "/", client=prober)]  # probed earlier
+    rows += [line(10 + i, f"/gone{i}", 404, client=lost) for i in range(22)]  # 404s 20 to 22
+    p = tmp_path / "access.log"
+    p.write_text("\n".join(rows) + "\n")
+    text = report(capsys, str(p))
+    assert re.search(r"^ +2  scanner  \(by probe rules\)$", text, re.M)
+    assert re.search(r"^ +3  other    \(by behaviour\)$", text, re.M)
+    out = json.loads(report(capsys, "--json", str(p)))
+    names = {b["name"]: b["hits"] for b in out["top_bots"]}
+    assert names == {"scanner": 2, "other": 3}  # the JSON names them as before
 
 
 def test_several_files_each_have_their_line(

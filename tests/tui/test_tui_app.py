@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 from conftest import FakeEngine, make_app
 from lw_fixtures import NOW, make_snapshot
 from textual.widgets import Input
 
 from logwatch.model import SourceState
+from logwatch.stats.snapshot import BotStat
 from logwatch.tui.screens.alerts import AlertsScreen
 from logwatch.tui.screens.drill import DrillScreen
 from logwatch.tui.screens.help import HelpScreen
@@ -43,6 +45,19 @@ async def test_panels_show_the_window(snap):
         assert cells(screen.query_one("#probes", Panel)) == [p.client for p in w.probes]
         assert screen.query_one("#stream", Panel).row_count == StreamPanel.LIMIT
         assert "5m" in status_text(app) and "LIVE" in status_text(app)
+
+
+async def test_the_bots_panel_says_what_made_an_agentless_client_a_bot(snap):
+    # Its row was named after its kind ("scanner  scanner"); the report says why it is a bot.
+    w = snap.windows["5m"]
+    unnamed = (BotStat("scanner", "scanner", 900, 0.5), BotStat("other", "other", 800, 0.4))
+    windows = {**snap.windows, "5m": replace(w, top_bots=unnamed + w.top_bots)}
+    app = make_app(replace(snap, windows=windows))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bots = app.screen.query_one("#bots", Panel)
+        assert cells(bots)[:2] == ["(by probe rules)", "(by behaviour)"]
+        assert cells(bots, 1)[:2] == ["scanner", "other"]
 
 
 async def test_tab_and_shift_tab_move_between_panels(snap):

@@ -42,12 +42,25 @@ class ClientStat:
     errors: int = 0  # 4xx + 5xx
 
 
+# A bot with no bot's agent counts under its category's name. The classifier makes such a client
+# `scanner` only for probing (a probe rule hit the request, or an earlier one of the client's) and
+# `other` only for what it did (too many pages or 404s, robots.txt before any asset).
+NO_AGENT_CAUSES = {"scanner": "(by probe rules)", "other": "(by behaviour)"}
+
+
 @dataclass(frozen=True, slots=True)
 class BotStat:
     name: str
     category: str
     hits: int
     share: float = 0.0  # of all requests in the window
+
+    @property
+    def label(self) -> str:
+        """The name to show: the bot its agent names, or what made a client with none a bot."""
+        if self.name != self.category:
+            return self.name
+        return NO_AGENT_CAUSES.get(self.category, self.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,8 +202,8 @@ class BotsPanel(Panel):
         return [
             Row(
                 b.name if names[b.name] == 1 else bot_key(b.name, b.category),
-                (safe(b.name), safe(b.category), num(b.hits), pct(b.share)),
-                (b.hits, b.name.lower(), b.category),
+                (safe(b.label), safe(b.category), num(b.hits), pct(b.share)),
+                (b.hits, b.label.lower(), b.category),
             )
             for b in vs.view.top_bots
         ]
