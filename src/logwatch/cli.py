@@ -520,14 +520,7 @@ def _main(args: argparse.Namespace) -> int:
         return int(headless.run(args))
     if not args.paths and not args.syslog and _nothing_to_watch():
         return _demo_instead(args)
-    parse_since(args.since)  # a bad value says so first, terminal or not
-    if not (sys.stdin.isatty() or sys.stderr.isatty()):
-        # Textual draws on standard error and reads keys from standard input: with neither a
-        # terminal (cron, a script) the dashboard would spin unseen, and nothing could quit it.
-        raise UsageError(
-            "the dashboard needs a terminal; for scripts use --headless (JSON Lines) or report"
-        )
-    from logwatch.tui import app
+    from logwatch.tui import app  # which refuses to start without a terminal
 
     return int(app.run_dashboard(args))
 

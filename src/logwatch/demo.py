@@ -17,12 +17,14 @@ import calendar
 import contextlib
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from logwatch.usage import ArgumentParser
 
@@ -239,25 +241,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     from logwatch import cli
+    from logwatch.tui.app import run_dashboard
 
-    tmp = Path(tempfile.mkdtemp(prefix="logwatch-demo-"))
-    out = tmp / "access.log"
-    replayer = Replayer(lines, out, speed=args.speed)
-    replayer.start()
+    # The temporary log goes on every way out: a normal quit, an error (no terminal: the
+    # dashboard refuses), ctrl+c, and SIGTERM or SIGHUP, which by default end the process
+    # without running a `finally` (the dashboard, once running, turns them into a quit).
+    with _signals_exit():
+        tmp = Path(tempfile.mkdtemp(prefix="logwatch-demo-"))
+        try:
+            replayer = Replayer(lines, tmp / "access.log", speed=args.speed)
+            replayer.start()
+            try:
+                argv2 = [str(replayer.out), "--since", "1h", "--format", SAMPLE_FORMAT]
+                if args.theme:
+                    argv2 += ["--theme", args.theme]
+                if args.config:
+                    argv2 += ["--config", args.config]
+                main_args = cli.build_main_parser().parse_args(argv2)
+                main_args.notice = (
+                    f"Demo: bundled sample traffic replayed at {args.speed:g}x as live traffic "
+                    "(an error spike comes within minutes; a probe burst later)"
+                )
+                return int(run_dashboard(main_args))
+            finally:
+                replayer.stop()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_exit() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise SystemExit (128 + the signal), so `finally` blocks run."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous: dict[signal.Signals, Any] = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread / no such signal
+            previous[sig] = signal.signal(sig, handler)
     try:
-        argv2 = [str(out), "--since", "1h", "--format", SAMPLE_FORMAT]
-        if args.theme:
-            argv2 += ["--theme", args.theme]
-        if args.config:
-            argv2 += ["--config", args.config]
-        main_args = cli.build_main_parser().parse_args(argv2)
-        main_args.notice = (
-            f"Demo: bundled sample traffic replayed at {args.speed:g}x as live traffic "
-            "(an error spike comes within minutes; a probe burst later)"
-        )
-        from logwatch.tui.app import run_dashboard
-
-        return int(run_dashboard(main_args))
+        yield
     finally:
-        replayer.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        for sig, old in previous.items():
+            if old is not None:  # None: a handler not set from Python, which cannot be restored
+                signal.signal(sig, old)

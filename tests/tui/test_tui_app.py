@@ -30,6 +30,11 @@ def status_text(app) -> str:
     return str(app.screen.query_one(StatusLine).render())
 
 
+def header_line(app) -> str:
+    """The header as drawn: what fits the terminal's width."""
+    return app.screen._compositor.render_strips()[0].text
+
+
 async def test_panels_show_the_window(snap):
     app = make_app(snap)
     async with app.run_test(size=SIZE) as pilot:
@@ -644,3 +649,72 @@ def test_the_bell_rings_for_a_new_alert_of_now_not_for_the_history() -> None:
     assert not _rings((new,), (new,), now)  # already rung for
     assert _rings((new,), (old,), now)  # one ended, another began: same count
     assert not _rings((history,), (), now)  # fired in the log's past
+
+
+def _dead_log(snap, *, live: bool = False, history_done: bool = True):
+    """As the engine marks a snapshot: live (windows at the wall clock) or at the log's time."""
+    import dataclasses
+
+    return dataclasses.replace(
+        snap, extra={**snap.extra, "live": live, "history_done": history_done}
+    )
+
+
+async def test_a_dead_log_s_last_hour_is_history_not_live(snap, engine):
+    """`logwatch --since all` on a log last written weeks ago said "● LIVE" over its last hour
+    (req/s and all, no date on screen) while --headless said "live": false."""
+    app = make_app(_dead_log(snap), engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        # NOW is 2025-12-29 09:20:00 UTC (the fixture's newest request); the app's zone is UTC.
+        header = header_line(app)
+        assert "◌ HISTORY · log ends 2025-12-29 09:20 UTC 5m all" in header  # fits 80 columns
+        assert "LIVE" not in header
+        # Still reading: its end is not known yet.
+        app.receive_snapshot(_dead_log(snap, history_done=False))
+        await pilot.pause()
+        assert "◌ HISTORY · read to 2025-12-29 09:20 UTC" in status_text(app)
+        # Lines arriving in real time: the engine's windows follow the wall clock.
+        app.receive_snapshot(_dead_log(snap, live=True))
+        await pilot.pause()
+        assert "● LIVE" in status_text(app) and "HISTORY" not in status_text(app)
+
+
+async def test_pausing_history_still_says_it_is_history(snap, engine):
+    app = make_app(_dead_log(snap), engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        header = header_line(app)
+        assert "⏸ PAUSED ◌ HISTORY · log ends 2025-12-29 09:20 UTC 5m" in header
+        # Paused, the frozen snapshot is shown: lines going live do not turn it into LIVE.
+        app.receive_snapshot(_dead_log(snap, live=True))
+        await pilot.pause()
+        assert "HISTORY" in status_text(app) and "LIVE" not in status_text(app)
+        await pilot.press("p")
+        await pilot.pause()
+        assert "● LIVE" in status_text(app) and "PAUSED" not in status_text(app)
+
+
+async def test_history_with_no_request_yet_gives_no_date(engine):
+    from logwatch.tui.app import empty_snapshot
+
+    app = make_app(_dead_log(empty_snapshot(NOW), history_done=False), engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "◌ HISTORY 5m" in status_text(app)
+
+
+async def test_a_filter_matching_nothing_keeps_the_log_s_end_in_the_header(snap, engine):
+    import dataclasses
+
+    dead = _dead_log(dataclasses.replace(snap, span=(NOW - 3600, NOW)))
+    app = make_app(dead, engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.set_filter("path:/no/such/path")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#paths").row_count == 0
+        assert "◌ HISTORY · log ends 2025-12-29 09:20 UTC" in status_text(app)

@@ -11,7 +11,13 @@ from logwatch.tui import app as app_module
 from logwatch.tui.link import EngineLink
 
 
-def test_run_dashboard_wires_engine_theme_and_notice(tmp_path, monkeypatch):
+@pytest.fixture
+def in_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_dashboard refuses to start off a terminal (pytest captures standard error)."""
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+
+
+def test_run_dashboard_wires_engine_theme_and_notice(tmp_path, monkeypatch, in_a_terminal):
     log = tmp_path / "access.log"
     log.write_text('192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"\n')
     monkeypatch.chdir(tmp_path)  # no ./logwatch.toml of a developer's
@@ -32,7 +38,7 @@ def test_run_dashboard_wires_engine_theme_and_notice(tmp_path, monkeypatch):
     assert app.engine.alerts is not None  # the default alert rules are on
 
 
-def test_run_dashboard_without_logs_says_what_to_pass(monkeypatch, tmp_path):
+def test_run_dashboard_without_logs_says_what_to_pass(monkeypatch, tmp_path, in_a_terminal):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     monkeypatch.setattr("logwatch.discover.find_default_logs", lambda *a, **k: [])
@@ -42,7 +48,7 @@ def test_run_dashboard_without_logs_says_what_to_pass(monkeypatch, tmp_path):
     assert "logwatch demo" in str(err.value)
 
 
-def test_run_dashboard_reports_what_it_found(monkeypatch, tmp_path):
+def test_run_dashboard_reports_what_it_found(monkeypatch, tmp_path, in_a_terminal):
     log = tmp_path / "access.log"
     log.write_text('192.0.2.1 - - [10/Oct/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "a"\n')
     monkeypatch.chdir(tmp_path)
@@ -168,3 +174,17 @@ def test_keys_reach_the_dashboard_while_it_reads_standard_input(tmp_path):
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+def test_run_dashboard_itself_refuses_to_start_off_a_terminal(tmp_path, monkeypatch, capsys):
+    """The check lives in run_dashboard, so `logwatch demo` (which reached the dashboard past
+    the CLI's own check) cannot skip it: no app is made, nothing is drawn."""
+    log = tmp_path / "access.log"
+    log.write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    started = []
+    monkeypatch.setattr(app_module.LogwatchApp, "run", lambda self: started.append(self))
+    with pytest.raises(cli.UsageError, match=r"needs a terminal.*--headless"):
+        app_module.run_dashboard(cli.build_main_parser().parse_args([str(log)]))
+    assert not started

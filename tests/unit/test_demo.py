@@ -106,3 +106,105 @@ def test_the_demo_reads_its_sample_whatever_format_the_config_names(tmp_path, mo
     assert seen["format"].name == "combined_extra"
     lines = demo.load_sample(demo.sample_dir() / demo.SAMPLE)
     assert not any(isinstance(seen["format"].parse(raw.decode()), str) for _, raw in lines[:200])
+
+
+@pytest.fixture
+def demo_tmp(tmp_path, monkeypatch):
+    """The demo's temporary folders go under tmp_path, to see that none is left behind."""
+    import tempfile
+
+    where = tmp_path / "tmp"
+    where.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(where))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.chdir(tmp_path)
+    return where
+
+
+def test_the_demo_off_a_terminal_is_exit_2_as_the_dashboard_is(demo_tmp, monkeypatch, capsys):
+    """`logwatch demo </dev/null 2>&1 | head` skipped the CLI's terminal check: the dashboard
+    started into the pipe and spun, deaf to SIGTERM, its temporary folder left behind."""
+    import sys
+
+    from logwatch import cli
+    from logwatch.tui import app as app_module
+
+    started = []
+    monkeypatch.setattr(app_module.LogwatchApp, "run", lambda self: started.append(self))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    assert cli.main(["demo", "--speed", "1000"]) == 2  # capsys: standard error is no terminal
+    assert not started
+    assert capsys.readouterr().err == (
+        "logwatch: the dashboard needs a terminal; for scripts use --headless (JSON Lines) "
+        "or report\n"
+    )
+    assert list(demo_tmp.iterdir()) == []
+
+
+def test_the_demo_off_a_terminal_exits_at_once(tmp_path):
+    """The QA repro, end to end: standard input /dev/null, output into a pipe."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "demo"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # SIGTERM did not stop it
+        proc.communicate()
+        pytest.fail("logwatch demo without a terminal kept running")
+    assert proc.returncode == 2
+    assert b"needs a terminal" in out and b"\x1b" not in out  # no escape sequences drawn
+    assert list(tmp_path.glob("logwatch-demo-*")) == []
+
+
+@pytest.mark.parametrize("where", ["replayer", "dashboard"])
+def test_the_demo_folder_goes_when_the_demo_fails(where, demo_tmp, monkeypatch):
+    # The folder was made before the `try`: a replayer that could not start left it behind.
+    from logwatch.tui import app as app_module
+
+    def fail(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    if where == "replayer":
+        monkeypatch.setattr(demo.Replayer, "start", fail)
+    else:
+        monkeypatch.setattr(app_module, "run_dashboard", fail)
+    with pytest.raises(OSError):
+        demo.main(["--speed", "1000"])
+    assert list(demo_tmp.iterdir()) == []
+
+
+def test_a_sigterm_before_the_dashboard_runs_still_removes_the_demo_folder(tmp_path):
+    """SIGTERM or SIGHUP while the demo sets up (before the dashboard turns them into a quit)
+    ended the process without its `finally`: the temporary folder stayed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys, time\n"
+        "from logwatch import demo\n"
+        "from logwatch.tui import app\n"
+        "def run_dashboard(args):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(30)\n"
+        "app.run_dashboard = run_dashboard\n"
+        "sys.exit(demo.main(['--speed', '1000']))\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, timeout=60, capture_output=True
+    )
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert list(tmp_path.glob("logwatch-demo-*")) == []

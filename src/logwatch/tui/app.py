@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -409,18 +410,23 @@ def _shown_window(wanted: str, snapshot: Snapshot) -> str:
 def run_dashboard(options: Any) -> int:
     """Run the dashboard for the parsed command line (argparse Namespace); the exit status.
 
-    Raises the CLI's UsageError (exit 2, one line) when no log is given and none is found.
+    Raises the CLI's UsageError (exit 2, one line) when no log is given and none is found, or
+    when there is no terminal to draw on and read keys from.
     """
     from logwatch import cli
     from logwatch.discover import describe_search
     from logwatch.tui.link import EngineLink
 
+    cli.parse_since(options.since)  # a bad value says so first, terminal or not
     # A theme named on the command line that cannot be used is an unusable argument (exit 2);
     # one from the config, LOGWATCH_THEME or a theme directory falls back with a notification.
     wanted = getattr(options, "theme", None)
     problem = theme_problem(wanted) if wanted else None
     if problem:
         raise cli.UsageError(f"--theme: {problem}")
+    # Here, not in the CLI: every way to the dashboard (`logwatch`, `logwatch demo`, the demo a
+    # fresh machine falls back to) passes this, and nothing (a metrics port) is opened before.
+    _require_terminal()
     engine_options = cli.engine_options(options)
     config = cli.load_settings(options)
     notice = getattr(options, "notice", "") or ""
@@ -465,6 +471,26 @@ def _rings(active: tuple[Any, ...], before: tuple[Any, ...], now: float) -> bool
         if not isinstance(at, (int, float)) or now - at < _BELL_RECENT:
             return True
     return False
+
+
+def _require_terminal() -> None:
+    """Textual draws on standard error and reads keys from standard input. With neither a
+    terminal (cron, a script, `logwatch demo </dev/null 2>&1 | head`) the dashboard drew unseen
+    into the pipe, its input thread spun on end of file at full CPU, and once the pipe's reader
+    was gone the UI loop blocked in Textual's writer: not even SIGTERM could quit it."""
+    if not (_isatty(sys.stdin) or _isatty(sys.stderr)):
+        from logwatch.cli import UsageError
+
+        raise UsageError(
+            "the dashboard needs a terminal; for scripts use --headless (JSON Lines) or report"
+        )
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (OSError, ValueError):  # closed
+        return False
 
 
 def _keys_from_terminal() -> int | None:

@@ -89,6 +89,14 @@ def fmt_clock(ts: float | None, tz: tzinfo | None = None) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%H:%M:%S")
 
 
+def fmt_when(ts: float, tz: tzinfo | None = None) -> str:
+    """A date and minute with its zone, e.g. 2026-10-10 09:42 UTC (tz None: the local zone)."""
+    try:
+        return datetime.fromtimestamp(ts, tz).astimezone(tz).strftime("%Y-%m-%d %H:%M %Z").strip()
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds
+        return "–"
+
+
 def fmt_ago(ts: float | None, now: float | None = None) -> str:
     if ts is None:
         return "–"

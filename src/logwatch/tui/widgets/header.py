@@ -12,7 +12,8 @@ from textual.widgets import ProgressBar, Static
 from logwatch.model import SourceState
 from logwatch.sanitize import clean
 from logwatch.stats.filtered import FILTERED_SECONDS
-from logwatch.tui.render import fmt_count, fmt_pct, fmt_rate, fmt_secs, fmt_span
+from logwatch.stats.snapshot import Snapshot
+from logwatch.tui.render import fmt_count, fmt_pct, fmt_rate, fmt_secs, fmt_span, fmt_when
 from logwatch.tui.state import ViewState
 from logwatch.tui.widgets.sparkline import ZeroSparkline
 
@@ -52,17 +53,26 @@ def short_name(name: str) -> str:
 
 
 class StatusLine(Static):
-    """Sources and their state, format, ingest rate, window, live/paused, alert state."""
+    """Sources and their state, format, ingest rate, window, live/history/paused, alert state."""
 
     def show(self, vs: ViewState, ingest_rate: float | None, alert_count: int) -> None:
         snap = vs.snapshot
         t = Text(no_wrap=True, overflow="ellipsis", end="")
         t.append(" logwatch ", style="bold reverse")
         t.append(" ")
+        # The engine's flag: are the windows at the wall clock, or at the log's own newest line
+        # (a log nobody writes to any more, or history still being read)? "LIVE" over a dead
+        # log's last hour read as if that traffic were happening now. A snapshot with no flag
+        # is not the engine's (the empty one before the first).
+        live = snap.extra.get("live", True)
         if vs.paused:
             t.append("⏸ PAUSED", style="bold yellow")
-        else:
+            if not live:
+                t.append(" ")
+        elif live:
             t.append("● LIVE", style="bold green")
+        if not live:
+            t.append(history_label(snap, vs), style="bold cyan")
         t.append(f" {vs.window}", style="bold")
         t.append(f" {vs.cls_view}")
         if alert_count:
@@ -97,6 +107,21 @@ class StatusLine(Static):
         if snap.malformed:
             t.append(f"  malformed {fmt_count(snap.malformed)}", style="yellow")
         self.update(t)
+
+
+def history_label(snap: Snapshot, vs: ViewState) -> str:
+    """What the windows show when not live: up to the log's newest line, which time is given."""
+    # Not live, the clock is the log's: `now` and the span's end are its newest request. The
+    # span stays under a filter, whose recount may hold no request at all.
+    if snap.span is not None:
+        end = snap.span[1]
+    elif snap.totals.requests:
+        end = snap.now
+    else:
+        return "◌ HISTORY"
+    # While history is still read, its end is not known yet: "read to", not "log ends".
+    verb = "log ends" if snap.extra.get("history_done", True) else "read to"
+    return f"◌ HISTORY · {verb} {fmt_when(end, vs.tz)}"
 
 
 class HistoryProgress(Horizontal):
