@@ -20,7 +20,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("w", "cycle the window: 1m 5m 15m 1h"),
     ("v", "cycle the class view: all human bot asset"),
     ("s", "sort the focused panel by its next column"),
-    ("p", "pause / resume the display (reading goes on)"),
+    ("p", "pause / resume the display (reading and alerting go on)"),
     ("m", "mark now (a deploy): status codes and error rates show before/after"),
     ("M", "clear the mark"),
     ("a", "alerts: active and history"),
