@@ -383,12 +383,16 @@ class LiveEngine:
         from concurrent.futures import ProcessPoolExecutor
 
         from logwatch.ingest.backfill import RangeJob, default_jobs, plan_ranges, read_range
-        from logwatch.ingest.since import last_time
+        from logwatch.ingest.formats import known_formats
+        from logwatch.ingest.since import counted_time, last_time
 
         fmt = self._formats.of(path, sample_lines([path]), now=True)  # the file's own
         if fmt is None:
             return start, 0
         jobs = self.options.parallel_jobs or default_jobs()
+        # The newest time the history will count, not its last line's: a forged or skewed last
+        # line sent every line of the history, and the live ones after it, past the windows.
+        dated = counted_time([fmt, *known_formats()], self.pipeline.aggregator.future_limit())
         whole = RangeJob(
             path,
             start,
@@ -398,7 +402,7 @@ class LiveEngine:
             self.pipeline.aggregator.config,
             self.pipeline.classifier.config,
             self.options.anonymize,
-            history_end=last_time(path),  # older lines skip the workers' rings
+            history_end=last_time(path, dated),  # older lines skip the workers' rings
             ident=ident,  # the follower's file, even if a rotation gives its name to another
         )
         work = plan_ranges(whole, 4 * jobs)  # finer pieces: smoother progress, earlier counts

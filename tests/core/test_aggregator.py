@@ -404,3 +404,16 @@ def test_a_windows_bots_by_category_add_up_to_its_bots() -> None:
             assert sum(w.bots.values()) == w.classes["bot"] > 0, (name, now)
         seen = snap.windows["1m"]
         assert seen.bots["search"] > 0 and seen.bots["library"] > 0
+
+
+def test_a_history_end_past_the_future_limit_is_no_end() -> None:
+    """`expect_until` with a time a line could not count at (a forged 2099 at a log's end) sent
+    every line of the history to the totals: the windows stayed empty."""
+    hinted, plain = Aggregator(StatsConfig()), Aggregator(StatsConfig())
+    hinted.expect_until(hinted.future_limit() + 1.0)
+    for agg in (hinted, plain):
+        for i in range(120):
+            agg.add(rec(T0 + i), HUMAN)
+    a, b = hinted.snapshot(), plain.snapshot()
+    assert a.windows["1m"].requests == b.windows["1m"].requests == 60
+    assert a.to_json() == b.to_json()

@@ -457,3 +457,38 @@ def test_report_without_a_path_reads_the_logs_in_the_usual_places(
     assert main(["report"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no access logs found" in err and "pass a path" in err
+
+
+_FUTURE = '192.0.2.200 - - [10/Oct/2099:08:00:00 +0000] "GET /future HTTP/1.1" 200 5 "-" "curl/8"'
+_DATED_JUNK = "junk [10/Nov/2026:15:00:00 +0000] that is no request"
+
+
+@pytest.mark.parametrize(
+    ("extra", "counted"), [(_FUTURE, 1), (_DATED_JUNK, 0), (f"{_FUTURE}\n{_DATED_JUNK}", 1)]
+)
+@pytest.mark.parametrize("where", ["last", "first"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_one_skewed_or_forged_line_does_not_empty_the_windows(
+    extra: str,
+    counted: int,
+    where: str,
+    jobs: str,
+    access_log: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The windows end at the newest time counted. A request dated 2099 (past the limit of
+    lines ahead of the clock, so counted in the totals only) or a dated line that is no
+    request, at the end of a file, was taken for the end of its history: every line went to
+    the totals, and every window showed 0 requests (the same line first in the file did not)."""
+    from logwatch.ingest import backfill
+
+    monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 1_000)  # --jobs 2 splits the file
+    plain = run_json(capsys, "--jobs", jobs, str(access_log))
+    text = access_log.read_text()
+    access_log.write_text(f"{text}{extra}\n" if where == "last" else f"{extra}\n{text}")
+    skewed = run_json(capsys, "--jobs", jobs, str(access_log))
+    assert skewed["parsed"] == plain["parsed"] + counted
+    assert skewed["time"] == plain["time"]
+    assert skewed["windows"] == plain["windows"]
+    assert plain["windows"]["1h"]["requests"] == plain["parsed"]
