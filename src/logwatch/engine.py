@@ -200,6 +200,9 @@ class LiveEngine:
         await asyncio.wait([waiter, done_pumps, ticker], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         failure = _failure_of(done_pumps) or _failure_of(ticker)
+        if self.error is None:
+            # An input that cannot be read at all (compressed standard input): say why.
+            self.error = next(filter(None, (getattr(s, "fatal", None) for s in self.sources)), None)
         if failure is not None and self.error is None:
             # A bug, not bad input (that is counted, never raised): stop and say so, rather
             # than go on without snapshots or end as if the log had simply ended.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -75,6 +78,65 @@ def test_gzip_and_stdin(
         env={"PYTHONPATH": str(Path(__file__).parents[2] / "src")},
     )
     assert json.loads(proc.stdout)["parsed"] == 201
+
+
+def _packed(kind: str, data: bytes) -> bytes:
+    import bz2
+    import lzma
+
+    return {
+        "gzip": gzip.compress,
+        "bzip2": bz2.compress,
+        "xz": lzma.compress,
+        "two gzip members": lambda d: gzip.compress(d[:1000]) + gzip.compress(d[1000:]),
+        "text": bytes,
+    }[kind](data)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "two gzip members"])
+def test_compressed_standard_input_is_decompressed(
+    kind: str, access_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report - < access.log.gz` exited 2 with "no known access-log format", quoting gzip
+    bytes: standard input is known by its first bytes, as files are."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "-"],
+        input=_packed(kind, access_log.read_bytes()),
+        capture_output=True,
+        env={"PYTHONPATH": str(Path(__file__).parents[2] / "src")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["parsed"] == 201
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe that gives one byte a read."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.data:
+            return 0
+        buffer[0], self.data = self.data[0], self.data[1:]
+        return 1
+
+
+@pytest.mark.parametrize("kind", ["gzip", "xz", "text"])
+@pytest.mark.parametrize("buffered", [True, False])
+def test_standard_input_told_from_its_first_bytes_however_few_a_read_gives(
+    kind: str, buffered: bool, access_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from logwatch.ingest.reader import read_all_blocks
+
+    data = access_log.read_bytes()
+    raw = _Trickle(_packed(kind, data))
+    stdin = io.BufferedReader(raw, 1) if buffered else raw  # peek gives one byte, or no peek
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=stdin))
+    assert b"\n".join(block.data for block in read_all_blocks("-")) + b"\n" == data
 
 
 @pytest.mark.parametrize("name", ["access.log.bz2", "access.log.xz", "plain.gz", "access.log.2"])
