@@ -11,6 +11,8 @@ Only the feeding is timed (time.process_time); making the lines is not.
     pct-letters      2 KB paths of `%41%42…`
     traversal        2 KB paths of `../`
     xff              a 30-address X-Forwarded-For list before the client
+    xff-long         a 2,000-address X-Forwarded-For list before the client (about 30 KB)
+    xff-junk         2,000 list entries shaped like addresses that are not, then the client
     nginx-json       nginx JSON lines (nginx_json) of 30-50 KB
     quoted-tail      combined lines followed by 5,000 quoted tokens
     controls         600 control characters a line (escaped at ingestion)
@@ -74,6 +76,19 @@ def xff(i: int) -> bytes:
     return _combined(i, b"/page/%d" % i, head=addresses.encode())
 
 
+def xff_long(i: int) -> bytes:
+    addresses = ", ".join(
+        f"{k % 223 + 1}.{k >> 8 & 255}.{i >> 8 & 255}.{i & 255}" for k in range(2000)
+    )
+    return _combined(i, b"/page/%d" % i, head=addresses.encode())
+
+
+def xff_junk(i: int) -> bytes:
+    # Each entry costs a failed address check: the most work a list can ask of the parser.
+    junk = ", ".join(f"999.{k & 255}.{i >> 8 & 255}.{i & 255}" for k in range(2000))
+    return _combined(i, b"/page/%d" % i, head=f"{junk} 10.0.{i >> 8 & 255}.{i & 255}".encode())
+
+
 def nginx_json(i: int) -> bytes:
     # Headers are the attacker's to fill: controls arrive as \u00XX escapes, then are escaped
     # again by sanitize. 30-50 KB a line.
@@ -113,6 +128,8 @@ SHAPES: dict[str, tuple[str, Callable[[int], bytes] | None]] = {
     "pct-letters": ("combined", pct_letters),
     "traversal": ("combined", traversal),
     "xff": ("combined", xff),
+    "xff-long": ("combined", xff_long),
+    "xff-junk": ("combined", xff_junk),
     "nginx-json": ("nginx_json", nginx_json),
     "quoted-tail": ("combined", quoted_tail),
     "controls": ("combined", controls),

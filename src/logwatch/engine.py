@@ -201,6 +201,9 @@ class LiveEngine:
         await asyncio.wait([waiter, done_pumps, ticker], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         failure = _failure_of(done_pumps) or _failure_of(ticker)
+        if self.error is None:
+            # An input that cannot be read at all (compressed standard input): say why.
+            self.error = next(filter(None, (getattr(s, "fatal", None) for s in self.sources)), None)
         if failure is not None and self.error is None:
             # A bug, not bad input (that is counted, never raised): stop and say so, rather
             # than go on without snapshots or end as if the log had simply ended.
@@ -409,12 +412,16 @@ class LiveEngine:
         from concurrent.futures import ProcessPoolExecutor
 
         from logwatch.ingest.backfill import RangeJob, default_jobs, plan_ranges, read_range
-        from logwatch.ingest.since import last_time
+        from logwatch.ingest.formats import known_formats
+        from logwatch.ingest.since import counted_time, last_time
 
         fmt = self._formats.of(path, sample_lines([path]), now=True)  # the file's own
         if fmt is None:
             return start, 0
         jobs = self.options.parallel_jobs or default_jobs()
+        # The newest time the history will count, not its last line's: a forged or skewed last
+        # line sent every line of the history, and the live ones after it, past the windows.
+        dated = counted_time([fmt, *known_formats()], self.pipeline.aggregator.future_limit())
         whole = RangeJob(
             path,
             start,
@@ -424,7 +431,7 @@ class LiveEngine:
             self.pipeline.aggregator.config,
             self.pipeline.classifier.config,
             self.options.anonymize,
-            history_end=last_time(path),  # older lines skip the workers' rings
+            history_end=last_time(path, dated),  # older lines skip the workers' rings
             ident=ident,  # the follower's file, even if a rotation gives its name to another
         )
         work = plan_ranges(whole, 4 * jobs)  # finer pieces: smoother progress, earlier counts

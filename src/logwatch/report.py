@@ -12,7 +12,7 @@ from itertools import chain
 from typing import IO, Any
 
 from logwatch.ingest import backfill
-from logwatch.ingest.formats import FormatError, LogFormat
+from logwatch.ingest.formats import FormatError, LogFormat, known_formats
 from logwatch.ingest.reader import (
     Block,
     head_lines,
@@ -23,6 +23,7 @@ from logwatch.ingest.reader import (
 from logwatch.ingest.since import (
     TimeOf,
     any_time_of,
+    counted_time,
     find_start,
     last_time,
     safe_time,
@@ -52,8 +53,11 @@ def read_into(
     jobs = jobs or backfill.default_jobs()
     errors: list[tuple[str, str]] = []
     paths = _once_each(paths)
-    # Where the history ends: lines older than every window before it skip the rings.
-    ends = [t for t in map(last_time, paths) if t is not None]
+    # Where the history ends: lines older than every window before it skip the rings. Only a
+    # line that will be counted in the windows says so (see `counted_time`).
+    formats = known_formats() if pipeline.format is None else [pipeline.format, *known_formats()]
+    counted = counted_time(formats, pipeline.aggregator.future_limit())
+    ends = [t for t in (last_time(path, counted) for path in paths) if t is not None]
     if ends:
         pipeline.aggregator.expect_until(max(ends))
     reading = _Reading(pipeline, jobs, anonymize, since, max(ends) if ends else None)

@@ -427,3 +427,16 @@ def test_counts_at_a_past_moment_are_the_windows_a_snapshot_then_gave() -> None:
         v = past.windows[name]
         assert (v.requests, v.status, v.probe_hits, v.bots) == then[name], name
     assert agg.counts_at(agg.now, windows).windows["1m"].requests == 60
+
+
+def test_a_history_end_past_the_future_limit_is_no_end() -> None:
+    """`expect_until` with a time a line could not count at (a forged 2099 at a log's end) sent
+    every line of the history to the totals: the windows stayed empty."""
+    hinted, plain = Aggregator(StatsConfig()), Aggregator(StatsConfig())
+    hinted.expect_until(hinted.future_limit() + 1.0)
+    for agg in (hinted, plain):
+        for i in range(120):
+            agg.add(rec(T0 + i), HUMAN)
+    a, b = hinted.snapshot(), plain.snapshot()
+    assert a.windows["1m"].requests == b.windows["1m"].requests == 60
+    assert a.to_json() == b.to_json()

@@ -419,3 +419,32 @@ async def test_an_incident_inside_the_history_read_at_start_raises_its_alert(
     fired, resolved = events[0][2], events[1][2]
     assert incident < fired <= incident + 60  # a third of the minute's requests are 503s
     assert incident + 180 < resolved <= incident + 180 + 300
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        '192.0.2.200 - - [10/Oct/2099:08:00:00 +0000] "GET /future HTTP/1.1" 200 5 "-" "curl/8"',
+        "junk [{}] that is no request",
+    ],
+)
+async def test_a_forged_last_line_does_not_send_the_history_past_the_windows(
+    tmp_path: Path, last: str
+) -> None:
+    """Workers skip the rings for lines older than every window before the history's end. That
+    end was read from the last line, unchecked: dated 2099 (or junk with a date ahead), every
+    line of the history went to the totals, and so did every live line after it."""
+    options = _split_history(tmp_path, force_polling=True, poll_interval=0.05)
+    log = Path(options.paths[0])
+    ahead = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(time.time() + 86400))
+    with log.open("a") as f:
+        f.write(last.format(ahead) + "\n")
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    await _counted(engine, 5_001)
+    with log.open("a") as f:
+        f.write("".join(clf(i, time.time()) for i in range(10)))
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 5_011 and engine.history_done)
+    assert engine.parallel_pieces > 0
+    assert snap.extra["live"] is True
+    assert snap.windows["15m"].requests == 5_010

@@ -226,6 +226,25 @@ def test_anonymised_clients_same_figures() -> None:
     assert all(r.client.endswith(".0") or ":" in r.client for r, _ in fast.snapshot().recent)
 
 
+def test_long_forwarded_for_lists_same_figures() -> None:
+    """Lines with a forwarded-for list take the general path; a list of any length must be read
+    there (34 entries made the line malformed, its probe uncounted), the same in both lanes."""
+    lines = _lines(synth.generate(400, seed=11))
+    stamp = "10/Oct/2026:00:10:{:02d} +0000"
+    for k, n in enumerate((3, 34, 60, 2000)):
+        listed = ", ".join(f"10.0.{i >> 8 & 255}.{i & 255}" for i in range(n))
+        lines.insert(
+            100 * k + 50,
+            f'{listed} 198.51.100.{k} - - [{stamp.format(k)}] "GET /.env HTTP/1.1" 404 5 "-" '
+            '"curl/8"'.encode(),
+        )
+    fast, slow = _feed_both(lines, [len(lines), 7])
+    _assert_same(fast, slow)
+    snap = fast.snapshot()
+    assert snap.lines == snap.parsed == len(lines)
+    assert [p.client for p in snap.totals.probes if p.client == "10.0.0.0"] == ["10.0.0.0"]
+
+
 def test_order_inside_a_batch_is_kept() -> None:
     """A probe marks its client; that client's curl requests later in the same batch are then
     the scanner's, and its browser-agent pages bots: the lane must see the probe first."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from logwatch.ingest import formats
 from logwatch.ingest.formats import (
     FormatError,
     compile_apache,
@@ -12,7 +13,7 @@ from logwatch.ingest.formats import (
     get_format,
 )
 from logwatch.model import Record
-from logwatch.sanitize import decode
+from logwatch.sanitize import MAX_FIELD, cap, decode
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 COMBINED = f'203.0.113.7 - - [10/Oct/2026:13:55:36 +0000] "GET /a/b?x=1 HTTP/1.1" 200 2326 "https://ex.com/" "{UA}"'
@@ -452,6 +453,75 @@ def test_words_before_the_address_that_are_not_addresses_are_not_the_client(
     # Every direct request of such a log used to be the one client "-" (or the vhost's name).
     r = parse("combined", COMBINED.replace("203.0.113.7", head))
     assert (r.client, r.forwarded_for) == (client, forwarded)
+
+
+def _addresses(n: int) -> str:
+    return ", ".join(f"10.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}" for k in range(1, n + 1))
+
+
+@pytest.mark.parametrize("n", [33, 34, 60, 2000])
+@pytest.mark.parametrize(
+    "shape",
+    ["{list}", "{list} 198.51.100.1", '"{list}" 198.51.100.1', '"{list}, {list}" 198.51.100.1'],
+)
+def test_a_forwarded_for_list_of_any_length_is_read(n: int, shape: str) -> None:
+    # X-Forwarded-For is the client's to write: 34 entries or more made the line malformed,
+    # a probe hidden from every count.
+    listed = _addresses(n)
+    head = shape.format(list=listed)
+    line = COMBINED.replace("203.0.113.7", head).replace("/a/b?x=1", "/.env")
+    r = parse("combined", line)
+    assert (r.client, r.path, r.status) == ("10.0.0.1", "/.env", 200)
+    assert r.forwarded_for == cap(head.replace('"', ""), MAX_FIELD)
+
+
+@pytest.mark.parametrize(
+    ("head", "client"),
+    [
+        ("x" * 300 + ", 198.51.100.9 10.0.0.1", "198.51.100.9"),  # an entry past 256 characters
+        ("[2001:db8::1]:443, 10.0.0.2 10.0.0.1", "2001:db8::1"),  # bracketed, with its port
+        ("198.51.100.9, [2001:db8::1]:443, [x 10.0.0.1", "198.51.100.9"),
+    ],
+)
+def test_any_entry_of_a_forwarded_for_list_is_read(head: str, client: str) -> None:
+    r = parse("combined", COMBINED.replace("203.0.113.7", head))
+    assert (r.client, r.forwarded_for) == (client, cap(head, MAX_FIELD))
+
+
+@pytest.mark.parametrize(
+    ("head", "client", "forwarded"),
+    [
+        # A list ending in a comma: the two words before the time are still ident and user.
+        ("203.0.113.7, - -", "203.0.113.7", "203.0.113.7,"),
+        ("unknown, - -", "unknown", "unknown,"),
+        ("203.0.113.7, 10.0.0.1, bob -", "203.0.113.7", "203.0.113.7, 10.0.0.1,"),
+    ],
+)
+def test_the_ident_and_user_after_a_list_ending_in_a_comma(
+    head: str, client: str, forwarded: str
+) -> None:
+    line = COMBINED.replace("203.0.113.7 - -", head)
+    r = parse("combined", line)
+    assert (r.client, r.forwarded_for) == (client, forwarded)
+
+
+def test_a_long_list_of_junk_costs_a_bounded_number_of_address_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each failed address check costs microseconds: 2,000 of them a line would be a denial of
+    service. Past the first words searched, the client is the connecting address."""
+    checked: list[str] = []
+    real = formats._is_address
+
+    def counting(word: str) -> bool:
+        checked.append(word)
+        return real(word)
+
+    monkeypatch.setattr(formats, "_is_address", counting)
+    junk = ", ".join(f"999.{k & 255}.0.1" for k in range(2000))
+    r = parse("combined", COMBINED.replace("203.0.113.7", f"{junk} 198.51.100.1"))
+    assert r.client == "198.51.100.1" and r.forwarded_for == cap(f"{junk} 198.51.100.1", 256)
+    assert 0 < len(checked) <= formats._MAX_LIST_WORDS
 
 
 @pytest.mark.parametrize("zone", ["+9999", "-2400", "+0160", "+05:99"])

@@ -213,6 +213,24 @@ def test_headless_exits_2_on_an_unknown_format(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "alpha beta" in proc.stderr and "--format" in proc.stderr
 
 
+def test_headless_refuses_compressed_standard_input_saying_how_to_read_it(tmp_path: Path) -> None:
+    """It read gzip bytes as lines and stopped on "no known access-log format", quoting them."""
+    import gzip
+
+    text = "".join(clf(time.time() - 60 + i, i) for i in range(50)).encode()
+    proc = subprocess.run(
+        [sys.executable, "-m", "logwatch", "--headless", "-"],
+        input=gzip.compress(text),
+        capture_output=True,
+        timeout=20,
+        env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.count("\n") == 1, err
+    assert "standard input is gzip-compressed" in err and "zcat FILE | logwatch -" in err
+
+
 def test_headless_sends_the_hooks_of_the_last_lines_before_it_exits(tmp_path: Path) -> None:
     """A piped log that ends with an error spike fires the alert at its last snapshot; the
     webhook must still be sent before the process exits (hooks run on daemon threads)."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -75,6 +78,65 @@ def test_gzip_and_stdin(
         env={"PYTHONPATH": str(Path(__file__).parents[2] / "src")},
     )
     assert json.loads(proc.stdout)["parsed"] == 201
+
+
+def _packed(kind: str, data: bytes) -> bytes:
+    import bz2
+    import lzma
+
+    return {
+        "gzip": gzip.compress,
+        "bzip2": bz2.compress,
+        "xz": lzma.compress,
+        "two gzip members": lambda d: gzip.compress(d[:1000]) + gzip.compress(d[1000:]),
+        "text": bytes,
+    }[kind](data)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz", "two gzip members"])
+def test_compressed_standard_input_is_decompressed(
+    kind: str, access_log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report - < access.log.gz` exited 2 with "no known access-log format", quoting gzip
+    bytes: standard input is known by its first bytes, as files are."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "-"],
+        input=_packed(kind, access_log.read_bytes()),
+        capture_output=True,
+        env={"PYTHONPATH": str(Path(__file__).parents[2] / "src")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["parsed"] == 201
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe that gives one byte a read."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.data:
+            return 0
+        buffer[0], self.data = self.data[0], self.data[1:]
+        return 1
+
+
+@pytest.mark.parametrize("kind", ["gzip", "xz", "text"])
+@pytest.mark.parametrize("buffered", [True, False])
+def test_standard_input_told_from_its_first_bytes_however_few_a_read_gives(
+    kind: str, buffered: bool, access_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from logwatch.ingest.reader import read_all_blocks
+
+    data = access_log.read_bytes()
+    raw = _Trickle(_packed(kind, data))
+    stdin = io.BufferedReader(raw, 1) if buffered else raw  # peek gives one byte, or no peek
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=stdin))
+    assert b"\n".join(block.data for block in read_all_blocks("-")) + b"\n" == data
 
 
 @pytest.mark.parametrize("name", ["access.log.bz2", "access.log.xz", "plain.gz", "access.log.2"])
@@ -465,3 +527,38 @@ def test_report_without_a_path_reads_the_logs_in_the_usual_places(
     assert main(["report"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no access logs found" in err and "pass a path" in err
+
+
+_FUTURE = '192.0.2.200 - - [10/Oct/2099:08:00:00 +0000] "GET /future HTTP/1.1" 200 5 "-" "curl/8"'
+_DATED_JUNK = "junk [10/Nov/2026:15:00:00 +0000] that is no request"
+
+
+@pytest.mark.parametrize(
+    ("extra", "counted"), [(_FUTURE, 1), (_DATED_JUNK, 0), (f"{_FUTURE}\n{_DATED_JUNK}", 1)]
+)
+@pytest.mark.parametrize("where", ["last", "first"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_one_skewed_or_forged_line_does_not_empty_the_windows(
+    extra: str,
+    counted: int,
+    where: str,
+    jobs: str,
+    access_log: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The windows end at the newest time counted. A request dated 2099 (past the limit of
+    lines ahead of the clock, so counted in the totals only) or a dated line that is no
+    request, at the end of a file, was taken for the end of its history: every line went to
+    the totals, and every window showed 0 requests (the same line first in the file did not)."""
+    from logwatch.ingest import backfill
+
+    monkeypatch.setattr(backfill, "PARALLEL_MIN_BYTES", 1_000)  # --jobs 2 splits the file
+    plain = run_json(capsys, "--jobs", jobs, str(access_log))
+    text = access_log.read_text()
+    access_log.write_text(f"{text}{extra}\n" if where == "last" else f"{extra}\n{text}")
+    skewed = run_json(capsys, "--jobs", jobs, str(access_log))
+    assert skewed["parsed"] == plain["parsed"] + counted
+    assert skewed["time"] == plain["time"]
+    assert skewed["windows"] == plain["windows"]
+    assert plain["windows"]["1h"]["requests"] == plain["parsed"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import bz2
 import gzip
+import lzma
 import os
 import subprocess
 import sys
@@ -880,6 +882,78 @@ async def test_stop_hands_over_the_lines_read_from_standard_input_but_not_taken(
     finally:
         writer.join(10)
         os.close(r)
+
+
+@pytest.mark.parametrize(
+    ("kind", "pack"),
+    [("gzip", gzip.compress), ("bzip2", bz2.compress), ("xz", lzma.compress)],
+)
+async def test_compressed_standard_input_is_refused_saying_how_to_read_it(kind, pack):
+    """Followed, a compressed stream's bytes were read as lines of junk (and the run stopped on
+    "no known access-log format"): refused, with the reason and the ways that read it."""
+    r, w = os.pipe()
+    try:
+        c = Collector(Follower(["-"], stdin=r))
+        data = pack(lines(0, 50))
+        os.write(w, data[:1])  # a pipe's first read may be a byte: too few to tell
+        await asyncio.sleep(0.05)
+        os.write(w, data[1:])
+        await c.wait(lambda: c.ended)
+        assert c.lines == []
+        [st] = c.follower.states()
+        assert st.state == "error" and f"standard input is {kind}-compressed" in st.message
+        assert "logwatch report -" in st.message
+        assert c.follower.fatal == st.message  # its one input: the run ends with it
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+async def test_text_whose_first_bytes_may_begin_a_magic_number_is_text():
+    """A first read of "B" may begin bzip2's "BZh": held until more bytes tell, then text."""
+    r, w = os.pipe()
+    try:
+        c = Collector(Follower(["-"], stdin=r))
+        os.write(w, b"B")
+        await asyncio.sleep(0.05)
+        os.write(w, b"Z is no bzip2\n" + lines(0, 2))
+        await c.wait_count(3)
+        os.write(w, b"\x1f")  # past the head: any byte is text
+        os.close(w)
+        w = -1
+        await c.wait(lambda: c.ended)
+        assert c.lines == [b"BZ is no bzip2", *lines(0, 2).splitlines(), b"\x1f"]
+        assert c.follower.fatal is None and c.state("-") == "closed"
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+
+
+@pytest.mark.parametrize("ends", [True, False])
+async def test_standard_input_of_a_few_bytes_that_may_begin_a_magic_number(ends, monkeypatch):
+    """ "BZ" and no more: at the stream's end, or at a stop once settled, it is a line as any."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.05)
+    r, w = os.pipe()
+    try:
+        c = Collector(Follower(["-"], stdin=r))
+        os.write(w, b"BZ")
+        src = c.follower._sources  # the stream's first bytes are held there, not yet told apart
+        await c.wait(lambda: "-" in src and getattr(src["-"].stdin, "head", None) == b"BZ")
+        await asyncio.sleep(0.2)  # settled
+        if ends:
+            os.close(w)
+            w = -1
+            await c.wait(lambda: c.ended)
+            got = c.lines
+        else:
+            await c.close()
+            got = [x for batch in c.follower.left_over for x in batch.lines]
+        assert got == [b"BZ"] and c.follower.fatal is None
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
 
 
 # --------------------------------------------------------------------------- errors and limits

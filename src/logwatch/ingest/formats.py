@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from operator import itemgetter, methodcaller
 from typing import Any
 
@@ -57,10 +58,17 @@ _CLF = re.compile(
     re.ASCII,  # digits are 0-9: no Unicode digit reaches int()
 )
 # Rarer heads: an X-Forwarded-For list before the address, quoted or not (seen in nginx logs of
-# proxies), or a missing ident/user pair.
+# proxies), or a missing ident/user pair. The list is the client's to write and each proxy adds
+# to it, so neither its length nor its entries are capped: caps (33 entries of 256 characters,
+# no "[") made a longer list a malformed line, a probe hidden from every count. The list is
+# taken whole ("entry, " repeated, possessive: never given back, so a failed match costs one
+# pass over the line, of at most MAX_LINE_BYTES), stopping before an entry that reads as the
+# [time] field (a bracketed IPv6 entry is an entry). Groups: quoted list, list and address,
+# ident and user (see ClfFormat.parse for when they were taken by the list), time, request...
+_TIME_AHEAD = r'(?!\[[^\] ]*+(?: [^\] ]*+)?\] ")'
 _CLF_XFF = re.compile(
-    r'((?:"[^"]{0,1024}" )?[^ \[]{1,256}(?:, [^ \[]{1,256}){0,32}(?: [^ \[]{1,256})?)'
-    r" (?:\S+ \S+ )?\[([^\]]{1,64})\] "
+    r'("[^"]*" )?((?:[^ ]+, ' + _TIME_AHEAD + r")*+[^ ]++(?: [^ ]++)?)"
+    r" (\S++ \S++ )?\[([^\]]{1,64})\] "
     + _QUOTED
     + r" (\d{1,3}|-) (\d{1,20}|-)(?: "
     + _QUOTED
@@ -233,8 +241,14 @@ class ClfFormat(LogFormat):
                     return f"does not match {self.name}"
                 client, time_text, request, status, size, referrer, agent, _, _, tail = loose
             else:
-                head_text, time_text, request, status, size, referrer, agent, tail = m.groups()
-                forwarded, client = _split_head(head_text)
+                quoted, head_text, pair, time_text, request, status, size, referrer, agent, tail = (
+                    m.groups()
+                )
+                if pair is None and head_text.count(" ") >= 2:
+                    # A list ending in a comma ("a, - - [") took the ident and user: of three
+                    # words or more before the time, the last two are those.
+                    head_text = head_text.rsplit(" ", 2)[0]
+                forwarded, client = _split_head((quoted or "") + head_text)
         else:
             (
                 client,
@@ -406,6 +420,12 @@ def split_clf_loose(line: str) -> _ClfFields | None:
     return (head[1], head[2], request, mid[1], mid[2], referrer, agent, None, None, after)
 
 
+# Words of a head searched for the client's address. Real chains hold a few proxies; a failed
+# check costs ~6 µs, so the bound is what a list of junk can cost a line.
+_MAX_LIST_WORDS = 32
+_WORD = re.compile(r"[^ ,]+")
+
+
 def _split_head(head: str) -> tuple[str | None, str]:
     """An address field with a forwarded-for list → (the list, the original client).
 
@@ -416,14 +436,24 @@ def _split_head(head: str) -> tuple[str | None, str]:
     list.
     """
     text = head.replace('"', "")
-    words = [word for word in text.replace(",", " ").split(" ") if word]
-    if not words:
+    # The words of `text.replace(",", " ").split(" ")`, less the empty ones: only the first few
+    # and the last are looked at, so a list of thousands is not cut into thousands of strings.
+    first = list(islice(_WORD.finditer(text), _MAX_LIST_WORDS))
+    if not first:
         return None, "-"
-    at = next((i for i, word in enumerate(words) if _is_address(word)), None)
-    # The address without the port some proxies add ("198.51.100.9:51234"): one client, not one
-    # per port, and an address that --anonymize-ip can cut (not "invalid").
-    client = words[-1] if at is None else _host_of(words[at])
-    listed = "," in text or (at is not None and at < len(words) - 1)
+    end = len(text.rstrip(" ,"))  # where the last word ends
+    # An address is looked for among the first words only: each failed check costs
+    # microseconds, and a list of thousands of non-addresses would cost milliseconds a line.
+    # No real list comes near; past the bound the client is the connecting address, as when a
+    # list holds no address.
+    at = next((i for i, word in enumerate(first) if _is_address(word[0])), None)
+    if at is None:
+        client = text[max(text.rfind(" ", 0, end), text.rfind(",", 0, end)) + 1 : end]
+    else:
+        # The address without the port some proxies add ("198.51.100.9:51234"): one client,
+        # not one per port, and an address that --anonymize-ip can cut (not "invalid").
+        client = _host_of(first[at][0])
+    listed = "," in text or (at is not None and first[at].end() < end)
     return (cap(text, MAX_FIELD) if listed else None), cap(client, MAX_FIELD)
 
 

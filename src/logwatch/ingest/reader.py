@@ -10,6 +10,7 @@ from __future__ import annotations
 import bz2
 import glob
 import gzip
+import io
 import lzma
 import os
 import sys
@@ -17,7 +18,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from logwatch.sanitize import MAX_LINE_BYTES, decode_lines
 
@@ -36,12 +37,62 @@ class Batch:
 # Compressed files are known by their first bytes, not their names: a ".gz" that holds plain
 # text is read as text, and a rotated "access.log.2" that logrotate compressed is decompressed.
 _MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+_KINDS = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
+MAGIC_BYTES = 6  # the longest magic number: enough of a stream's head to tell
+
+
+def compression_of(head: bytes) -> str | None:
+    """ "gzip", "bzip2" or "xz" when a stream's first bytes are those of one; None for text."""
+    return next((kind for magic, kind in _KINDS.items() if head.startswith(magic)), None)
+
+
+def too_short_to_tell(head: bytes) -> bool:
+    """Whether more bytes could still make `head` a compressed stream's first ones (a pipe's
+    first read may be a byte or two); text that cannot be one is known at once."""
+    return any(len(head) < len(magic) and magic.startswith(head) for magic in _KINDS)
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream whose first bytes were read already, with them put back in front."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+        self._read = getattr(rest, "read1", rest.read)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._head[: len(buffer)] if self._head else self._read(len(buffer))
+        self._head = self._head[len(data) :]
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _open_stdin() -> BinaryIO:
+    """Standard input, decompressed when its first bytes are gzip, bzip2 or xz (`report - <
+    access.log.gz` quoted gzip bytes as "no known access-log format")."""
+    stdin = sys.stdin.buffer
+    peek = getattr(stdin, "peek", None)
+    head = peek(MAGIC_BYTES)[:MAGIC_BYTES] if peek is not None else b""
+    if len(head) < MAGIC_BYTES and (peek is None or too_short_to_tell(head)):
+        # A short first read, or no peek: read enough to tell, and put it back in front.
+        read = getattr(stdin, "read1", stdin.read)
+        head = b""
+        while len(head) < MAGIC_BYTES and (more := read(MAGIC_BYTES - len(head))):
+            head += more
+        stdin = io.BufferedReader(_Prefixed(head, stdin), CHUNK)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            return opener(stdin, "rb")  # type: ignore[return-value]
+    return stdin
 
 
 def open_input(path: str) -> BinaryIO:
     """Open a log for reading: `-` is stdin; gzip, bzip2 and xz are decompressed on the fly."""
     if path == "-":
-        return sys.stdin.buffer
+        return _open_stdin()
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not a log file")
     raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it

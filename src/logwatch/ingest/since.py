@@ -16,9 +16,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..model import Record
+from ..sanitize import MAX_LINE_BYTES, decode
 from .timeparse import parse_clf, parse_iso
 
 if TYPE_CHECKING:
+    from .formats import LogFormat
     from .reader import Block
 
 ReadAt = Callable[[int, int], bytes]
@@ -221,6 +224,28 @@ def last_time(
             if when is not None:
                 return when
     return None
+
+
+def counted_time(formats: Iterable[LogFormat], limit: float) -> TimeOf:
+    """A `time_of` for `last_time` that dates only a line the history's windows will count:
+    one that looks dated (`guess_time`), that one of `formats` reads as a request, and whose
+    time is no later than `limit` (the aggregator's `future_limit`; a line past it counts in
+    the totals only). Where a history ends is taken as the newest time counted in it: a hostile
+    or skewed last line (junk with a date, a request dated 2099) made it seem to end there, and
+    every window of the history came out empty."""
+    formats = tuple(formats)
+
+    def time_of(raw: bytes) -> float | None:
+        if len(raw) > MAX_LINE_BYTES or guess_time(raw) is None:  # the cheap test first
+            return None
+        line = decode(raw)
+        for fmt in formats:
+            record = fmt.parse(line)
+            if isinstance(record, Record):
+                return record.ts if record.ts <= limit else None
+        return None
+
+    return time_of
 
 
 # A block of a stream whose last dated line is this much older than `since` is dropped whole;

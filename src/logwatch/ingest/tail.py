@@ -28,7 +28,8 @@ How it works
   access.log.1 while a glob also matches that) continues from that offset: nothing is read twice.
 - Compressed files (.gz .bz2 .xz) are read once, transparently, when named; never followed. Glob
   matches of rotated names (access.log.1, access.log.2.gz, access.log-20240101) are not followed
-  unless the pattern is about them (see `sources`).
+  unless the pattern is about them (see `sources`). A compressed standard input is refused,
+  with the ways to read it (`logwatch report -` decompresses it).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from typing import Any
 from ..model import SourceState
 from . import sources
 from .loopcall import call_on_loop
-from .reader import open_input
+from .reader import compression_of, open_input, too_short_to_tell
 from .since import find_start
 
 CHUNK_BYTES = 1 << 20
@@ -306,6 +307,9 @@ class Follower:
         # What a stop found unconsumed: batches read but not taken, then each file's settled
         # unterminated last line (see stop()).
         self.left_over: list[LineBatch] = []
+        # Why the run cannot go on, when its one input cannot be read at all (a compressed
+        # standard input): the engine stops with it.
+        self.fatal: str | None = None
         # Each _emit's batches not yet in the queue, in the order the emits began.
         self._unqueued: dict[int, deque[LineBatch]] = {}
 
@@ -449,11 +453,15 @@ class Follower:
         pipe's bytes are read once: dropped here, they are lost), then its unfinished line."""
         held, idle_since = reader.close()
         for item in held:
-            lines, ended = self._stdin_lines(src, reader.splitter, item)
+            lines, ended = self._stdin_lines(src, reader, item)
             self.left_over.extend(self._batches(src, *lines, history=False))
             if ended is not None:
                 src.set(*ended)
                 return
+        if reader.head:  # first bytes too few to tell, and no newline among them: text
+            self.bytes_read += len(reader.head)
+            reader.splitter.feed(reader.head)
+            reader.head = None
         # As a file's settled end: nothing has come for SETTLED_SECONDS and nothing waits
         # unread (the reading thread was waiting on an empty pipe, not on room to put).
         settled = idle_since is not None and now - idle_since >= SETTLED_SECONDS
@@ -1050,7 +1058,7 @@ class Follower:
                     continue
                 # No await from take() to _emit's tracking: a chunk is held by the reader, or
                 # its lines by _emit or the splitter, when a stop comes.
-                lines, ended = self._stdin_lines(src, reader.splitter, item)
+                lines, ended = self._stdin_lines(src, reader, item)
                 await self._emit(src, *lines, False)
                 if ended is not None:
                     src.set(*ended)
@@ -1059,15 +1067,47 @@ class Follower:
             src.finished = True
 
     def _stdin_lines(
-        self, src: _Source, splitter: _Splitter, item: bytes | OSError
+        self, src: _Source, reader: _StdinReader, item: bytes | OSError
     ) -> tuple[tuple[bytes, int, int], tuple[str, str] | None]:
         """The lines a chunk of standard input completes, and the source's state if it ended."""
         if isinstance(item, OSError):
             return (b"", 0, 0), ("error", f"cannot read standard input: {item}")
+        splitter = reader.splitter
+        if reader.head is not None:  # its first bytes: text, or a compressed stream?
+            head = reader.head + item
+            if item and too_short_to_tell(head):
+                reader.head = head
+                return (b"", 0, 0), None
+            reader.head = None
+            kind = compression_of(head)
+            if kind is not None:
+                # Followed, a compressed stream is bytes with no line in them. Decompressing
+                # here would mean bounding what each chunk inflates to (a few KB of bzip2 can
+                # hold gigabytes) and keeping the decompressor's state through a stop's
+                # handover, for a stream that is a finished file anyway: refused, with the ways
+                # that read it.
+                message = _compressed_stdin(kind)
+                if all(p == sources.STDIN for p in self.patterns):
+                    self.fatal = message  # nothing else to read: the run ends, saying why
+                return (b"", 0, 0), ("error", message)
+            if item:
+                item = head
+            else:  # it ended within its first bytes: none is a newline (see too_short_to_tell)
+                self.bytes_read += len(head)
+                splitter.feed(head)
         if not item:
             return splitter.flush(), ("closed", "standard input closed")
         self.bytes_read += len(item)
         return splitter.feed(item), None
+
+
+def _compressed_stdin(kind: str) -> str:
+    cat = {"gzip": "zcat", "bzip2": "bzcat", "xz": "xzcat"}[kind]
+    return (
+        f"standard input is {kind}-compressed, and only text can be followed: "
+        f"`logwatch report -` reads it, `logwatch FILE` reads the file once, "
+        f"or decompress it first: `{cat} FILE | logwatch -`"
+    )
 
 
 class _StdinReader:
@@ -1080,6 +1120,9 @@ class _StdinReader:
         self.loop = loop
         self.arrived = asyncio.Event()  # a chunk was put (set on the loop)
         self.splitter = _Splitter(max_line_bytes)  # the loop's alone: the unfinished line
+        # The loop's alone too: the stream's first bytes while too few to tell text from a
+        # compressed stream (`_stdin_lines`); None once told.
+        self.head: bytes | None = b""
         self._cond = threading.Condition()
         # Guarded by _cond:
         self._chunks: deque[bytes | OSError] = deque()  # b"" is the end of the stream

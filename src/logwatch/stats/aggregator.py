@@ -581,7 +581,13 @@ class Aggregator:
 
         Lines older than every window then go straight to the since-start totals instead of
         through the rings of seconds and slots, to be folded there later: the same figures for
-        less work (the bulk of a long log is older than the longest window)."""
+        less work (the bulk of a long log is older than the longest window).
+
+        A time past `future_limit` is ignored: a line dated there counts in the totals only,
+        so it is no end of what the windows hold, and taken as one it sent every line of the
+        history to the totals (a forged line at a log's end emptied every window)."""
+        if ts > self._future_limit():
+            return
         sec = int(ts)
         if sec <= max(self._now_sec, self._history_end):
             return
