@@ -263,6 +263,22 @@ def test_alert_states_from_engine_and_mapping(exporter: PrometheusExporter) -> N
     assert by(s, "logwatch_alert_firing", "rule") == {("5xx spike",): 0.0, ("probes",): 1.0}
 
 
+def test_alerts_of_a_log_read_in_its_own_time_are_not_exported_as_firing(
+    exporter: PrometheusExporter,
+) -> None:
+    """A dead log's incident stayed `firing` at its last line, and a fleet rule on
+    `logwatch_alert_firing == 1` paged for something hours old (hooks rightly stayed quiet)."""
+    snap = make_snapshot()
+    snap.extra["live"] = False
+    exporter.update(snap, _Engine())
+    s = scrape(exporter)
+    assert set(by(s, "logwatch_alert_firing", "rule").values()) == {0.0}
+    assert by(s, "logwatch_alert_value", "rule") == {("5xx spike",): 0.12, ("slow",): 1.5}
+    snap.extra["live"] = True
+    exporter.update(snap, _Engine())
+    assert by(scrape(exporter), "logwatch_alert_firing", "rule")[("5xx spike",)] == 1.0
+
+
 def test_labels_are_capped_and_sanitised() -> None:
     exp = PrometheusExporter("127.0.0.1:0", max_sources=3)
     exp.start()

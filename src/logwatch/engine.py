@@ -106,6 +106,11 @@ class LiveEngine:
         self._live_seen = False  # a line arrived after start (not history)
         self._went_live = False  # snapshots follow the wall clock (for good, once they do)
         self._alerts_until: float | None = None  # the time the alert rules last looked at
+        # Live lines' clock against the wall clock (a log in the wrong time zone), and the
+        # newest live line's time since the last snapshot (None: none came).
+        self.clock_skew = 0.0
+        self._newest_live: float | None = None
+        self._live_time_of: Callable[[bytes], float | None] | None = None
         self._history_judged = False  # the format was looked for once the history was read
         self._formats = SourceFormats(self.pipeline, enough=LIVE_DETECT_LINES)
         self._pending_since: float | None = None  # live lines wait for a format since then
@@ -240,6 +245,7 @@ class LiveEngine:
                 return False  # the history's lines fit no format: stopping
             self._history_done = True
             self._live_seen = True
+            self._note_live_time(batch.block)
         try:
             # Each source as its own format (a Caddy log beside nginx's); as one block: the
             # fast lane splits a plain block in one pass.
@@ -251,6 +257,22 @@ class LiveEngine:
             self._request_stop()
             return False
         return True
+
+    def _note_live_time(self, block: bytes) -> None:
+        """The time of a live batch's last line, for the clock skew (one line read a batch)."""
+        if not block:
+            return
+        fmt = self.pipeline.format
+        time_of = self._live_time_of
+        if time_of is None:
+            # Before the format is known (the first live lines decide it), by any known format:
+            # the first snapshot on the clock must already have the skew.
+            time_of = _dating(fmt) if fmt is not None else _dating_any()
+            if fmt is not None:
+                self._live_time_of = time_of
+        when = time_of(block[block.rfind(b"\n") + 1 :])
+        if when is not None and (self._newest_live is None or when > self._newest_live):
+            self._newest_live = when
 
     async def _ticker(self) -> None:
         while not self._stop.is_set():
@@ -323,16 +345,23 @@ class LiveEngine:
             self._went_live or self._live_seen or (self._history_done and self._history_is_recent())
         )
         self._went_live = live
+        if self._newest_live is not None:
+            self.clock_skew = clock_skew(self.clock_skew, self._newest_live, time.time())
+            self._newest_live = None
         states = [s for src in self.sources for s in src.states()]
         extra: dict[str, Any] = {
             "ingest_rate": round(self.ingest_rate, 1),
             "live": live,
             "history_done": self._history_done,
+            "clock_skew": self.clock_skew,
         }
         if pipeline.detection is not None:
             extra["format_detected"] = pipeline.detection.describe()
         snap = pipeline.snapshot(
-            time.time() if live else None, mark=self.mark, sources=states, extra=extra
+            time.time() + self.clock_skew if live else None,
+            mark=self.mark,
+            sources=states,
+            extra=extra,
         )
         if self.options.enrich is not None:
             snap = self.options.enrich(snap)
@@ -356,7 +385,7 @@ class LiveEngine:
         """Step the rules through the log time read since they last looked, hooks quiet. History
         goes by in minutes of log time a tick (in one merge, when worker processes read it):
         looked at once a tick, its incidents were never seen. As far back as the one-second
-        counts are kept (twice the longest window)."""
+        counts are kept (twice the longest window), and on to the clock once live."""
         replay = getattr(alerts, "replay", None)
         aggregator = self.pipeline.aggregator
         oldest = aggregator.oldest_second()
@@ -367,7 +396,10 @@ class LiveEngine:
         start = oldest + max(windows.values())  # the first moment every window is whole
         if self._alerts_until is not None:
             start = max(start, self._alerts_until)
-        end = min(now, aggregator.now)
+        # Up to the clock, past the last line: gone live after a quiet spell, the rules see the
+        # spell (an incident of the history clears in log time, paging nobody). Past
+        # `quiet_reach` after the last line every window is empty and every timer has run out.
+        end = min(now, aggregator.now + alerts.quiet_reach)
         events: list[Any] = []
         at = (start // step + 1) * step
         while at < end:
@@ -538,12 +570,42 @@ def prepare_worker_processes() -> None:
         sys.stderr = saved
 
 
+# A log's clock off the wall clock by a wrong time zone is off by whole quarter hours, up to the
+# 26 hours between UTC-12 and UTC+14; lines within 10 minutes of the clock are only late.
+_SKEW_STEP = 900.0
+_SKEW_SLACK = 600.0
+_SKEW_MAX = 26 * 3600.0
+
+
+def clock_skew(current: float, newest_line: float, wall: float) -> float:
+    """The live clock's offset from the wall clock, given the newest line that just came in.
+
+    A log written in the wrong time zone (local time labelled UTC, a container's clock) has
+    every live line hours off the wall clock: on the wall clock its windows stayed empty for
+    good. The offset is kept while lines come within `_SKEW_SLACK` of it, else taken again,
+    rounded to a quarter hour; further than any time zone apart it is no zone: no offset."""
+    off = newest_line - wall
+    if abs(off - current) <= _SKEW_SLACK:
+        return current
+    if abs(off) > _SKEW_MAX + _SKEW_SLACK:
+        return 0.0
+    return round(off / _SKEW_STEP) * _SKEW_STEP
+
+
 def _dating(fmt: LogFormat) -> Callable[[bytes], float | None]:
     """A line's time by the run's format, else by the first known format that reads it."""
     from logwatch.ingest.formats import known_formats
     from logwatch.ingest.since import any_time_of
 
     return any_time_of(fmt.time_of, *(other.time_of for other in known_formats()))
+
+
+def _dating_any() -> Callable[[bytes], float | None]:
+    """A line's time by the first known format that reads it."""
+    from logwatch.ingest.formats import known_formats
+    from logwatch.ingest.since import any_time_of
+
+    return any_time_of(*(fmt.time_of for fmt in known_formats()))
 
 
 def _failure_of(task: asyncio.Future[Any]) -> BaseException | None:

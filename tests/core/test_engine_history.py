@@ -448,3 +448,76 @@ async def test_a_forged_last_line_does_not_send_the_history_past_the_windows(
     assert engine.parallel_pieces > 0
     assert snap.extra["live"] is True
     assert snap.windows["15m"].requests == 5_010
+
+
+def test_the_clock_skew_is_a_whole_quarter_hour_kept_while_lines_stay_near_it() -> None:
+    from logwatch.engine import clock_skew
+
+    wall = 1_800_000_000.0
+    assert clock_skew(0.0, wall - 30, wall) == 0.0  # late lines, not a zone
+    assert clock_skew(0.0, wall + 7_200 + 4, wall) == 7_200.0  # local time labelled UTC
+    assert clock_skew(0.0, wall - 19_800 - 2, wall) == -19_800.0  # +0530 written as +0000
+    assert clock_skew(7_200.0, wall + 7_200 - 300, wall) == 7_200.0  # kept: 5 min late
+    assert clock_skew(7_200.0, wall + 3, wall) == 0.0  # the zone was put right
+    assert clock_skew(0.0, wall - 3 * 86_400, wall) == 0.0  # days off: no time zone
+
+
+@pytest.mark.parametrize("hours", [2, -2])
+async def test_a_live_log_in_the_wrong_time_zone_keeps_its_windows(
+    tmp_path: Path, hours: int
+) -> None:
+    """Live lines stamped hours off the wall clock (local time labelled UTC) fell outside every
+    window on the wall clock: the dashboard stayed empty and the alert rules saw nothing."""
+    log = tmp_path / "access.log"
+    log.write_text("")
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=0.1, force_polling=True, poll_interval=0.05
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    await asyncio.sleep(0.3)
+    for _ in range(3):
+        with log.open("a") as f:
+            f.write("".join(clf(i, time.time() + hours * 3600) for i in range(50)))
+        await asyncio.sleep(0.3)
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 150)
+    assert snap.extra["live"] is True
+    assert snap.extra["clock_skew"] == hours * 3600
+    assert snap.windows["1m"].requests == 150
+
+
+async def test_an_incident_at_the_end_of_a_recent_history_clears_in_log_time(
+    tmp_path: Path,
+) -> None:
+    """A history that ended minutes before start, in a 5xx spike: gone live, the rules first
+    looked at the wall clock, so the alert stayed firing (and exported so) until a resolve
+    stamped with the wall clock; the replay now steps through the quiet spell in log time."""
+    from logwatch.alerts import AlertEngine
+    from logwatch.alerts.rules import DEFAULT_RULES
+
+    end = time.time() - 540  # the last line nine minutes ago
+    lines = []
+    for i in range(1_200):  # ten minutes, 2 a second, the last two answered 503 one in two
+        ts = end - 600 + i / 2
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ts))
+        status = 503 if ts > end - 120 and i % 2 else 200
+        lines.append(
+            f'198.51.100.{i % 200} - - [{stamp}] "GET /p HTTP/1.1" {status} 10 "-" '
+            '"Mozilla/5.0 (X11; Linux) Firefox/120.0"\n'
+        )
+    log = tmp_path / "access.log"
+    log.write_text("".join(lines))
+    alerts = AlertEngine(DEFAULT_RULES, run_hooks=False)
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=0.1, force_polling=True, poll_interval=0.05
+    )
+    options.alerts = alerts
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 1_200 and s.extra["live"])
+    assert snap.extra["live"] is True
+    events = [(e.state, e.at) for e in alerts.history()]
+    assert [state for state, _ in events] == ["firing", "resolved"], events
+    assert end - 120 < events[0][1] < end
+    assert end < events[1][1] < end + 180  # in log time, minutes before start
+    assert alerts.active() == []

@@ -660,6 +660,22 @@ def _dead_log(snap, *, live: bool = False, history_done: bool = True):
     )
 
 
+async def test_a_live_log_on_its_own_clock_says_how_far_off_it_is(snap, engine):
+    import dataclasses
+
+    from logwatch.tui.widgets.header import fmt_skew
+
+    assert (fmt_skew(7_200), fmt_skew(-19_800), fmt_skew(900)) == ("+2h", "-5h30m", "+0h15m")
+    skewed = dataclasses.replace(snap, extra={**snap.extra, "live": True, "clock_skew": 7_200.0})
+    app = make_app(skewed, engine)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        assert "● LIVE log clock +2h" in header_line(app)
+        app.receive_snapshot(_dead_log(snap, live=True))
+        await pilot.pause()
+        assert "log clock" not in header_line(app)
+
+
 async def test_a_dead_log_s_last_hour_is_history_not_live(snap, engine):
     """`logwatch --since all` on a log last written weeks ago said "● LIVE" over its last hour
     (req/s and all, no date on screen) while --headless said "live": false."""

@@ -379,6 +379,18 @@ class AlertEngine:
         of the longest window (a 1h rule's hour is not summed every ten seconds)."""
         return max(REPLAY_STEP, max(self._windows.values(), default=0.0) / 60)
 
+    @property
+    def quiet_reach(self) -> float:
+        """How long after the last request stepping still changes a rule: its window empties,
+        then its `for` or `clear_for` runs out."""
+        return (
+            max(
+                (self._windows[r.window] + max(r.for_, r.clear_for) for r in self.rules),
+                default=0.0,
+            )
+            + self.replay_step
+        )
+
     def replay(self, snapshot: Snapshot) -> list[AlertEvent]:
         """Step the rules at a moment of history already read (`Aggregator.counts_at`), hooks
         quiet: an incident between two snapshots (history read at start goes by in minutes of

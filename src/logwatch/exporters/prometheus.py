@@ -295,6 +295,10 @@ class PrometheusExporter:
         `alert_states`: the alerts engine (its `status()` is read here, in the caller's thread),
         a list of RuleStatus, a mapping {rule name: state or bool}, or None."""
         alerts = _alert_list(alert_states)
+        if snapshot.extra.get("live") is False:
+            # A log nobody writes to any more (or history still being read): its incidents are
+            # the past. Exported as firing, a `logwatch_alert_firing == 1` rule paged for them.
+            alerts = [(name, False, value) for name, _, value in alerts]
         with self._lock:
             self._snapshot = snapshot
             self._alerts = alerts

@@ -71,6 +71,11 @@ class StatusLine(Static):
                 t.append(" ")
         elif live:
             t.append("● LIVE", style="bold green")
+            skew = snap.extra.get("clock_skew", 0)
+            if isinstance(skew, (int, float)) and skew:
+                # The log's lines are hours off the wall clock (a wrong time zone): the windows
+                # follow the log's clock, and say by how much.
+                t.append(f" log clock {fmt_skew(skew)}", style="bold yellow")
         if not live:
             t.append(history_label(snap, vs), style="bold cyan")
         t.append(f" {vs.window}", style="bold")
@@ -186,6 +191,14 @@ def alert_text(alert: object) -> str:
     elif value is not None:
         text += f" = {value}"
     return text
+
+
+def fmt_skew(seconds: float) -> str:
+    """A clock offset in whole quarter hours: "+2h", "-5h30m"."""
+    sign = "-" if seconds < 0 else "+"
+    minutes = round(abs(seconds) / 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{sign}{hours}h{rest:02d}m" if rest else f"{sign}{hours}h"
 
 
 class Figure(Vertical):
