@@ -302,6 +302,13 @@ def test_percent_decoding_is_urllibs() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
         assert _unquote(text, False) == unquote(text, errors="replace"), text
         assert _unquote(text, True) == unquote_plus(text, errors="replace"), text
+    # 2 KB of escapes with a few stray `%`s (cut out one by one) or many (a regex)
+    for _ in range(500):
+        text = "".join(
+            rng.choice(pieces) if rng.random() < 0.05 else f"%{rng.randrange(256):02x}"
+            for _ in range(rng.randrange(700))
+        )
+        assert _unquote(text, False) == unquote(text, errors="replace"), text
 
 
 @pytest.mark.parametrize(
@@ -315,3 +322,20 @@ def test_a_status_dependent_probe_names_the_part_that_counts_at_its_status(
     v = Classifier().classify(rec("/wordpress/xmlrpc.php", status=status, method="POST"))
     assert v.probe_rules == ("admin-probe",)
     assert v.reasons == (f"path /wordpress/xmlrpc.php → admin-probe probe ({part})",)
+
+
+def test_lowering_in_parts_is_lowering() -> None:
+    # _lower lowers an ASCII head apart; the asset check lowers only the last segment.
+    import random
+
+    from logwatch.classify.probes import _lower
+
+    for text in ("/A" * 1100 + "…", "/A" * 1100 + "ΑΣ", "/A" * 1100 + "é/x…"):
+        assert _lower(text) == text.lower()
+    rng = random.Random(6)
+    pieces = ["a", "B", "/", ".", "Σ", "σ", "İ", "…", "é", "ΑΣ", "x" * 300, "Z" * 300, " ", "'"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        lower = text.lower()
+        assert _lower(text) == lower, text
+        assert text[text.rfind("/") + 1 :].lower() == lower[lower.rfind("/") + 1 :], text

@@ -221,8 +221,10 @@ class Classifier:
         return entry
 
     def _asset_reason(self, path: str) -> str | None:
-        lower = path.lower()
-        base = lower[lower.rfind("/") + 1 :]
+        # Only the last segment lowered: a 2 KB path capped with `…` is not ASCII, and Python
+        # lowers such a text a character at a time. The same as lowering all: no character
+        # lowers to a `/`, and a `/` stops the look-back of a final sigma.
+        base = path[path.rfind("/") + 1 :].lower()
         if base in self._asset_names:
             return base
         if base.startswith(self._asset_prefixes):
