@@ -325,17 +325,17 @@ def test_a_status_dependent_probe_names_the_part_that_counts_at_its_status(
 
 
 def test_lowering_in_parts_is_lowering() -> None:
-    # _lower lowers an ASCII head apart; the asset check lowers only the last segment.
+    # sanitize.lowercase lowers an ASCII head apart; the asset check lowers only the last segment.
     import random
 
-    from logwatch.classify.probes import _lower
+    from logwatch.sanitize import lowercase
 
     for text in ("/A" * 1100 + "…", "/A" * 1100 + "ΑΣ", "/A" * 1100 + "é/x…"):
-        assert _lower(text) == text.lower()
+        assert lowercase(text) == text.lower()
     rng = random.Random(6)
     pieces = ["a", "B", "/", ".", "Σ", "σ", "İ", "…", "é", "ΑΣ", "x" * 300, "Z" * 300, " ", "'"]
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
-        lower = text.lower()
-        assert _lower(text) == lower, text
-        assert text[text.rfind("/") + 1 :].lower() == lower[lower.rfind("/") + 1 :], text
+        lowered = text.lower()
+        assert lowercase(text) == lowered, text
+        assert text[text.rfind("/") + 1 :].lower() == lowered[lowered.rfind("/") + 1 :], text

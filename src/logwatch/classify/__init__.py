@@ -23,7 +23,7 @@ from logwatch.classify.agents import AgentMatcher
 from logwatch.classify.behaviour import ClientTable
 from logwatch.classify.probes import EMPTY_REQUEST_HIT, PROBE_FAMILIES, Hit, ProbeRules
 from logwatch.model import ASSET, BOT, HUMAN, Record, Verdict
-from logwatch.sanitize import KEEP_TEXT
+from logwatch.sanitize import KEEP_TEXT, lowercase
 
 __all__ = ["PROBE_FAMILIES", "Classifier", "ClassifyConfig"]
 
@@ -221,10 +221,10 @@ class Classifier:
         return entry
 
     def _asset_reason(self, path: str) -> str | None:
-        # Only the last segment lowered: a 2 KB path capped with `…` is not ASCII, and Python
-        # lowers such a text a character at a time. The same as lowering all: no character
-        # lowers to a `/`, and a `/` stops the look-back of a final sigma.
-        base = path[path.rfind("/") + 1 :].lower()
+        # Only the last segment lowered, by sanitize.lowercase (a 2 KB path capped with `…` is
+        # not ASCII): the same as lowering all, as no character lowers to a `/` and a `/` stops
+        # the look-back of a final sigma.
+        base = lowercase(path[path.rfind("/") + 1 :])
         if base in self._asset_names:
             return base
         if base.startswith(self._asset_prefixes):

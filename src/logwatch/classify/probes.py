@@ -22,6 +22,8 @@ from urllib.parse import unquote
 
 import ahocorasick
 
+from logwatch.sanitize import lowercase
+
 # Every probe family the classifier can report, in a stable order (Prometheus labels).
 PROBE_FAMILIES: tuple[str, ...] = (
     "secret-file",
@@ -110,25 +112,6 @@ def _unquote(text: str, plus: bool) -> str:
     return binascii.a2b_qp(raw.translate(_PERCENT_TO_EQUALS)).decode("utf-8", "replace")
 
 
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def _lower(text: str) -> str:
-    """`text.lower()`. Python lowers a text that is not all ASCII a character at a time: a 2 KB
-    path capped with `…` takes ~15 µs, ten times the ASCII pass. So a text that is ASCII but
-    for its last few characters is lowered in two parts; nothing in the tail looks back at the
-    head but a capital sigma (Σ is ς at the end of a word)."""
-    if text.isascii() or len(text) < 256:
-        return text.lower()
-    tail = _NOT_ASCII.search(text, len(text) - 16)
-    if tail is None or "\u03a3" in text:
-        return text.lower()
-    head = text[: tail.start()]
-    if not head.isascii():
-        return text.lower()
-    return head.lower() + text[tail.start() :].lower()
-
-
 def _decoded_forms(text: str, plus: bool) -> list[str]:
     """The lower-cased text and its percent-decoded forms (double encoding is a classic evasion)."""
     forms = [text]
@@ -136,7 +119,7 @@ def _decoded_forms(text: str, plus: bool) -> list[str]:
     for _ in range(2):
         if "%" not in cur and not (plus and "+" in cur):
             break
-        nxt = _lower(_unquote(cur, plus))
+        nxt = lowercase(_unquote(cur, plus))
         if nxt == cur:
             break
         forms.append(nxt)
@@ -154,7 +137,7 @@ _SIGN = re.compile(f"{_SIGN_ATOM}+")
 
 # A form with this many automaton hits is a flood (`../` 680 times, 2 hits each): from then on
 # the scan looks for a repeated stretch it may skip (see _skip) instead of handling every hit.
-_FLOOD = 32
+_FLOOD = 16
 _SKIP_AT_LEAST = 128  # characters: a shorter skip does not pay for the checks
 _LOOK_BACK = 64  # hits searched for an earlier hit of the same literal
 
@@ -233,9 +216,12 @@ def _period_end(form: str, i: int, p: int) -> int:
     n = len(form)
     if form.startswith(form[i - p : n - p], i):
         return n
-    width = n - i  # the first k that fails is in i .. i + width - 1
-    if width > 64 and form.startswith(form[i - p : n - p - 64], i):
-        i, width = n - 64, 64
+    width = n - 16 - i
+    if width <= 0:
+        return i
+    if form.startswith(form[i - p : i - p + width], i):
+        return n - 16
+    # the first k that fails is in i .. i + width - 1
     while width > 16:
         half = width // 2
         if form.startswith(form[i - p : i - p + half], i):
@@ -353,7 +339,7 @@ class ProbeRules:
     ) -> tuple[tuple[Hit, ...], tuple[tuple[frozenset[int], Hit], ...]]:
         """(unconditional hits, status-dependent hits) for one path; the caller caches."""
         found: list[tuple[_Token, str]] = []
-        lower = _lower(path)
+        lower = lowercase(path)
         forms = _decoded_forms(lower, plus=False) if "%" in lower or "\\" in lower else (lower,)
         for form in forms:
             self._scan(form, False, found)
@@ -386,7 +372,7 @@ class ProbeRules:
     def query_hits(self, query: str) -> tuple[Hit, ...]:
         """Payload hits in a query string (without the `?`); the caller caches."""
         found: list[tuple[_Token, str]] = []
-        lower = _lower(query)
+        lower = lowercase(query)
         forms = _decoded_forms(lower, plus=True) if "%" in lower or "+" in lower else (lower,)
         for form in forms:
             self._scan(form, True, found)
