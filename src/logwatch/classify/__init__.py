@@ -221,10 +221,11 @@ class Classifier:
         return entry
 
     def _asset_reason(self, path: str) -> str | None:
-        # Only the last segment lowered, by sanitize.lowercase (a 2 KB path capped with `…` is
-        # not ASCII): the same as lowering all, as no character lowers to a `/` and a `/` stops
-        # the look-back of a final sigma.
-        base = lowercase(path[path.rfind("/") + 1 :])
+        # Only the last segment lowered, a long one by sanitize.lowercase (a 2 KB path capped
+        # with `…` is not ASCII): the same as lowering all, as no character lowers to a `/` and
+        # a `/` stops the look-back of a final sigma.
+        base = path[path.rfind("/") + 1 :]
+        base = base.lower() if len(base) < 256 else lowercase(base)
         if base in self._asset_names:
             return base
         if base.startswith(self._asset_prefixes):
