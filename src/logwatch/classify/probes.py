@@ -101,18 +101,34 @@ def _unquote(text: str, plus: bool) -> str:
     if strays > _FEW:
         raw = _NOT_AN_ESCAPE.sub(b"%25", raw)
     elif strays:
-        marks = classes.replace(b"%hh", b"_hh")  # the `%`s left are the strays
-        parts = []
-        start = 0
-        for _ in range(strays):
-            at = marks.index(b"%", start)
-            parts.append(raw[start:at])
-            start = at + 1
-        parts.append(raw[start:])
-        raw = b"%25".join(parts)
+        raw = b"%25".join(_between(raw, _strays(classes, strays)))
     if b"=" in raw:
         raw = raw.replace(b"=", b"=3D")
     return binascii.a2b_qp(raw.translate(_PERCENT_TO_EQUALS)).decode("utf-8", "replace")
+
+
+def _strays(classes: bytes, count: int) -> list[int]:
+    """Where the `count` stray `%`s are in `classes` (see _unquote), in order."""
+    # A path cut at 2 KB mostly ends in one, half an escape before the `…`: look back from the
+    # end first (a few `%`s), and mark every escape (~8 µs for 2 KB of them) only if that fails.
+    found: list[int] = []
+    end = len(classes)
+    for _ in range(16):
+        end = classes.rfind(b"%", 0, end)
+        if classes[end + 1 : end + 3] != b"hh":
+            found.append(end)
+            if len(found) == count:
+                return found[::-1]
+    marks = classes.replace(b"%hh", b"_hh")  # the `%`s left are the strays
+    found = [marks.index(b"%")]
+    while len(found) < count:
+        found.append(marks.index(b"%", found[-1] + 1))
+    return found
+
+
+def _between(raw: bytes, cuts: list[int]) -> list[bytes]:
+    """The pieces of `raw` between the bytes at `cuts` (in order)."""
+    return [raw[i + 1 : j] for i, j in zip([-1, *cuts], [*cuts, len(raw)], strict=True)]
 
 
 def _decoded_forms(text: str, plus: bool) -> list[str]:
