@@ -152,6 +152,19 @@ def cap(text: str, limit: int, mark: str = "…") -> str:
     return text[: limit - len(mark)] + mark
 
 
+def lowercase(text: str) -> str:
+    """`text.lower()`, in two parts for a long field that is ASCII but for its end: Python
+    lowers a text that is not all ASCII a character at a time, and `cap`'s mark `…` makes a
+    2 KB path such a text (~15 µs, ten times the ASCII pass). Nothing in the end looks back at
+    the ASCII head but a capital sigma (Σ is ς at the end of a word)."""
+    if text.isascii() or len(text) < 256:
+        return text.lower()
+    head = text[:-16]
+    if not head.isascii() or "\u03a3" in text:
+        return text.lower()
+    return head.lower() + text[-16:].lower()
+
+
 def is_clean(text: str) -> bool:
     """True when `text` holds no character that `clean` would escape (used by tests and asserts)."""
     return _UNSAFE.search(text) is None

@@ -302,6 +302,14 @@ def test_percent_decoding_is_urllibs() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
         assert _unquote(text, False) == unquote(text, errors="replace"), text
         assert _unquote(text, True) == unquote_plus(text, errors="replace"), text
+    # 2 KB of escapes with a few stray `%`s (found one by one) or many (a regex), and the end
+    # of a path cut at 2 KB: half an escape
+    for _ in range(1000):
+        text = "".join(
+            rng.choice(pieces) if rng.random() < 0.02 else f"%{rng.randrange(256):02x}"
+            for _ in range(rng.randrange(700))
+        ) + rng.choice(("", "%", "%2", "%%", "%e", "%…", "%2…"))
+        assert _unquote(text, False) == unquote(text, errors="replace"), text
 
 
 @pytest.mark.parametrize(
@@ -315,3 +323,20 @@ def test_a_status_dependent_probe_names_the_part_that_counts_at_its_status(
     v = Classifier().classify(rec("/wordpress/xmlrpc.php", status=status, method="POST"))
     assert v.probe_rules == ("admin-probe",)
     assert v.reasons == (f"path /wordpress/xmlrpc.php → admin-probe probe ({part})",)
+
+
+def test_lowering_in_parts_is_lowering() -> None:
+    # sanitize.lowercase lowers an ASCII head apart; the asset check lowers only the last segment.
+    import random
+
+    from logwatch.sanitize import lowercase
+
+    for text in ("/A" * 1100 + "…", "/A" * 1100 + "ΑΣ", "/A" * 1100 + "é/x…"):
+        assert lowercase(text) == text.lower()
+    rng = random.Random(6)
+    pieces = ["a", "B", "/", ".", "Σ", "σ", "İ", "…", "é", "ΑΣ", "x" * 300, "Z" * 300, " ", "'"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        lowered = text.lower()
+        assert lowercase(text) == lowered, text
+        assert text[text.rfind("/") + 1 :].lower() == lowered[lowered.rfind("/") + 1 :], text

@@ -23,7 +23,7 @@ from logwatch.classify.agents import AgentMatcher
 from logwatch.classify.behaviour import ClientTable
 from logwatch.classify.probes import EMPTY_REQUEST_HIT, PROBE_FAMILIES, Hit, ProbeRules
 from logwatch.model import ASSET, BOT, HUMAN, Record, Verdict
-from logwatch.sanitize import KEEP_TEXT
+from logwatch.sanitize import KEEP_TEXT, lowercase
 
 __all__ = ["PROBE_FAMILIES", "Classifier", "ClassifyConfig"]
 
@@ -221,8 +221,11 @@ class Classifier:
         return entry
 
     def _asset_reason(self, path: str) -> str | None:
-        lower = path.lower()
-        base = lower[lower.rfind("/") + 1 :]
+        # Only the last segment lowered, a long one by sanitize.lowercase (a 2 KB path capped
+        # with `…` is not ASCII): the same as lowering all, as no character lowers to a `/` and
+        # a `/` stops the look-back of a final sigma.
+        base = path[path.rfind("/") + 1 :]
+        base = base.lower() if len(base) < 256 else lowercase(base)
         if base in self._asset_names:
             return base
         if base.startswith(self._asset_prefixes):

@@ -3,6 +3,8 @@
 Literal tokens of every family go into one Aho-Corasick automaton; the few true regexes are
 compiled once. The classifier caches the path verdicts per distinct path, so the status-dependent
 rules (admin paths count only when answered 403/404) are kept apart and applied after the cache.
+A hostile path is often one unit repeated (2 KB of `../`, a hit every two characters): the scan
+skips the repeats it can prove change nothing (_skip) instead of handling every hit.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from __future__ import annotations
 import binascii
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 from urllib.parse import unquote
 
 import ahocorasick
+
+from logwatch.sanitize import lowercase
 
 # Every probe family the classifier can report, in a stable order (Prometheus labels).
 PROBE_FAMILIES: tuple[str, ...] = (
@@ -62,6 +68,12 @@ class _Token:
 
 # A `%` that does not start an escape (`%%`, `%g1`, a `%` at the end): unquote keeps it as it is.
 _NOT_AN_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+# Bytes as classes, to count the `%`s that start no escape in C: hex digit → h, others but % → x.
+_CLASSES = bytes(
+    c if c == 0x25 else 0x68 if chr(c) in "0123456789abcdefABCDEF" else 0x78 for c in range(256)
+)
+_PERCENT_TO_EQUALS = bytes(range(256)).replace(b"%", b"=")
+_FEW = 8  # stray `%`s cut out one by one; more go through _NOT_AN_ESCAPE
 
 
 def _unquote(text: str, plus: bool) -> str:
@@ -79,8 +91,44 @@ def _unquote(text: str, plus: bool) -> str:
         raw = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (sanitize escapes them: not expected)
         return unquote(text, errors="replace")
-    raw = _NOT_AN_ESCAPE.sub(b"=25", raw.replace(b"=", b"=3D")).replace(b"%", b"=")
-    return binascii.a2b_qp(raw).decode("utf-8", "replace")
+    if len(raw) < 256:
+        raw = _NOT_AN_ESCAPE.sub(b"=25", raw.replace(b"=", b"=3D")).replace(b"%", b"=")
+        return binascii.a2b_qp(raw).decode("utf-8", "replace")
+    # Stray `%`s are rare: on a long text counting them costs less than the regex, which looks
+    # behind every `%` (~25 µs for 2 KB of escapes, more than the decoding).
+    classes = raw.translate(_CLASSES)
+    strays = classes.count(b"%") - classes.count(b"%hh")  # `%hh`s cannot overlap
+    if strays > _FEW:
+        raw = _NOT_AN_ESCAPE.sub(b"%25", raw)
+    elif strays:
+        raw = b"%25".join(_between(raw, _strays(classes, strays)))
+    if b"=" in raw:
+        raw = raw.replace(b"=", b"=3D")
+    return binascii.a2b_qp(raw.translate(_PERCENT_TO_EQUALS)).decode("utf-8", "replace")
+
+
+def _strays(classes: bytes, count: int) -> list[int]:
+    """Where the `count` stray `%`s are in `classes` (see _unquote), in order."""
+    # A path cut at 2 KB mostly ends in one, half an escape before the `…`: look back from the
+    # end first (a few `%`s), and mark every escape (~8 µs for 2 KB of them) only if that fails.
+    found: list[int] = []
+    end = len(classes)
+    for _ in range(16):
+        end = classes.rfind(b"%", 0, end)
+        if classes[end + 1 : end + 3] != b"hh":
+            found.append(end)
+            if len(found) == count:
+                return found[::-1]
+    marks = classes.replace(b"%hh", b"_hh")  # the `%`s left are the strays
+    found = [marks.index(b"%")]
+    while len(found) < count:
+        found.append(marks.index(b"%", found[-1] + 1))
+    return found
+
+
+def _between(raw: bytes, cuts: list[int]) -> list[bytes]:
+    """The pieces of `raw` between the bytes at `cuts` (in order)."""
+    return [raw[i + 1 : j] for i, j in zip([-1, *cuts], [*cuts, len(raw)], strict=True)]
 
 
 def _decoded_forms(text: str, plus: bool) -> list[str]:
@@ -90,7 +138,7 @@ def _decoded_forms(text: str, plus: bool) -> list[str]:
     for _ in range(2):
         if "%" not in cur and not (plus and "+" in cur):
             break
-        nxt = _unquote(cur, plus).lower()
+        nxt = lowercase(_unquote(cur, plus))
         if nxt == cur:
             break
         forms.append(nxt)
@@ -98,6 +146,110 @@ def _decoded_forms(text: str, plus: bool) -> list[str]:
     if "\\" in cur:
         forms.append(cur.replace("\\", "/"))
     return forms
+
+
+# A regex's sign: literal characters, escapes that stand for one character and [classes], so
+# that its matches are all as wide as its atoms are many.
+_SIGN_ATOM = r"(?:\\[^bBAZzG0-9]|\[(?:\\.|[^\]\\])+\]|[^\\\[\](){}*+?|^$.])"
+_SIGN = re.compile(f"{_SIGN_ATOM}+")
+
+
+# A form with this many automaton hits is a flood (`../` 680 times, 2 hits each): from then on
+# the scan looks for a repeated stretch it may skip (see _skip) instead of handling every hit.
+_FLOOD = 16
+_LONG = 256  # characters: a shorter form is scanned hit by hit
+_SKIP_AT_LEAST = 128  # characters: a shorter skip does not pay for the checks
+_LOOK_BACK = 64  # hits searched for an earlier hit of the same literal
+
+
+def _literals(automaton: Any, form: str, span: int) -> tuple[Iterable[int], str]:
+    """The values of the automaton's literals (at most `span` characters) in `form`, each once,
+    in the order of their first hits, as iterating over every hit gives them; and `form` with
+    the stretches cut out that the scan skipped. A flood of hits costs a few batches, not a
+    Python object per hit; the cut text holds the same strings of at most `span` characters."""
+    found = automaton.iter(form)
+    hits: list[tuple[int, int]] = list(islice(found, _FLOOD))
+    seen = dict.fromkeys(map(_VALUE, hits))
+    if len(hits) < _FLOOD:
+        return seen, form
+    kept: list[str] = []
+    batch = _FLOOD
+    start = 0  # where the scan that gives `hits` began
+    while hits:
+        resume = _skip(form, hits, start, span)
+        if resume > 0:
+            kept.append(form[start : hits[-1][0] - span + 1])
+            found = automaton.iter(form, resume)
+            start = resume
+            batch = _FLOOD
+        elif resume == 0:  # a flood that does not repeat: look again less and less often
+            batch = min(batch * 2, 4096)
+        hits = list(islice(found, batch))
+        seen.update(dict.fromkeys(map(_VALUE, hits)))
+    if not kept:
+        return seen, form
+    kept.append(form[start:])
+    return seen, "".join(kept)
+
+
+def _skip(form: str, hits: list[tuple[int, int]], start: int, span: int) -> int:
+    """Where the scan that gave `hits` (it began at `start`; the last hit ends at e) may go on,
+    keeping the literals found and the order of their first hits; 0 if nowhere, -1 if too
+    little is scanned yet to tell.
+
+    Why a cut keeps them: let form[a:b] repeat with period p (form[i] == form[i + p] for
+    a <= i < b - p), and cut form[x:y] out, with x >= a + p, y - x a multiple of p and
+    y <= b - span. The cut form equals form up to x + (b - y) >= x + span, and from x on
+    equals form from y on. So every string of at most `span` characters in the cut form is in
+    form; one whose first occurrence in form ends before x + (b - y) keeps it, one whose first
+    occurrence starts at y or later keeps it shifted (the order holds: those end after b); and
+    none starts between x and y: it would lie in form[a:b] and have a copy p to its left.
+    With x = e - span + 1 the hits up to e are the cut form's, and a new scan from y finds
+    every string that ends after e. tests/classify/test_probe_floods.py checks against
+    a scan of every hit."""
+    e, literal = hits[-1]
+    x = e - span + 1
+    tries = 0
+    # The period: the distance to an earlier hit of the same literal (of the last few).
+    for i in range(len(hits) - 2, max(len(hits) - _LOOK_BACK, 0) - 1, -1):
+        end, value = hits[i]
+        if value != literal:
+            continue
+        p = e - end
+        a = x - p
+        if a < start:  # the repeats must lie in this scan's stretch of the form
+            return -1 if tries == 0 else 0
+        if form[a : e + 1 - p] == form[a + p : e + 1]:
+            b = _period_end(form, e + 1, p)
+            q = (b - span - x) // p
+            return x + q * p if q * p >= _SKIP_AT_LEAST else 0
+        tries += 1
+        if tries == 3:
+            return 0
+    return 0
+
+
+def _period_end(form: str, i: int, p: int) -> int:
+    """A j >= i with form[k] == form[k - p] for i <= k < j, less than 16 short of the first k
+    where that fails (len(form) if none), in a few slices: a flood mostly runs to the end of
+    the form, or nearly (a path cut at 2 KB ends in `…`), so those two are tried first."""
+    n = len(form)
+    if form.startswith(form[i - p : n - p], i):
+        return n
+    width = n - 16 - i
+    if width <= 0:
+        return i
+    if form.startswith(form[i - p : i - p + width], i):
+        return n - 16
+    # the first k that fails is in i .. i + width - 1
+    while width > 16:
+        half = width // 2
+        if form.startswith(form[i - p : i - p + half], i):
+            i += half
+            width -= half
+        else:
+            width = half
+    return i
 
 
 class ProbeRules:
@@ -114,6 +266,7 @@ class ProbeRules:
         path_regex: list[tuple[re.Pattern[str], tuple[str, ...], _Token]] = []
         payload_regex: list[tuple[re.Pattern[str], tuple[str, ...], _Token]] = []
         header_tokens: list[str] = []
+        signs: dict[re.Pattern[str], str] = {}
         for fam in data["family"]:
             fid = fam["id"]
             payload = fam.get("where", "path") == "payload"
@@ -128,6 +281,8 @@ class ProbeRules:
                 pattern, needs = item["pattern"], tuple(item["needs"])
                 entry = (re.compile(pattern), needs, _Token(fid, pattern, payload, status))
                 (payload_regex if payload else path_regex).append(entry)
+                if "sign" in item:
+                    signs[entry[0]] = item["sign"]
             header_tokens += [t.lower() for t in fam.get("headers", ())]
         self._suffixes = tuple(s for s, _ in self._suffix)
         # Regexes run only when one of their `needs` is present: the needles ride in the same
@@ -147,6 +302,18 @@ class ProbeRules:
                 self._tokens.append([tok])
         automaton.make_automaton()
         self._automaton = automaton
+        self._span = max(len(tok.token) for tok in tokens)  # the longest literal
+        # A sign is looked for in the text a scan has cut floods out of: it holds the same
+        # strings up to `_span` characters wide, so a sign no wider has a match in it iff it
+        # has one in the text.
+        self._signs: dict[re.Pattern[str], re.Pattern[str]] = {}
+        for rx, sign in signs.items():
+            if not _SIGN.fullmatch(sign) or len(re.findall(_SIGN_ATOM, sign)) > self._span:
+                raise ValueError(
+                    f"probes.toml: sign {sign!r} of {rx.pattern!r} is not literals, one-character"
+                    f" escapes and [classes], at most {self._span} of them"
+                )
+            self._signs[rx] = re.compile(sign)
         self._path_regex = path_regex
         self._payload_regex = payload_regex
         self.header_tokens: tuple[str, ...] = tuple(dict.fromkeys(header_tokens))
@@ -164,9 +331,14 @@ class ProbeRules:
     def _scan(self, form: str, payload_only: bool, found: list[tuple[_Token, str]]) -> None:
         gates: set[str] | None = None
         token_lists = self._tokens
+        if len(form) < _LONG:  # too short for a skip to pay (ordinary paths): every hit
+            literals: Iterable[int] = dict.fromkeys(map(_VALUE, self._automaton.iter(form)))
+            cut = form
+        else:
+            literals, cut = _literals(self._automaton, form, self._span)
         # Each literal once, in the order of its first hit (the first token of a family gives
         # its reason).
-        for index in dict.fromkeys(map(_VALUE, self._automaton.iter(form))):
+        for index in literals:
             for tok in token_lists[index]:
                 if not tok.family:
                     if gates is None:
@@ -175,16 +347,23 @@ class ProbeRules:
                 elif not payload_only or (tok.payload and not tok.status):
                     found.append((tok, tok.token))
         if gates is not None:
+            # A regex of a family already found with no status rule adds nothing: the family's
+            # reason is its first hit's.
+            settled = {tok.family for tok, _ in found if not tok.status}
             for rx, needs, tok in self._payload_regex if payload_only else self._all_regex:
-                if not gates.isdisjoint(needs) and rx.search(form):
-                    found.append((tok, "pattern"))
+                if (tok.status or tok.family not in settled) and not gates.isdisjoint(needs):
+                    # The sign first, in the cut text: a 2 KB `/../..` path has a `/.` for
+                    # secret-file's regex every third character, and no `/.` before a name.
+                    sign = self._signs.get(rx)
+                    if (sign is None or sign.search(cut)) and rx.search(form):
+                        found.append((tok, "pattern"))
 
     def path_hits(
         self, path: str
     ) -> tuple[tuple[Hit, ...], tuple[tuple[frozenset[int], Hit], ...]]:
         """(unconditional hits, status-dependent hits) for one path; the caller caches."""
         found: list[tuple[_Token, str]] = []
-        lower = path.lower()
+        lower = path.lower() if len(path) < _LONG else lowercase(path)
         forms = _decoded_forms(lower, plus=False) if "%" in lower or "\\" in lower else (lower,)
         for form in forms:
             self._scan(form, False, found)
@@ -217,7 +396,7 @@ class ProbeRules:
     def query_hits(self, query: str) -> tuple[Hit, ...]:
         """Payload hits in a query string (without the `?`); the caller caches."""
         found: list[tuple[_Token, str]] = []
-        lower = query.lower()
+        lower = query.lower() if len(query) < _LONG else lowercase(query)
         forms = _decoded_forms(lower, plus=True) if "%" in lower or "+" in lower else (lower,)
         for form in forms:
             self._scan(form, True, found)
