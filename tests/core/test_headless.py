@@ -318,3 +318,42 @@ def test_headless_reports_the_hooks_that_finished_a_resolve_s_failure_too(tmp_pa
     ]
     assert hooks[1]["error"] == "exit 3" and hooks[1]["output"] == "no pager here\n"
     assert hooks[0]["id"] != hooks[1]["id"]
+
+
+def test_report_and_headless_name_sources_alike(tmp_path: Path) -> None:
+    """`by_source` named a file as given in `report` (`k1/a.log`) and by its absolute path in
+    `--headless` (the follower's name, and so the Prometheus `source` label): the two could not
+    be compared. Both use the absolute path now, and headless's `sources[].name` matches."""
+    folder = tmp_path / "k1"
+    folder.mkdir()
+    now = time.time()
+    for name, n in (("a.log", 12), ("b.log", 7)):
+        (folder / name).write_text("".join(clf(now - 60 + i, i) for i in range(n)))
+    expected = {str(folder / "a.log"): 12, str(folder / "b.log"): 7}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)}
+    report = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "k1/a.log", "./k1/b.log"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr
+    split = json.loads(report.stdout)["by_source"]
+    assert {name: row["requests"] for name, row in split.items()} == expected
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", "k1/a.log", "k1/b*"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        obj = read_objects(proc, lambda o: o["parsed"] == 19)[-1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    assert {name: row["requests"] for name, row in obj["by_source"].items()} == expected
+    assert {s["name"] for s in obj["sources"]} == set(expected)

@@ -43,6 +43,15 @@ class Match:
     explicit: bool
 
 
+def source_name(path: str) -> str:
+    """The name a file's lines are counted under (`by_source`, `sources[].name`, the `source`
+    label of Prometheus metrics), in every mode: its absolute path (`-` for standard input).
+    One file has one name however it was given (`a.log`, `./a.log`, a glob) and from whatever
+    directory logwatch was started, so figures of two runs, or of `report` and `--headless`,
+    line up."""
+    return path if path == STDIN else os.path.abspath(os.path.expanduser(path))
+
+
 def is_glob(pattern: str) -> bool:
     return glob.has_magic(pattern)
 
@@ -89,13 +98,13 @@ def expand(patterns: list[str], *, include_rotated: bool = False) -> list[Match]
             continue
         expanded = os.path.expanduser(pattern)
         if not is_glob(expanded):
-            path = os.path.abspath(expanded)
+            path = source_name(expanded)
             if path not in seen:
                 seen.add(path)
                 out.append(Match(path, pattern, True))
             continue
         for hit in sorted(glob.glob(expanded, recursive=True)):
-            path = os.path.abspath(hit)
+            path = source_name(hit)
             if path in seen:
                 continue
             try:
