@@ -279,6 +279,32 @@ async def test_stop_counts_no_half_line_whose_end_came_after_the_last_read(tmp_p
     assert c.follower.states()[0].extra["unterminated_bytes"] == len(b"00000003 first half")
 
 
+async def test_a_sources_lines_leave_out_blank_lines_as_the_totals_do(tmp_path, monkeypatch):
+    """A source's `lines` (sources[].lines, logwatch_source_lines_total) counted blank lines,
+    which the pipeline skips and the totals never count (14 against 10), so the sources did not
+    add up to `lines`; and it left out an overlong line, which the totals count (malformed)."""
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    nbsp, ideographic = "\u00a0".encode(), "\u3000".encode()
+    blank = [b"", b"\r", b"   ", b"\t", b" \r", nbsp, ideographic + b" "]
+    kept = [b"\r\r", b"\x0b", b"\xc2", b"-"]  # not blank: malformed lines, counted
+    data = lines(0, 3) + b"\n".join(blank + kept) + b"\n" + b"Z" * 3000 + b"\n" + lines(3, 5)
+    log = tmp_path / "a.log"
+    log.write_bytes(data + b"\t")  # and an unterminated blank last line, counted at the stop
+    c = Collector(poll([log], from_start=True, max_line_bytes=2000))
+    await c.wait_count(5 + len(blank) + len(kept))
+    await c.wait(lambda: c.state(log) == "following")
+    await asyncio.sleep(0.2)
+    await c.close()
+    p = Pipeline(get_format("combined"))  # the numbered lines are malformed: lines all the same
+    for batch in [*c.batches, *c.follower.left_over]:
+        p.feed_block(batch.block, batch.source, batch.too_long)
+    assert p.aggregator.lines == 5 + len(kept) + 1  # numbered, not blank, overlong
+    assert c.follower.states()[0].lines == p.aggregator.lines
+
+
 # --------------------------------------------------------------------------- rotation
 
 

@@ -39,6 +39,7 @@ import contextlib
 import lzma
 import math
 import os
+import re
 import select
 import stat
 import sys
@@ -50,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import SourceState
+from ..sanitize import decode
 from . import sources
 from .loopcall import call_on_loop
 from .reader import compression_of, open_input, too_short_to_tell
@@ -108,6 +110,37 @@ def _longer_than(block: bytes, limit: int) -> bool:
             return True
         pos = nl + 1
     return False
+
+
+# What a blank line can begin with: its end (an empty line, CRLF's lone \r), a space, a tab, or
+# the first byte of a Unicode space in UTF-8 (U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F,
+# U+3000). A line that begins otherwise is not blank.
+_BLANK_FIRST = (b"", b"\r", b" ", b"\t", b"\xc2", b"\xe1", b"\xe2", b"\xe3")
+_BLANK_START = re.compile(rb"\n[\n\r \t\xc2\xe1\xe2\xe3]")  # one C pass (~a count of newlines)
+
+
+def _blank_lines(block: bytes, count: int) -> int:
+    """How many of the `count` lines of `block` are blank: the pipeline skips them and counts them
+    nowhere, so a source's `lines` leaves them out too (the sources' lines add up to `lines`).
+    A block with none (nearly all) shows it in one scan."""
+    if not count:
+        return 0
+    if (
+        block[:1] not in _BLANK_FIRST
+        and not block.endswith(b"\n")
+        and _BLANK_START.search(block) is None
+    ):
+        return 0
+    return sum(1 for line in block.split(b"\n") if _blank(line))
+
+
+def _blank(line: bytes) -> bool:
+    """As the pipeline judges a line blank: nothing but whitespace once decoded, its \r cut."""
+    if line[-1:] == b"\r":
+        line = line[:-1]
+    if line[:1] not in _BLANK_FIRST:
+        return False
+    return not line or decode(line).isspace()
 
 
 def _size_now(fd: int) -> int:
@@ -475,7 +508,7 @@ class Follower:
             return
         if settled:
             block, count, too_long = splitter.flush()
-            src.state.lines += count
+            src.state.lines += count - _blank_lines(block, count) + too_long
             self.left_over.append(LineBatch(src.name, block, count, too_long, history))
         else:
             unread = src.state.extra.get("unterminated_bytes", 0)
@@ -523,7 +556,8 @@ class Follower:
                 LineBatch.of_lines(src.name, lines[i : i + n], too_long if i == 0 else 0, history)
                 for i in range(0, len(lines), n)
             )
-        src.state.lines += sum(b.count for b in todo)
+        # As the totals count: blank lines not at all, overlong ones (malformed) once each.
+        src.state.lines += count - _blank_lines(block, count) + too_long
         return todo
 
     # ---- discovery
