@@ -357,3 +357,44 @@ def test_report_and_headless_name_sources_alike(tmp_path: Path) -> None:
         proc.communicate(timeout=10)
     assert {name: row["requests"] for name, row in obj["by_source"].items()} == expected
     assert {s["name"] for s in obj["sources"]} == set(expected)
+
+
+def test_a_quoted_glob_reads_rotated_files_as_report_does(tmp_path: Path) -> None:
+    """`report --since 30m 'rot/access.log*'` read access.log.1's last half hour, `--headless`
+    left the file out (961 lines against 647)."""
+    rot = tmp_path / "rot"
+    rot.mkdir()
+    now = time.time()
+    (rot / "access.log.1").write_text("".join(clf(now - 2400 + 10 * i, i) for i in range(200)))
+    (rot / "access.log").write_text("".join(clf(now - 400 + i, i) for i in range(300)))
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)}
+    args = ["--since", "30m", "rot/access.log*"]
+    report = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr
+    expected = json.loads(report.stdout)["lines"]
+    assert 300 + 60 < expected < 500  # access.log and the last half hour of access.log.1
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        obj = read_objects(proc, lambda o: o["lines"] >= expected and o["history_done"])[-1]
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    final = json.loads(out.strip().splitlines()[-1])
+    assert final["lines"] == obj["lines"] == expected
+    rotated = next(s for s in final["sources"] if s["name"].endswith("access.log.1"))
+    assert rotated["lines"] == expected - 300

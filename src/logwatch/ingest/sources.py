@@ -4,7 +4,9 @@ A glob such as `/var/log/nginx/*access*` also matches the files logrotate leaves
 (`access.log.1`, `access.log.2.gz`, `access.log-20240101`). Following those would read old traffic
 again as if it were live, so a glob match that only differs from a live name by a rotation suffix
 is left out. A user who wants rotated files says so: by naming them (`access.log.2.gz`), by a
-pattern that is about them (`*.gz`, `access.log.*`), or with `include_rotated=True`.
+pattern that is about them (`*.gz`, `access.log.*`), or with `include_rotated=True` — which keeps
+them, marked `rotated`: the follower reads those present at start as history (for `--since`, as
+`report` does) without following them.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """One file a pattern names: `explicit` when the user typed the path itself (no wildcard)."""
+    """One file a pattern names: `explicit` when the user typed the path itself (no wildcard);
+    `rotated` when a glob matched it only by a rotation suffix (kept with include_rotated)."""
 
     path: str
     pattern: str
     explicit: bool
+    rotated: bool = False
 
 
 def source_name(path: str) -> str:
@@ -112,10 +116,11 @@ def expand(patterns: list[str], *, include_rotated: bool = False) -> list[Match]
                     continue
             except OSError:
                 continue
-            if not include_rotated and _excluded(path, expanded):
+            rotated = _excluded(path, expanded)
+            if rotated and not include_rotated:
                 continue
             seen.add(path)
-            out.append(Match(path, pattern, False))
+            out.append(Match(path, pattern, False, rotated))
     return out
 
 

@@ -28,8 +28,10 @@ How it works
   access.log.1 while a glob also matches that) continues from that offset: nothing is read twice.
 - Compressed files (.gz .bz2 .xz) are read once, transparently, when named; never followed. Glob
   matches of rotated names (access.log.1, access.log.2.gz, access.log-20240101) are not followed
-  unless the pattern is about them (see `sources`). A compressed standard input is refused,
-  with the ways to read it (`logwatch report -` decompresses it).
+  unless the pattern is about them (see `sources`); those there at start are read as history
+  (from `since`, as `report` reads them), then let go once quiet for `rotate_grace`, as a
+  rotated-away file is. A compressed standard input is refused, with the ways to read it
+  (`logwatch report -` decompresses it).
 """
 
 from __future__ import annotations
@@ -236,9 +238,11 @@ class _Handle:
 class _Source:
     """One followed name (a path, or stdin) and the files that have been behind it."""
 
-    def __init__(self, name: str, explicit: bool, history: bool) -> None:
+    def __init__(self, name: str, explicit: bool, history: bool, once: bool = False) -> None:
         self.name = name
         self.explicit = explicit
+        # A rotated file a glob matched at start: its history is read, its name not followed.
+        self.once = once
         self.cur: _Handle | None = None
         self.draining: list[_Handle] = []
         self.history = history  # still reading content that existed at start
@@ -567,10 +571,15 @@ class Follower:
         watcher: asyncio.Task[None] | None = None
         watched: set[str] = set()
         only_stdin = all(p == sources.STDIN for p in self.patterns)
+        # The rotated files a glob matches at start hold history (for `since`, as `report` reads
+        # them); later ones are only the live files renamed, which their sources read out.
+        history_wanted = self.from_start or self.since is not None
         while not self._stopping:
             try:
                 matches = await asyncio.to_thread(
-                    sources.expand, self.patterns, include_rotated=self.include_rotated
+                    sources.expand,
+                    self.patterns,
+                    include_rotated=self.include_rotated or (initial and history_wanted),
                 )
             except Exception as exc:  # a broken pattern must not end the others
                 matches = []
@@ -581,7 +590,8 @@ class Follower:
                     continue
                 if not initial and self._known_elsewhere(m):
                     continue
-                src = _Source(m.path, m.explicit, history=initial)
+                once = m.rotated and not self.include_rotated
+                src = _Source(m.path, m.explicit, history=initial, once=once)
                 self._sources[m.path] = src
                 if m.path == sources.STDIN:
                     src.task = self._spawn(self._run_stdin(src))
@@ -709,12 +719,21 @@ class Follower:
                 return True
             if src.history:
                 src.history = False
-            if not self.follow:
+            # A rotated file's history is read, then it is let go as a rotated-away file is:
+            # once quiet for the grace (a server may write to it until it reopens its log).
+            if not self.follow or (
+                src.once and time.monotonic() - src.cur.last_growth >= self.rotate_grace
+            ):
                 await self._release(src, src.cur)
                 src.cur = None
                 src.finished = True
-                src.set("closed", "read to the end")
+                src.set(
+                    "closed", "rotated file read (not followed)" if src.once else "read to the end"
+                )
                 return progressed
+            if src.once:
+                src.set("following", "rotated file: read, then let go once quiet")
+                return progressed  # its name is not followed: whatever takes it is not its own
             if not src.draining and src.state.state in ("reading", "rotated", "starting"):
                 src.set("following")
         progressed |= await self._check_path(src)
