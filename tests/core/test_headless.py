@@ -398,3 +398,29 @@ def test_a_quoted_glob_reads_rotated_files_as_report_does(tmp_path: Path) -> Non
     assert final["lines"] == obj["lines"] == expected
     rotated = next(s for s in final["sources"] if s["name"].endswith("access.log.1"))
     assert rotated["lines"] == expected - 300
+
+
+def test_since_applies_to_standard_input_as_in_report(tmp_path: Path) -> None:
+    """`cat a.log | logwatch --headless --since 5m -` counted every line where `report --since
+    5m -` counted the last 5 minutes'."""
+    now = time.time()
+    log = tmp_path / "a.log"
+    log.write_text("".join(clf(now - 1200 + 4 * i, i) for i in range(300)))
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)}
+    runs = {}
+    for mode in (["report", "--json"], ["--headless", "--interval", "0.3"]):
+        with log.open("rb") as stdin:
+            done = subprocess.run(
+                [sys.executable, "-m", "logwatch", *mode, "--since", "5m", "-"],
+                stdin=stdin,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=60,
+            )
+        assert done.returncode == 0, done.stderr
+        runs[mode[0]] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert 70 <= runs["report"]["lines"] <= 76  # the last 5 minutes of 20, a line every 4 s
+    assert runs["--headless"]["lines"] == runs["report"]["lines"]
+    assert runs["--headless"]["final"] is True

@@ -771,6 +771,41 @@ async def test_stdin_pipe(tmp_path):
             os.close(w)
 
 
+async def test_stdin_is_read_from_since_as_a_files_history_is(monkeypatch):
+    """`cat a.log | logwatch --headless --since 5m -` counted every line, `report --since 5m -`
+    those of the last 5 minutes. Standard input's lines older than `since` are skipped up to its
+    first line at or after it, as a stream's are in `report`; every line after that counts. The
+    format is not known when the follower starts (a pipe's is learned from its lines): lines
+    are dated by any known format's times."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    now = time.time()
+
+    def clf(ts: float, i: int) -> bytes:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ts))
+        return b'192.0.2.%d - - [%s] "GET /%08d HTTP/1.1" 200 1 "-" "x"\n' % (i, stamp.encode(), i)
+
+    def numbered(got: list[bytes]) -> list[int]:
+        return [int(x.split(b'"GET /')[1][:8]) if b"GET" in x else -1 for x in got]
+
+    r, w = os.pipe()
+    try:
+        c = Collector(Follower(["-"], stdin=r, since=now - 301))
+        os.write(w, b"".join(clf(now - 3600 + i, i) for i in range(50)))  # all older
+        os.write(w, b"not dated\n" + b"".join(clf(now - 400 + 50 * i, 50 + i) for i in range(6)))
+        await c.wait_count(4)
+        os.write(w, clf(now - 4000, 99))  # older, but after the cut: counted
+        os.write(w, clf(now - 10, 100).rstrip(b"\n"))
+        await c.wait_count(5)
+        await asyncio.sleep(0.2)
+        await c.close()
+        left = [x for b in c.follower.left_over for x in b.lines]
+        assert numbered(c.lines + left) == [52, 53, 54, 55, 99, 100]
+        assert c.follower.states()[0].lines == 6
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 async def test_stdin_from_a_subprocess(tmp_path):
     script = "import sys\nfor i in range(2000): sys.stdout.write('%08d from child\\n' % i)\n"
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)

@@ -57,7 +57,7 @@ from ..sanitize import decode
 from . import sources
 from .loopcall import call_on_loop
 from .reader import compression_of, open_input, too_short_to_tell
-from .since import find_start
+from .since import TimeOf, any_time_of, find_start, first_since
 
 CHUNK_BYTES = 1 << 20
 # Bytes remembered just before the read offset: if the file no longer holds them there, it was
@@ -264,6 +264,9 @@ class _Source:
         # The path's stat taken together with the last read at EOF (saves a thread hop).
         self.path_stat: os.stat_result | OSError | None = None
         self.stdin: _StdinReader | None = None  # for "-": what was read and not yet taken
+        # For "-": the follower's `since` while standard input's lines before it are skipped;
+        # None once one at or after it came (or with no `since`).
+        self.skip_before: float | None = None
 
     def set(self, state: str, message: str = "") -> None:
         self.state.state = state
@@ -347,6 +350,7 @@ class Follower:
         # Why the run cannot go on, when its one input cannot be read at all (a compressed
         # standard input): the engine stops with it.
         self.fatal: str | None = None
+        self._stdin_dating: TimeOf | None = None  # standard input's lines' times (_stdin_since)
         # Each _emit's batches not yet in the queue, in the order the emits began.
         self._unqueued: dict[int, deque[LineBatch]] = {}
 
@@ -499,6 +503,14 @@ class Follower:
             self.bytes_read += len(reader.head)
             reader.splitter.feed(reader.head)
             reader.head = None
+        pending = reader.splitter.pending
+        # Still before `since`: the unfinished last line counts only if it is not older.
+        if (
+            pending
+            and src.skip_before is not None
+            and not self._stdin_since(src, (pending, 1, 0))[1]
+        ):
+            reader.splitter.pending = b""
         # As a file's settled end: nothing has come for SETTLED_SECONDS and nothing waits
         # unread (the reading thread was waiting on an empty pipe, not on room to put).
         settled = idle_since is not None and now - idle_since >= SETTLED_SECONDS
@@ -1098,6 +1110,7 @@ class Follower:
     async def _run_stdin(self, src: _Source) -> None:
         src.history = False
         src.set("following", "reading standard input")
+        src.skip_before = self.since
         fd = self._stdin_fd if self._stdin_fd is not None else sys.stdin.fileno()
         reader = _StdinReader(fd, asyncio.get_running_loop(), self.max_line_bytes)
         src.stdin = reader
@@ -1149,9 +1162,38 @@ class Follower:
                 self.bytes_read += len(head)
                 splitter.feed(head)
         if not item:
-            return splitter.flush(), ("closed", "standard input closed")
+            return self._stdin_since(src, splitter.flush()), ("closed", "standard input closed")
         self.bytes_read += len(item)
-        return splitter.feed(item), None
+        return self._stdin_since(src, splitter.feed(item)), None
+
+    def _stdin_since(self, src: _Source, lines: tuple[bytes, int, int]) -> tuple[bytes, int, int]:
+        """Standard input from its first line dated at or after `since`: what a file's history
+        is read from (found by search), a stream is read up to (as `report -` reads one, and a
+        compressed file here). Lines too old to count are dropped, with the overlong among them;
+        every line after that first one counts, whatever its date."""
+        cut = src.skip_before
+        block, count, too_long = lines
+        if cut is None:
+            return lines
+        if not count:
+            return b"", 0, 0
+        if self._stdin_dating is None:
+            self._stdin_dating = self._stdin_time_of()
+        parts = block.split(b"\n")
+        first = first_since(parts, cut, self._stdin_dating)
+        if first is None:
+            return b"", 0, 0
+        src.skip_before = None
+        return lines if first == 0 else _joined(parts[first:], too_long)
+
+    def _stdin_time_of(self) -> TimeOf:
+        """The time of a line of standard input: by the run's format when it was known at start
+        (a pipe's is learned from its lines only later), else by any known format's."""
+        if self.time_of is not None:
+            return self.time_of
+        from .formats import known_formats
+
+        return any_time_of(*(fmt.time_of for fmt in known_formats()))
 
 
 def _compressed_stdin(kind: str) -> str:
