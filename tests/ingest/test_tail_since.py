@@ -145,6 +145,9 @@ async def test_a_glob_reads_the_rotated_files_it_matches_as_history(tmp_path):
     (tmp_path / "access.log.2.gz").write_bytes(gzip.compress(dated(0, 100)))
     (tmp_path / "access.log.1").write_bytes(dated(100, 200))
     (tmp_path / "access.log").write_bytes(dated(200, 300))
+    # Last written before `since`: nothing in it can count, and it is not even opened.
+    (tmp_path / "access.log.4.gz").write_bytes(b"not read")
+    os.utime(tmp_path / "access.log.4.gz", (T0 + 149, T0 + 149))
     f = Follower(
         [str(tmp_path / "access.log*")],
         since=T0 + 150,

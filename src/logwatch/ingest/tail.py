@@ -29,8 +29,8 @@ How it works
 - Compressed files (.gz .bz2 .xz) are read once, transparently, when named; never followed. Glob
   matches of rotated names (access.log.1, access.log.2.gz, access.log-20240101) are not followed
   unless the pattern is about them (see `sources`); those there at start are read as history
-  (from `since`, as `report` reads them), then let go once quiet for `rotate_grace`, as a
-  rotated-away file is. A compressed standard input is refused, with the ways to read it
+  (from `since`, as `report` reads them; not at all when last written before it), then let go
+  once quiet for `rotate_grace`, as a rotated-away file is. A compressed standard input is refused, with the ways to read it
   (`logwatch report -` decompresses it).
 """
 
@@ -597,6 +597,8 @@ class Follower:
                 matches = []
                 sys.stderr.write(f"logwatch: cannot expand patterns: {exc}\n")
             self._note_empty_globs(matches)
+            if initial and not self.include_rotated:
+                matches = await asyncio.to_thread(self._without_stale_rotated, matches)
             for m in matches:
                 if m.path in self._sources:
                     continue
@@ -635,6 +637,24 @@ class Follower:
             await asyncio.gather(*pending, return_exceptions=True)
         if self._queue is not None and not self._stopping:
             await self._queue.put(None)
+
+    def _without_stale_rotated(self, matches: list[sources.Match]) -> list[sources.Match]:
+        """Leave out the rotated glob matches last written before `since`: no line in them can
+        be dated after it (a line is written when its request ends), and a glob over weeks of
+        archives must not decompress them all to find so."""
+        since = self.since
+        if since is None:
+            return matches
+        out = []
+        for m in matches:
+            if m.rotated:
+                try:
+                    if os.stat(m.path).st_mtime < since:
+                        continue
+                except OSError:
+                    continue
+            out.append(m)
+        return out
 
     def _known_elsewhere(self, m: sources.Match) -> bool:
         """A new glob match that is a file we already hold under another name is not a new file."""
