@@ -160,9 +160,22 @@ def test_probing_and_recent_clients_are_located_too(lookup: GeoLookup) -> None:
     assert {"81.2.69.1", "51.68.9.9", "2001:db8::1"} <= set(geo)
 
 
-def test_nothing_is_added_when_no_client_is_known(lookup: GeoLookup) -> None:
-    snap = fed([clf("198.51.100.1", i) for i in range(5)]).snapshot()
-    assert GeoEnricher(lookup)(snap) is snap
+GEO_KEYS = ("geo", "top_countries", "top_networks", "geo_basis", "bot_claims", "bot_origins")
+
+
+def test_every_key_is_there_empty_when_no_client_is_known(lookup: GeoLookup) -> None:
+    """The keys came only once a client was located: a consumer of `--headless --geoip` found
+    `top_countries` and the rest missing from the first objects."""
+    for lines in ([], [clf("198.51.100.1", i) for i in range(5)]):
+        out = GeoEnricher(lookup)(fed(lines).snapshot()).to_json()
+        assert {k: out[k] for k in GEO_KEYS} == {
+            "geo": {},
+            "top_countries": [],
+            "top_networks": [],
+            "geo_basis": {"clients": len(lines) and 1, "hits": len(lines), "located": 0},
+            "bot_claims": {},
+            "bot_origins": {},
+        }
 
 
 def test_answers_are_cached_per_client(lookup: GeoLookup) -> None:
@@ -366,6 +379,43 @@ def test_headless_anonymized_holds_no_full_address(private_log: Path, tmp_path: 
 
 
 # --- wiring ------------------------------------------------------------------------------------
+
+
+def test_headless_objects_have_every_key_from_the_first_on(tmp_path: Path, dbs: list[Path]) -> None:
+    """A first object before any line (an empty log) has the keys of one after traffic, GeoIP's
+    too: `by_source`, `format_detected`, `geo`... came and went with the data."""
+    log = tmp_path / "access.log"
+    log.write_text("")
+    geo = [a for db in dbs for a in ("--geoip", str(db))]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", *geo, str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["lines"] == 0
+        log.write_text("\n".join(traffic_lines()) + "\n")
+        obj = first
+        deadline = time.monotonic() + 20
+        while obj["parsed"] < len(TRAFFIC) and time.monotonic() < deadline:
+            obj = json.loads(proc.stdout.readline())
+        assert obj["parsed"] == len(TRAFFIC) and obj["bot_claims"] and obj["geo"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert set(first) == set(obj)
+    for key in ("by_source", *GEO_KEYS, "format_detected", "final", "sources"):
+        assert key in first, key
+    assert (first["format_detected"], first["final"], first["by_source"]) == (None, False, {})
+    assert first["top_countries"] == [] and first["geo"] == {}
+    assert obj["format_detected"].startswith("combined")
+    assert set(first["windows"]["1m"]) == set(obj["windows"]["1m"])
 
 
 def test_report_without_geoip_adds_nothing(

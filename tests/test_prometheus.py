@@ -373,8 +373,29 @@ def test_metrics_match_the_pipeline_report(exporter: PrometheusExporter) -> None
     probes = by(s, "logwatch_probe_hits_total", "family")
     assert {k[0]: v for k, v in probes.items()} == report["probes"]["rules"]
     assert report["probes"]["count"] > 0
+    assert s["logwatch_probe_requests_total"] == {(): float(report["probes"]["count"])}
     per_source = by(s, "logwatch_requests_total", "source")
     assert per_source == {("/var/log/a.log",): 3.0, ("syslog:web-2",): 3.0}
+
+
+def test_probe_requests_are_counted_once_each(exporter: PrometheusExporter) -> None:
+    """Only the per-family rule hits were exported, and a request can hit several families:
+    their sum over-counts probing (10,835 against probes.count 10,677 on real logs). The JSON's
+    probes.count has its own counter."""
+    pipe = Pipeline(get_format("combined"))
+    probes = [
+        '198.51.100.9 - - [29/Nov/2024:06:30:03 +0000] "GET /.env?x=../../etc/passwd HTTP/1.1"'
+        ' 404 0 "-" "sqlmap/1.7"',  # secret-file, traversal, scanner-agent
+        '198.51.100.8 - - [29/Nov/2024:06:30:04 +0000] "GET /wp-config.php.bak HTTP/1.1"'
+        ' 404 0 "-" "Nikto"',  # secret-file, scanner-agent
+    ]
+    pipe.feed([line.encode() for line in LOG + probes], "/var/log/a.log")
+    report = pipe.snapshot().to_json()
+    exporter.update(pipe.snapshot())
+    s = scrape(exporter)
+    assert s["logwatch_probe_requests_total"] == {(): float(report["probes"]["count"])} == {(): 4}
+    hits = by(s, "logwatch_probe_hits_total", "family")
+    assert sum(hits.values()) == 7  # the families: what this counter is not
 
 
 def test_source_counters_never_go_down_when_a_source_goes_away() -> None:

@@ -6,7 +6,8 @@ keeps each call cheap: answers are cached per client (bounded), and only the cli
 names are looked at — the top clients of every window and of the totals, the probing clients,
 and the clients of the recent-request ring.
 
-It adds to ``Snapshot.extra`` (plain, JSON-friendly data; nothing when no client is located):
+It adds to ``Snapshot.extra`` (plain, JSON-friendly data; every key on every snapshot, empty
+(``{}``, ``[]``) when no client is located yet, so that JSON consumers see one schema):
 
 - ``geo``: ``{client: GeoInfo.as_dict()}`` for those clients that a database knows;
 - ``top_countries``: ``[{"country": "GB", "name": "United Kingdom", "hits": N}, ...]`` and
@@ -226,16 +227,14 @@ class GeoEnricher:
                     if found is not None:
                         geo[client] = found[0]
         claims = dict.fromkeys(list(self._unverified)[-MAX_CLAIMS:], UNVERIFIED)
-        if not geo and not claims:
-            return snap
+        # Every key on every snapshot, empty until some client is located or claims a crawler:
+        # `--headless` objects keep one schema from the first line on (a script reading
+        # `.top_countries` must not find it missing for the first minutes).
         extra = dict(snap.extra)
-        if geo:
-            extra["geo"] = geo
-            extra.update(self._tops(snap))
-        if claims:
-            extra["bot_claims"] = claims
-        if self._bots:
-            extra["bot_origins"] = _origins(self._bots)
+        extra["geo"] = geo
+        extra.update(self._tops(snap))
+        extra["bot_claims"] = claims
+        extra["bot_origins"] = _origins(self._bots)
         return dataclasses.replace(snap, extra=extra)
 
     def _tops(self, snap: Snapshot) -> dict[str, Any]:

@@ -52,10 +52,13 @@ class HeadlessPrinter:
         if self.closed:
             return
         obj = snap.to_json(top=self.top)
+        # One schema for every object (scripts and jq read keys without testing for them): what
+        # the engine knows only later is there from the first object on, empty.
+        obj.setdefault("format_detected", None)  # until the format is detected
+        obj.setdefault("sources", [])
         obj["at"] = round(time.time(), 3)
         obj["alerts"] = {"events": self._events, "active": self._active(), "hooks": self._hooks()}
-        if final:
-            obj["final"] = True
+        obj["final"] = final
         self._events = []
         try:
             self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -132,6 +132,7 @@ class _Reading:
             start=start,
             end=end,
             history_end=self.history_end,
+            source=_source(path),
             into=aggregator,
             classifier=pipeline.classifier,
             ident=ident,
@@ -181,8 +182,18 @@ class _Reading:
         return self.formats.of(path, sample, now=True)
 
     def _feed(self, blocks: Iterable[Block], path: str) -> None:
+        source = _source(path)
         for block in blocks:
-            self.pipeline.feed_block(block.data, path, block.too_long)
+            self.pipeline.feed_block(block.data, source, block.too_long)
+
+
+def _source(path: str) -> str:
+    """The name a file's lines count under: the follower's (`--headless`, the dashboard), so
+    `by_source` names a file alike in every mode (its absolute path); messages keep the path
+    as given."""
+    from logwatch.ingest.sources import source_name
+
+    return source_name(path)
 
 
 class _Tail:
@@ -351,13 +362,26 @@ def render_text(snap: Snapshot, top: int = 10, out: IO[str] | None = None) -> No
 
 def _source_table(w: Callable[[str], object], sources: dict[str, dict[str, Any]]) -> None:
     """Each file (or syslog host) read: its requests, its share of people, its error rates."""
-    width = min(max(len(name) for name in sources), _PATH_WIDTH - 16)
+    shown = {name: _short_name(name) for name in sources}
+    width = min(max(len(name) for name in shown.values()), _PATH_WIDTH - 16)
     w(f"\n{'sources':<{width + 2}}   requests   human     4xx     5xx\n")
     for name, row in sorted(sources.items(), key=lambda kv: (-kv[1]["requests"], kv[0])):
         n = row["requests"]
         human = _pct(row["classes"].get("human", 0), n)
         errors = f"{_pct(row['status'].get('4xx', 0), n)}  {_pct(row['status'].get('5xx', 0), n)}"
-        w(f"  {_cut_middle(name or '-', width):<{width}} {n:>10,}  {human}  {errors}\n")
+        w(f"  {_cut_middle(shown[name], width):<{width}} {n:>10,}  {human}  {errors}\n")
+
+
+def _short_name(name: str) -> str:
+    """A source as the text shows it: a file under the working directory by its path from
+    there (the JSON names it by its absolute path)."""
+    if not os.path.isabs(name):
+        return name or "-"
+    try:
+        relative = os.path.relpath(name)
+    except ValueError:  # another drive (Windows)
+        return name
+    return name if relative.startswith(os.pardir) else relative
 
 
 def _path_table(w: Callable[[str], object], title: str, rows: Sequence[PathStat]) -> None:

@@ -318,3 +318,109 @@ def test_headless_reports_the_hooks_that_finished_a_resolve_s_failure_too(tmp_pa
     ]
     assert hooks[1]["error"] == "exit 3" and hooks[1]["output"] == "no pager here\n"
     assert hooks[0]["id"] != hooks[1]["id"]
+
+
+def test_report_and_headless_name_sources_alike(tmp_path: Path) -> None:
+    """`by_source` named a file as given in `report` (`k1/a.log`) and by its absolute path in
+    `--headless` (the follower's name, and so the Prometheus `source` label): the two could not
+    be compared. Both use the absolute path now, and headless's `sources[].name` matches."""
+    folder = tmp_path / "k1"
+    folder.mkdir()
+    now = time.time()
+    for name, n in (("a.log", 12), ("b.log", 7)):
+        (folder / name).write_text("".join(clf(now - 60 + i, i) for i in range(n)))
+    expected = {str(folder / "a.log"): 12, str(folder / "b.log"): 7}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)}
+    report = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", "k1/a.log", "./k1/b.log"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr
+    split = json.loads(report.stdout)["by_source"]
+    assert {name: row["requests"] for name, row in split.items()} == expected
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", "k1/a.log", "k1/b*"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        obj = read_objects(proc, lambda o: o["parsed"] == 19)[-1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    assert {name: row["requests"] for name, row in obj["by_source"].items()} == expected
+    assert {s["name"] for s in obj["sources"]} == set(expected)
+
+
+def test_a_quoted_glob_reads_rotated_files_as_report_does(tmp_path: Path) -> None:
+    """`report --since 30m 'rot/access.log*'` read access.log.1's last half hour, `--headless`
+    left the file out (961 lines against 647)."""
+    rot = tmp_path / "rot"
+    rot.mkdir()
+    now = time.time()
+    (rot / "access.log.1").write_text("".join(clf(now - 2400 + 10 * i, i) for i in range(200)))
+    (rot / "access.log").write_text("".join(clf(now - 400 + i, i) for i in range(300)))
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)}
+    args = ["--since", "30m", "rot/access.log*"]
+    report = subprocess.run(
+        [sys.executable, "-m", "logwatch", "report", "--json", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr
+    expected = json.loads(report.stdout)["lines"]
+    assert 300 + 60 < expected < 500  # access.log and the last half hour of access.log.1
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        obj = read_objects(proc, lambda o: o["lines"] >= expected and o["history_done"])[-1]
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    final = json.loads(out.strip().splitlines()[-1])
+    assert final["lines"] == obj["lines"] == expected
+    rotated = next(s for s in final["sources"] if s["name"].endswith("access.log.1"))
+    assert rotated["lines"] == expected - 300
+
+
+def test_since_applies_to_standard_input_as_in_report(tmp_path: Path) -> None:
+    """`cat a.log | logwatch --headless --since 5m -` counted every line where `report --since
+    5m -` counted the last 5 minutes'."""
+    now = time.time()
+    log = tmp_path / "a.log"
+    log.write_text("".join(clf(now - 1200 + 4 * i, i) for i in range(300)))
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)}
+    runs = {}
+    for mode in (["report", "--json"], ["--headless", "--interval", "0.3"]):
+        with log.open("rb") as stdin:
+            done = subprocess.run(
+                [sys.executable, "-m", "logwatch", *mode, "--since", "5m", "-"],
+                stdin=stdin,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=60,
+            )
+        assert done.returncode == 0, done.stderr
+        runs[mode[0]] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert 70 <= runs["report"]["lines"] <= 76  # the last 5 minutes of 20, a line every 4 s
+    assert runs["--headless"]["lines"] == runs["report"]["lines"]
+    assert runs["--headless"]["final"] is True

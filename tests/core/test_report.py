@@ -562,3 +562,71 @@ def test_one_skewed_or_forged_line_does_not_empty_the_windows(
     assert skewed["time"] == plain["time"]
     assert skewed["windows"] == plain["windows"]
     assert plain["windows"]["1h"]["requests"] == plain["parsed"]
+
+
+# Maps keyed by the data (sources, codes, reasons, clients): their keys are not the schema.
+DATA_KEYED = {
+    "by_source",
+    "status",
+    "status_codes",
+    "reasons",
+    "rules",
+    "other_formats",
+    "geo",
+    "bot_claims",
+    "bot_origins",
+    "latency",
+    "windows",
+}
+
+
+def key_paths(obj: Any, at: str = "") -> set[str]:
+    """Every key path of a JSON object (list items merged under `[]`), where data-keyed maps
+    count as one key each."""
+    out: set[str] = set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            path = f"{at}.{k}"
+            out.add(path)
+            if k == "windows" and isinstance(v, dict):
+                for w in v.values():
+                    out |= key_paths(w, f"{path}.*")
+            elif k not in DATA_KEYED:
+                out |= key_paths(v, path)
+    elif isinstance(obj, list):
+        for item in obj:
+            out |= key_paths(item, f"{at}[]")
+    return out
+
+
+def test_the_json_has_every_key_before_there_is_any_data(tmp_path: Path) -> None:
+    """One schema whatever the data: `by_source` came only with a second source or a named
+    one, `latency` (totals and windows) only with request times, a path's `p95` likewise.
+    A script or jq filter reading `--headless` objects found keys missing in the first ones."""
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    now = time.time()
+
+    def timed(i: int) -> bytes:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now - 30 + i))
+        return f'192.0.2.{i} - - [{stamp}] "GET /p{i % 3} HTTP/1.1" 200 10 "-" "{UA}" 0.25'.encode()
+
+    empty = Pipeline(get_format("combined_extra")).snapshot().to_json()
+    fed = Pipeline(get_format("combined_extra"))
+    fed.feed([timed(i) for i in range(20)], "access.log")
+    full = json.loads(json.dumps(fed.snapshot(now).to_json()))
+    # The data has them (a window's paths have a p95; the totals' never do).
+    assert full["latency"] and full["windows"]["1m"]["top_paths"][0]["p95"] > 0.2
+    # List items and per-window keys: only what the empty object can show (no items) is
+    # left out of its side.
+    items = {p for p in key_paths(full) if "[]" in p}
+    assert key_paths(empty) == key_paths(full) - items
+    assert empty["by_source"] == {} and empty["latency"] == {}
+    assert all(w["latency"] == {} for w in empty["windows"].values())
+    # A window with requests but no request times: its latency is {}, its paths' p95 null.
+    untimed = Pipeline(get_format("combined"))
+    untimed.feed([line(i).encode() for i in range(5)], "a.log")
+    out = untimed.snapshot().to_json()
+    assert out["latency"] == {} and out["windows"]["1h"]["top_paths"][0]["p95"] is None
+    assert key_paths(out) == key_paths(full)

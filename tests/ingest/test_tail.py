@@ -279,6 +279,32 @@ async def test_stop_counts_no_half_line_whose_end_came_after_the_last_read(tmp_p
     assert c.follower.states()[0].extra["unterminated_bytes"] == len(b"00000003 first half")
 
 
+async def test_a_sources_lines_leave_out_blank_lines_as_the_totals_do(tmp_path, monkeypatch):
+    """A source's `lines` (sources[].lines, logwatch_source_lines_total) counted blank lines,
+    which the pipeline skips and the totals never count (14 against 10), so the sources did not
+    add up to `lines`; and it left out an overlong line, which the totals count (malformed)."""
+    from logwatch.ingest.formats import get_format
+    from logwatch.pipeline import Pipeline
+
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    nbsp, ideographic = "\u00a0".encode(), "\u3000".encode()
+    blank = [b"", b"\r", b"   ", b"\t", b" \r", nbsp, ideographic + b" "]
+    kept = [b"\r\r", b"\x0b", b"\xc2", b"-"]  # not blank: malformed lines, counted
+    data = lines(0, 3) + b"\n".join(blank + kept) + b"\n" + b"Z" * 3000 + b"\n" + lines(3, 5)
+    log = tmp_path / "a.log"
+    log.write_bytes(data + b"\t")  # and an unterminated blank last line, counted at the stop
+    c = Collector(poll([log], from_start=True, max_line_bytes=2000))
+    await c.wait_count(5 + len(blank) + len(kept))
+    await c.wait(lambda: c.state(log) == "following")
+    await asyncio.sleep(0.2)
+    await c.close()
+    p = Pipeline(get_format("combined"))  # the numbered lines are malformed: lines all the same
+    for batch in [*c.batches, *c.follower.left_over]:
+        p.feed_block(batch.block, batch.source, batch.too_long)
+    assert p.aggregator.lines == 5 + len(kept) + 1  # numbered, not blank, overlong
+    assert c.follower.states()[0].lines == p.aggregator.lines
+
+
 # --------------------------------------------------------------------------- rotation
 
 
@@ -743,6 +769,41 @@ async def test_stdin_pipe(tmp_path):
         os.close(r)
         if w >= 0:
             os.close(w)
+
+
+async def test_stdin_is_read_from_since_as_a_files_history_is(monkeypatch):
+    """`cat a.log | logwatch --headless --since 5m -` counted every line, `report --since 5m -`
+    those of the last 5 minutes. Standard input's lines older than `since` are skipped up to its
+    first line at or after it, as a stream's are in `report`; every line after that counts. The
+    format is not known when the follower starts (a pipe's is learned from its lines): lines
+    are dated by any known format's times."""
+    monkeypatch.setattr(tail, "SETTLED_SECONDS", 0.1)
+    now = time.time()
+
+    def clf(ts: float, i: int) -> bytes:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ts))
+        return b'192.0.2.%d - - [%s] "GET /%08d HTTP/1.1" 200 1 "-" "x"\n' % (i, stamp.encode(), i)
+
+    def numbered(got: list[bytes]) -> list[int]:
+        return [int(x.split(b'"GET /')[1][:8]) if b"GET" in x else -1 for x in got]
+
+    r, w = os.pipe()
+    try:
+        c = Collector(Follower(["-"], stdin=r, since=now - 301))
+        os.write(w, b"".join(clf(now - 3600 + i, i) for i in range(50)))  # all older
+        os.write(w, b"not dated\n" + b"".join(clf(now - 400 + 50 * i, 50 + i) for i in range(6)))
+        await c.wait_count(4)
+        os.write(w, clf(now - 4000, 99))  # older, but after the cut: counted
+        os.write(w, clf(now - 10, 100).rstrip(b"\n"))
+        await c.wait_count(5)
+        await asyncio.sleep(0.2)
+        await c.close()
+        left = [x for b in c.follower.left_over for x in b.lines]
+        assert numbered(c.lines + left) == [52, 53, 54, 55, 99, 100]
+        assert c.follower.states()[0].lines == 6
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 async def test_stdin_from_a_subprocess(tmp_path):

@@ -37,6 +37,18 @@ def test_glob_leaves_out_rotated_files_unless_asked(tmp_path):
     assert _names(expand([f"{tmp_path}/*.gz"])) == ["access.log.2.gz"]
     assert _names(expand([f"{tmp_path}/access.log.*"])) == ["access.log.1", "access.log.2.gz"]
     assert len(expand([f"{tmp_path}/access*"], include_rotated=True)) == 4
+    # Marked, for the follower to read as history only (and not when the pattern is about them).
+    rotated = {
+        m.path.rsplit("/", 1)[1]: m.rotated
+        for m in expand([f"{tmp_path}/access*"], include_rotated=True)
+    }
+    assert rotated == {
+        "access.log": False,
+        "access.log.1": True,
+        "access.log.2.gz": True,
+        "access.log-20240131": True,
+    }
+    assert not any(m.rotated for m in expand([f"{tmp_path}/access.log.*"]))
 
 
 def test_explicit_paths_stdin_and_duplicates(tmp_path):

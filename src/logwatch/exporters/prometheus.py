@@ -409,6 +409,13 @@ class PrometheusExporter:
             "family",
             counters.get("probes", {}),
         )
+        # The families over-count probing (a request hitting two counts twice): this is the
+        # JSON's probes.count, each probe request once. The totals are since start: monotonic.
+        probes = CounterMetricFamily(
+            "logwatch_probe_requests", "Requests that hit any probe rule since start, each once"
+        )
+        probes.add_metric([], snap.totals.probe_hits)
+        yield probes
 
         lines = CounterMetricFamily("logwatch_lines", "Non-empty lines read since start")
         lines.add_metric([], snap.lines)

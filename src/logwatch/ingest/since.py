@@ -266,11 +266,7 @@ def skip_older(
     blocks = iter(blocks)
     for block in blocks:
         lines = block.data.split(b"\n")
-        first = (
-            None
-            if _ends_older(lines, time_of, since - SKIP_SLACK)
-            else _first_since(lines, time_of, since)
-        )
+        first = first_since(lines, since, time_of)
         if first is None:  # all older, or nothing dated
             if dropped is not None:
                 dropped(lines)
@@ -280,6 +276,14 @@ def skip_older(
         yield replace(block, data=b"\n".join(lines[first:])) if first else block
         yield from blocks
         return
+
+
+def first_since(lines: list[bytes], since: float, time_of: TimeOf) -> int | None:
+    """Where, among a stream's `lines`, the first dated at or after `since` is (None: none is,
+    or none is dated): a stream's part of `find_start`, one block at a time."""
+    if _ends_older(lines, time_of, since - SKIP_SLACK):
+        return None
+    return _first_since(lines, time_of, since)
 
 
 def _ends_older(lines: list[bytes], time_of: TimeOf, than: float) -> bool:

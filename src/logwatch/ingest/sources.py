@@ -4,7 +4,9 @@ A glob such as `/var/log/nginx/*access*` also matches the files logrotate leaves
 (`access.log.1`, `access.log.2.gz`, `access.log-20240101`). Following those would read old traffic
 again as if it were live, so a glob match that only differs from a live name by a rotation suffix
 is left out. A user who wants rotated files says so: by naming them (`access.log.2.gz`), by a
-pattern that is about them (`*.gz`, `access.log.*`), or with `include_rotated=True`.
+pattern that is about them (`*.gz`, `access.log.*`), or with `include_rotated=True` — which keeps
+them, marked `rotated`: the follower reads those present at start as history (for `--since`, as
+`report` does) without following them.
 """
 
 from __future__ import annotations
@@ -36,11 +38,22 @@ COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """One file a pattern names: `explicit` when the user typed the path itself (no wildcard)."""
+    """One file a pattern names: `explicit` when the user typed the path itself (no wildcard);
+    `rotated` when a glob matched it only by a rotation suffix (kept with include_rotated)."""
 
     path: str
     pattern: str
     explicit: bool
+    rotated: bool = False
+
+
+def source_name(path: str) -> str:
+    """The name a file's lines are counted under (`by_source`, `sources[].name`, the `source`
+    label of Prometheus metrics), in every mode: its absolute path (`-` for standard input).
+    One file has one name however it was given (`a.log`, `./a.log`, a glob) and from whatever
+    directory logwatch was started, so figures of two runs, or of `report` and `--headless`,
+    line up."""
+    return path if path == STDIN else os.path.abspath(os.path.expanduser(path))
 
 
 def is_glob(pattern: str) -> bool:
@@ -89,13 +102,13 @@ def expand(patterns: list[str], *, include_rotated: bool = False) -> list[Match]
             continue
         expanded = os.path.expanduser(pattern)
         if not is_glob(expanded):
-            path = os.path.abspath(expanded)
+            path = source_name(expanded)
             if path not in seen:
                 seen.add(path)
                 out.append(Match(path, pattern, True))
             continue
         for hit in sorted(glob.glob(expanded, recursive=True)):
-            path = os.path.abspath(hit)
+            path = source_name(hit)
             if path in seen:
                 continue
             try:
@@ -103,10 +116,11 @@ def expand(patterns: list[str], *, include_rotated: bool = False) -> list[Match]
                     continue
             except OSError:
                 continue
-            if not include_rotated and _excluded(path, expanded):
+            rotated = _excluded(path, expanded)
+            if rotated and not include_rotated:
                 continue
             seen.add(path)
-            out.append(Match(path, pattern, False))
+            out.append(Match(path, pattern, False, rotated))
     return out
 
 

@@ -28,8 +28,10 @@ How it works
   access.log.1 while a glob also matches that) continues from that offset: nothing is read twice.
 - Compressed files (.gz .bz2 .xz) are read once, transparently, when named; never followed. Glob
   matches of rotated names (access.log.1, access.log.2.gz, access.log-20240101) are not followed
-  unless the pattern is about them (see `sources`). A compressed standard input is refused,
-  with the ways to read it (`logwatch report -` decompresses it).
+  unless the pattern is about them (see `sources`); those there at start are read as history
+  (from `since`, as `report` reads them; not at all when last written before it), then let go
+  once quiet for `rotate_grace`, as a rotated-away file is. A compressed standard input is refused, with the ways to read it
+  (`logwatch report -` decompresses it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import contextlib
 import lzma
 import math
 import os
+import re
 import select
 import stat
 import sys
@@ -50,10 +53,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import SourceState
+from ..sanitize import decode
 from . import sources
 from .loopcall import call_on_loop
 from .reader import compression_of, open_input, too_short_to_tell
-from .since import find_start
+from .since import TimeOf, any_time_of, find_start, first_since
 
 CHUNK_BYTES = 1 << 20
 # Bytes remembered just before the read offset: if the file no longer holds them there, it was
@@ -108,6 +112,37 @@ def _longer_than(block: bytes, limit: int) -> bool:
             return True
         pos = nl + 1
     return False
+
+
+# What a blank line can begin with: its end (an empty line, CRLF's lone \r), a space, a tab, or
+# the first byte of a Unicode space in UTF-8 (U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F,
+# U+3000). A line that begins otherwise is not blank.
+_BLANK_FIRST = (b"", b"\r", b" ", b"\t", b"\xc2", b"\xe1", b"\xe2", b"\xe3")
+_BLANK_START = re.compile(rb"\n[\n\r \t\xc2\xe1\xe2\xe3]")  # one C pass (~a count of newlines)
+
+
+def _blank_lines(block: bytes, count: int) -> int:
+    """How many of the `count` lines of `block` are blank: the pipeline skips them and counts them
+    nowhere, so a source's `lines` leaves them out too (the sources' lines add up to `lines`).
+    A block with none (nearly all) shows it in one scan."""
+    if not count:
+        return 0
+    if (
+        block[:1] not in _BLANK_FIRST
+        and not block.endswith(b"\n")
+        and _BLANK_START.search(block) is None
+    ):
+        return 0
+    return sum(1 for line in block.split(b"\n") if _blank(line))
+
+
+def _blank(line: bytes) -> bool:
+    """As the pipeline judges a line blank: nothing but whitespace once decoded, its \r cut."""
+    if line[-1:] == b"\r":
+        line = line[:-1]
+    if line[:1] not in _BLANK_FIRST:
+        return False
+    return not line or decode(line).isspace()
 
 
 def _size_now(fd: int) -> int:
@@ -203,9 +238,11 @@ class _Handle:
 class _Source:
     """One followed name (a path, or stdin) and the files that have been behind it."""
 
-    def __init__(self, name: str, explicit: bool, history: bool) -> None:
+    def __init__(self, name: str, explicit: bool, history: bool, once: bool = False) -> None:
         self.name = name
         self.explicit = explicit
+        # A rotated file a glob matched at start: its history is read, its name not followed.
+        self.once = once
         self.cur: _Handle | None = None
         self.draining: list[_Handle] = []
         self.history = history  # still reading content that existed at start
@@ -227,6 +264,9 @@ class _Source:
         # The path's stat taken together with the last read at EOF (saves a thread hop).
         self.path_stat: os.stat_result | OSError | None = None
         self.stdin: _StdinReader | None = None  # for "-": what was read and not yet taken
+        # For "-": the follower's `since` while standard input's lines before it are skipped;
+        # None once one at or after it came (or with no `since`).
+        self.skip_before: float | None = None
 
     def set(self, state: str, message: str = "") -> None:
         self.state.state = state
@@ -310,6 +350,7 @@ class Follower:
         # Why the run cannot go on, when its one input cannot be read at all (a compressed
         # standard input): the engine stops with it.
         self.fatal: str | None = None
+        self._stdin_dating: TimeOf | None = None  # standard input's lines' times (_stdin_since)
         # Each _emit's batches not yet in the queue, in the order the emits began.
         self._unqueued: dict[int, deque[LineBatch]] = {}
 
@@ -462,6 +503,14 @@ class Follower:
             self.bytes_read += len(reader.head)
             reader.splitter.feed(reader.head)
             reader.head = None
+        pending = reader.splitter.pending
+        # Still before `since`: the unfinished last line counts only if it is not older.
+        if (
+            pending
+            and src.skip_before is not None
+            and not self._stdin_since(src, (pending, 1, 0))[1]
+        ):
+            reader.splitter.pending = b""
         # As a file's settled end: nothing has come for SETTLED_SECONDS and nothing waits
         # unread (the reading thread was waiting on an empty pipe, not on room to put).
         settled = idle_since is not None and now - idle_since >= SETTLED_SECONDS
@@ -475,7 +524,7 @@ class Follower:
             return
         if settled:
             block, count, too_long = splitter.flush()
-            src.state.lines += count
+            src.state.lines += count - _blank_lines(block, count) + too_long
             self.left_over.append(LineBatch(src.name, block, count, too_long, history))
         else:
             unread = src.state.extra.get("unterminated_bytes", 0)
@@ -523,7 +572,8 @@ class Follower:
                 LineBatch.of_lines(src.name, lines[i : i + n], too_long if i == 0 else 0, history)
                 for i in range(0, len(lines), n)
             )
-        src.state.lines += sum(b.count for b in todo)
+        # As the totals count: blank lines not at all, overlong ones (malformed) once each.
+        src.state.lines += count - _blank_lines(block, count) + too_long
         return todo
 
     # ---- discovery
@@ -533,21 +583,29 @@ class Follower:
         watcher: asyncio.Task[None] | None = None
         watched: set[str] = set()
         only_stdin = all(p == sources.STDIN for p in self.patterns)
+        # The rotated files a glob matches at start hold history (for `since`, as `report` reads
+        # them); later ones are only the live files renamed, which their sources read out.
+        history_wanted = self.from_start or self.since is not None
         while not self._stopping:
             try:
                 matches = await asyncio.to_thread(
-                    sources.expand, self.patterns, include_rotated=self.include_rotated
+                    sources.expand,
+                    self.patterns,
+                    include_rotated=self.include_rotated or (initial and history_wanted),
                 )
             except Exception as exc:  # a broken pattern must not end the others
                 matches = []
                 sys.stderr.write(f"logwatch: cannot expand patterns: {exc}\n")
             self._note_empty_globs(matches)
+            if initial and not self.include_rotated:
+                matches = await asyncio.to_thread(self._without_stale_rotated, matches)
             for m in matches:
                 if m.path in self._sources:
                     continue
                 if not initial and self._known_elsewhere(m):
                     continue
-                src = _Source(m.path, m.explicit, history=initial)
+                once = m.rotated and not self.include_rotated
+                src = _Source(m.path, m.explicit, history=initial, once=once)
                 self._sources[m.path] = src
                 if m.path == sources.STDIN:
                     src.task = self._spawn(self._run_stdin(src))
@@ -579,6 +637,24 @@ class Follower:
             await asyncio.gather(*pending, return_exceptions=True)
         if self._queue is not None and not self._stopping:
             await self._queue.put(None)
+
+    def _without_stale_rotated(self, matches: list[sources.Match]) -> list[sources.Match]:
+        """Leave out the rotated glob matches last written before `since`: no line in them can
+        be dated after it (a line is written when its request ends), and a glob over weeks of
+        archives must not decompress them all to find so."""
+        since = self.since
+        if since is None:
+            return matches
+        out = []
+        for m in matches:
+            if m.rotated:
+                try:
+                    if os.stat(m.path).st_mtime < since:
+                        continue
+                except OSError:
+                    continue
+            out.append(m)
+        return out
 
     def _known_elsewhere(self, m: sources.Match) -> bool:
         """A new glob match that is a file we already hold under another name is not a new file."""
@@ -675,12 +751,21 @@ class Follower:
                 return True
             if src.history:
                 src.history = False
-            if not self.follow:
+            # A rotated file's history is read, then it is let go as a rotated-away file is:
+            # once quiet for the grace (a server may write to it until it reopens its log).
+            if not self.follow or (
+                src.once and time.monotonic() - src.cur.last_growth >= self.rotate_grace
+            ):
                 await self._release(src, src.cur)
                 src.cur = None
                 src.finished = True
-                src.set("closed", "read to the end")
+                src.set(
+                    "closed", "rotated file read (not followed)" if src.once else "read to the end"
+                )
                 return progressed
+            if src.once:
+                src.set("following", "rotated file: read, then let go once quiet")
+                return progressed  # its name is not followed: whatever takes it is not its own
             if not src.draining and src.state.state in ("reading", "rotated", "starting"):
                 src.set("following")
         progressed |= await self._check_path(src)
@@ -1045,6 +1130,7 @@ class Follower:
     async def _run_stdin(self, src: _Source) -> None:
         src.history = False
         src.set("following", "reading standard input")
+        src.skip_before = self.since
         fd = self._stdin_fd if self._stdin_fd is not None else sys.stdin.fileno()
         reader = _StdinReader(fd, asyncio.get_running_loop(), self.max_line_bytes)
         src.stdin = reader
@@ -1096,9 +1182,38 @@ class Follower:
                 self.bytes_read += len(head)
                 splitter.feed(head)
         if not item:
-            return splitter.flush(), ("closed", "standard input closed")
+            return self._stdin_since(src, splitter.flush()), ("closed", "standard input closed")
         self.bytes_read += len(item)
-        return splitter.feed(item), None
+        return self._stdin_since(src, splitter.feed(item)), None
+
+    def _stdin_since(self, src: _Source, lines: tuple[bytes, int, int]) -> tuple[bytes, int, int]:
+        """Standard input from its first line dated at or after `since`: what a file's history
+        is read from (found by search), a stream is read up to (as `report -` reads one, and a
+        compressed file here). Lines too old to count are dropped, with the overlong among them;
+        every line after that first one counts, whatever its date."""
+        cut = src.skip_before
+        block, count, too_long = lines
+        if cut is None:
+            return lines
+        if not count:
+            return b"", 0, 0
+        if self._stdin_dating is None:
+            self._stdin_dating = self._stdin_time_of()
+        parts = block.split(b"\n")
+        first = first_since(parts, cut, self._stdin_dating)
+        if first is None:
+            return b"", 0, 0
+        src.skip_before = None
+        return lines if first == 0 else _joined(parts[first:], too_long)
+
+    def _stdin_time_of(self) -> TimeOf:
+        """The time of a line of standard input: by the run's format when it was known at start
+        (a pipe's is learned from its lines only later), else by any known format's."""
+        if self.time_of is not None:
+            return self.time_of
+        from .formats import known_formats
+
+        return any_time_of(*(fmt.time_of for fmt in known_formats()))
 
 
 def _compressed_stdin(kind: str) -> str:

@@ -169,6 +169,9 @@ class WindowView:
 
     def to_json(self, top: int = 10) -> dict[str, Any]:
         out = {"seconds": round(self.seconds, 3), **self.figures()}
+        # Every key in every object (a stable schema for jq and scripts): {} until the log
+        # shows request times, or when a quiet window holds none.
+        out.setdefault("latency", {})
         out["classes"] = {c: self.classes.get(c, 0) for c in CLASSES}
         out["status"] = dict(self.status)
         out["bots"] = {c: self.bots.get(c, 0) for c in BOT_CATEGORIES}
@@ -186,10 +189,8 @@ class WindowView:
 
 
 def _path_json(p: PathStat) -> dict[str, Any]:
-    out: dict[str, Any] = {"path": p.path, "hits": p.hits, "4xx": p.s4xx, "5xx": p.s5xx}
-    if p.p95 is not None:
-        out["p95"] = round(p.p95, 4)
-    return out
+    p95 = round(p.p95, 4) if p.p95 is not None else None  # null: no request times
+    return {"path": p.path, "hits": p.hits, "4xx": p.s4xx, "5xx": p.s5xx, "p95": p95}
 
 
 def _probe_json(p: ProbeClientStat) -> dict[str, Any]:
@@ -312,8 +313,9 @@ class Snapshot:
             "top_campaigns": [{"campaign": r, "hits": n} for r, n in t.top_campaigns[:top]],
             "status_codes": {str(k): v for k, v in sorted(t.codes.items())},
         }
-        if t.latency:
-            out["latency"] = {k: round(v, 4) for k, v in t.latency.items()}
+        # Keys that wait for data are there from the first object on, empty: consumers of
+        # `--headless` (jq, monitoring scripts) need every object to have every key.
+        out["latency"] = {k: round(v, 4) for k, v in t.latency.items()}
         span = self.first_last()
         out["time"] = {
             "first": round(span[0], 3) if span else None,
@@ -324,9 +326,7 @@ class Snapshot:
             out["windows"] = {name: w.to_json(top=min(top, 5)) for name, w in self.windows.items()}
         if self.sources:
             out["sources"] = [_source_json(s) for s in self.sources]
-        by_source = self.by_source()
-        if len(by_source) > 1 or (by_source and "" not in by_source):
-            out["by_source"] = by_source
+        out["by_source"] = self.by_source()
         out.update(self.extra)
         geo = out.get("geo")
         if isinstance(geo, dict):

@@ -1,7 +1,7 @@
 """Country and network columns for the client, probe and bot panels, when GeoIP is on.
 
-The columns appear the first time a snapshot carries ``extra["geo"]`` (see logwatch.enrich) and
-stay; without a database they never appear. Database text is outside data like log text: it is
+The columns appear the first time a snapshot carries ``extra["geo"]`` (see logwatch.enrich: with
+a database, every snapshot does, from the first) and stay; without a database they never appear. Database text is outside data like log text: it is
 shown through `render.safe` (a plain `Text`, never markup).
 """
 
