@@ -801,6 +801,8 @@ async def test_stdin_is_read_from_since_as_a_files_history_is(monkeypatch):
         left = [x for b in c.follower.left_over for x in b.lines]
         assert numbered(c.lines + left) == [52, 53, 54, 55, 99, 100]
         assert c.follower.states()[0].lines == 6
+        # An empty screen says why: so many lines came before `since`.
+        assert c.follower.states()[0].extra["before_since_lines"] == 53
     finally:
         os.close(r)
         os.close(w)

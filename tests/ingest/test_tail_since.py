@@ -105,6 +105,7 @@ async def test_follower_history_starts_at_since(big):
     [st] = f.states()
     assert st.extra["since_probe_bytes"] < 400_000
     assert st.extra["history_bytes_done"] == st.extra["history_bytes_total"]
+    assert st.extra["before_since_bytes"] == offsets[280_000]  # what an empty screen explains
 
 
 async def test_follower_since_then_follows(tmp_path):

@@ -3,6 +3,8 @@ columns, explained empty tables, nothing cut off without an ellipsis."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from conftest import make_app
 from lw_fixtures import make_snapshot
 
@@ -151,6 +153,20 @@ def first_body_line(app, selector: str) -> str:
     table = app.screen.query_one(selector)
     region = table.content_region
     return screen_lines(app)[region.y + 1][region.x : region.right].strip()
+
+
+async def test_empty_panels_say_when_the_history_was_older_than_since():
+    """`logwatch old.log` reads from --since (1h by default): an old log's dashboard was empty
+    with nothing to say why, nor how to read it."""
+    from logwatch.model import SourceState
+    from logwatch.tui.app import empty_snapshot
+
+    snap = empty_snapshot(1_767_000_000.0)
+    source = SourceState("/var/log/old.log", state="following", extra={"before_since_bytes": 9})
+    app = make_app(dataclasses.replace(snap, sources=(source,)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert "--since all reads them" in "\n".join(screen_lines(app))
 
 
 async def test_empty_tables_say_why():

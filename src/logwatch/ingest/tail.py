@@ -975,6 +975,8 @@ class Follower:
             offset, probed = await asyncio.to_thread(search)
             self.bytes_read += probed
             src.state.extra["since_probe_bytes"] = probed
+            if offset:  # history left unread: an empty screen must be able to say why
+                src.state.extra["before_since_bytes"] = offset
         elif self.from_start or self.since is not None:
             offset = 0
         else:
@@ -1201,6 +1203,9 @@ class Follower:
             self._stdin_dating = self._stdin_time_of()
         parts = block.split(b"\n")
         first = first_since(parts, cut, self._stdin_dating)
+        skipped = src.state.extra.get("before_since_lines", 0)
+        assert isinstance(skipped, int)
+        src.state.extra["before_since_lines"] = skipped + (count if first is None else first)
         if first is None:
             return b"", 0, 0
         src.skip_before = None

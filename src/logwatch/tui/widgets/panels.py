@@ -24,6 +24,10 @@ class Panel(KeyedTable):
 
     def empty_reason(self, vs: ViewState) -> str:
         if not vs.snapshot.parsed:
+            if any(_skipped_history(s.extra) for s in vs.snapshot.sources):
+                # `logwatch old.log` reads from --since (1h): an old log showed empty panels
+                # with no word on why.
+                return "none since --since; older lines skipped (--since all reads them)"
             return "no requests read yet"
         if vs.filter_text:
             return "nothing here matches the filter"
@@ -38,6 +42,10 @@ class Panel(KeyedTable):
         self.set_empty_text(self.empty_reason(vs))
         self.sync(geocols.extend(self, self.build_rows(vs), vs))
         self._update_title(self.title_extra(vs))
+
+
+def _skipped_history(extra: dict[str, object]) -> bool:
+    return bool(extra.get("before_since_bytes") or extra.get("before_since_lines"))
 
 
 class PathsPanel(Panel):
