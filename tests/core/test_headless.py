@@ -12,6 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 SRC = Path(__file__).parents[2] / "src"
 
@@ -50,6 +51,14 @@ def follow_headless(log: Path, tmp_path: Path, *options: str) -> subprocess.Pope
     )
 
 
+def final_object(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    """SIGTERM `proc` (`logwatch --headless`): the final object it prints, after a clean exit."""
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def test_headless_follows_appends_and_prints_a_final_object_on_sigterm(tmp_path: Path) -> None:
     log = tmp_path / "access.log"
     now = time.time()
@@ -66,12 +75,8 @@ def test_headless_follows_appends_and_prints_a_final_object_on_sigterm(tmp_path:
             f.write("not a request\n")
         later = read_objects(proc, lambda o: o["lines"] == 251)[-1]
         assert later["status"]["5xx"] == 50 and later["malformed"]["count"] == 1
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-        assert proc.returncode == 0, err
-        final = json.loads(out.strip().splitlines()[-1])
+        final = final_object(proc)
         assert final["final"] is True and final["lines"] == 251
-        assert "Traceback" not in err
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -90,10 +95,7 @@ def test_headless_counts_a_settled_unterminated_last_line_on_sigterm(tmp_path: P
             f.write(clf(time.time(), 7, 404).rstrip("\n"))
         read_objects(proc, lambda o: o["sources"][0]["lag_bytes"] == 0)
         time.sleep(1.5)  # longer than SETTLED_SECONDS since it was read
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-        assert proc.returncode == 0, err
-        final = json.loads(out.strip().splitlines()[-1])
+        final = final_object(proc)
         assert final["final"] is True
         assert (final["lines"], final["parsed"], final["status"]["4xx"]) == (21, 21, 1)
         assert final["sources"][0]["lines"] == 21
@@ -114,10 +116,7 @@ def test_a_stop_keeps_an_old_logs_windows_on_its_own_time(tmp_path: Path) -> Non
         before = read_objects(proc, lambda o: o["parsed"] == 49)[-1]
         assert before["live"] is False and before["windows"]["1h"]["requests"] == 49
         time.sleep(1.5)  # longer than SETTLED_SECONDS
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-        assert proc.returncode == 0, err
-        final = json.loads(out.strip().splitlines()[-1])
+        final = final_object(proc)
         assert (final["final"], final["parsed"], final["live"]) == (True, 50, False)
         assert final["windows"]["1h"]["requests"] == 50
     finally:
@@ -149,10 +148,7 @@ def test_headless_counts_standard_input_s_settled_unterminated_last_line(tmp_pat
         read_objects(proc, lambda o: o["parsed"] == 20)
         os.write(w, clf(time.time(), 7, 404).rstrip("\n").encode())
         time.sleep(1.5)  # longer than SETTLED_SECONDS since it was read
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-        assert proc.returncode == 0, err
-        final = json.loads(out.strip().splitlines()[-1])
+        final = final_object(proc)
         assert final["final"] is True
         assert (final["lines"], final["parsed"], final["status"]["4xx"]) == (21, 21, 1)
         assert final["sources"][0]["lines"] == 21
