@@ -27,6 +27,7 @@ from logwatch import sanitize
 from logwatch.classify import Classifier, ClassifyConfig
 from logwatch.ingest.clients import normal_client
 from logwatch.ingest.formats import LogFormat, OtherFormats, detect_format, get_format
+from logwatch.ingest.reader import open_input
 from logwatch.model import Record
 from logwatch.privacy import anonymizer_for
 from logwatch.usage import ArgumentParser
@@ -227,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"logwatch explain: {exc}\n")
             return 2
     from_stdin = not args.lines or args.lines == ["-"]
-    lines: Iterable[bytes | str] = sys.stdin.buffer if from_stdin else args.lines
+    # Standard input compressed (`explain < access.log.2.gz`) is read as `report -` reads it.
+    lines: Iterable[bytes | str] = open_input("-") if from_stdin else args.lines
     transform = anonymizer.apply if anonymizer is not None else None
     return run_explain(lines, fmt, sys.stdout, Classifier(classify_config), transform)

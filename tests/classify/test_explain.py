@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import json
+import lzma
 import subprocess
 import sys
+
+import pytest
 
 from logwatch.explain import explain_lines, main, run_explain
 from logwatch.ingest.formats import get_format
@@ -103,10 +108,12 @@ def test_main_with_a_line_argument(capsys, tmp_path, monkeypatch) -> None:  # ty
     assert result["probe_rules"] == ["secret-file"]
 
 
-def test_cli_reads_stdin(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("pack", [bytes, gzip.compress, bz2.compress, lzma.compress])
+def test_cli_reads_stdin(tmp_path, pack) -> None:  # type: ignore[no-untyped-def]
+    """Compressed too, as `report -` reads it (`explain < access.log.2.gz` quoted gzip bytes)."""
     proc = subprocess.run(
         [sys.executable, "-m", "logwatch", "explain", "-"],
-        input="\n".join(LINES).encode(),
+        input=pack("\n".join(LINES).encode()),
         capture_output=True,
         cwd=tmp_path,
         env={
