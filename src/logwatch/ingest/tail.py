@@ -30,8 +30,8 @@ How it works
   matches of rotated names (access.log.1, access.log.2.gz, access.log-20240101) are not followed
   unless the pattern is about them (see `sources`); those there at start are read as history
   (from `since`, as `report` reads them; not at all when last written before it), then let go
-  once quiet for `rotate_grace`, as a rotated-away file is. A compressed standard input is refused, with the ways to read it
-  (`logwatch report -` decompresses it).
+  once quiet for `rotate_grace`, as a rotated-away file is. A compressed standard input is
+  refused, with the ways to read it (`logwatch report -` decompresses it).
 """
 
 from __future__ import annotations
