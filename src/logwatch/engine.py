@@ -106,6 +106,7 @@ class LiveEngine:
         self._live_seen = False  # a line arrived after start (not history)
         self._went_live = False  # snapshots follow the wall clock (for good, once they do)
         self._alerts_until: float | None = None  # the time the alert rules last looked at
+        self._alerts_live = False  # the rules have looked at a live snapshot: no more replays
         # Live lines' clock against the wall clock (a log in the wrong time zone), and the
         # newest live line's time since the last snapshot (None: none came).
         self.clock_skew = 0.0
@@ -368,7 +369,10 @@ class LiveEngine:
         events: list[Any] = []
         alerts = self.options.alerts
         if alerts is not None and snap.parsed:
-            events = self._replay_alerts(alerts, snap.now)
+            # Once live, the rules look at every tick's snapshot, offenders and all: a replayed
+            # look (counts only) would fire an alert with no top paths in its page.
+            events = [] if self._alerts_live else self._replay_alerts(alerts, snap.now)
+            self._alerts_live = live
             # While history is read, rules follow log time but hooks stay quiet: a backfill
             # must not page anyone for what happened hours ago.
             events += list(alerts.evaluate(snap, run_hooks=live))

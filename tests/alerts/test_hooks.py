@@ -428,6 +428,24 @@ def test_an_alert_fired_while_history_was_read_pages_once_live_and_resolves_afte
     assert recorder.sent == []
 
 
+def test_a_page_for_an_alert_fired_in_history_names_the_offenders_of_now() -> None:
+    """History's incidents fire in a replayed look at its counts (`AlertEngine.replay`: no top
+    paths); still firing when live, the page went out with empty top lists."""
+    from logwatch.stats.snapshot import PathStat
+
+    rule = AlertRule(
+        "5xx", "5xx_rate", "1m", above=0.05, min_requests=10, clear_for=0.0, exec=("true",)
+    )
+    recorder = _Recorder()
+    eng = AlertEngine([rule], hooks=recorder)  # type: ignore[arg-type]
+    fired = eng.replay(snap(T0, view(requests=100, s5xx=50)))
+    assert fired and fired[0].context.get("top") == []
+    paths = (PathStat("/checkout", 60, s5xx=50), PathStat("/", 40))
+    assert eng.evaluate(snap(T0 + 5, view(requests=100, s5xx=50, paths=paths))) == []
+    assert recorder.sent == [("firing", fired[0].id)]
+    assert fired[0].context["top"] == ["/checkout (50 5xx)"]
+
+
 def test_an_alert_of_an_old_history_that_is_over_when_live_pages_nobody() -> None:
     """An old log ends in an incident; when a live line comes, its window on the wall clock
     holds too few requests and the rule is clearing: the old firing is not going on now, so

@@ -439,6 +439,8 @@ class AlertEngine:
             ):
                 # Fired while history was read and still going on now: page it now. Not one
                 # that is clearing (an old log's incident, its window empty on the wall clock).
+                # Its offenders are those of now: a replayed look at history had counts only.
+                st.event.context = build_context(rule, snapshot.windows.get(rule.window))
                 to_hook.append((rule, st.event))
         for ev in events:
             self._history.append(ev)
