@@ -87,10 +87,15 @@ class LiveEngine:
         observers = []
         if options.alerts is not None and getattr(options.alerts, "needs_records", False):
             observers.append(options.alerts.observe)
+        stats = options.stats
+        if options.follow:
+            # History ends on the wall clock here: a line dated days ahead (a skewed or forged
+            # one) held the windows on its time, live lines and all, until that day came.
+            stats = replace(stats, history_ahead=min(stats.history_ahead, _SKEW_MAX + _SKEW_SLACK))
         self.pipeline = Pipeline(
             options.format,
             classifier=Classifier(options.classify),
-            stats=options.stats,
+            stats=stats,
             client_transform=options.client_transform,
             scrub=options.scrub,
             observers=observers,

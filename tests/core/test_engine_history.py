@@ -521,3 +521,27 @@ async def test_an_incident_at_the_end_of_a_recent_history_clears_in_log_time(
     assert end - 120 < events[0][1] < end
     assert end < events[1][1] < end + 180  # in log time, minutes before start
     assert alerts.active() == []
+
+
+async def test_a_history_line_dated_days_ahead_does_not_hold_the_windows(tmp_path: Path) -> None:
+    """A skewed or forged line in the history, dated three days ahead, moved the log's clock:
+    the windows stayed on its time, and every live line after it went to the totals only."""
+    log = tmp_path / "access.log"
+    now = time.time()
+    ahead = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now + 3 * 86400))
+    log.write_text(
+        "".join(clf(i, now - 60 + i / 10) for i in range(100))
+        + f'192.0.2.200 - - [{ahead}] "GET /ahead HTTP/1.1" 200 5 "-" "curl/8"\n'
+    )
+    options = EngineOptions(
+        paths=[str(log)], since=None, tick=0.1, force_polling=True, poll_interval=0.05
+    )
+    engine = LiveEngine(options)
+    task = asyncio.create_task(engine.run())
+    await _counted(engine, 101)
+    with log.open("a") as f:
+        f.write("".join(clf(i, time.time()) for i in range(10)))
+    snap = await _stopped_when(engine, task, lambda s: s.lines == 111)
+    assert snap.extra["live"] is True
+    assert snap.windows["5m"].requests == 110  # the history's 100 and the 10 live ones
+    assert snap.totals.requests == 111

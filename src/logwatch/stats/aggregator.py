@@ -77,6 +77,11 @@ class StatsConfig:
     recent: int = 20000  # requests kept for the stream, drill-downs and filters
     probe_clients: int = 2000  # probing clients whose details are kept
     examples: int = 10  # malformed lines kept for display
+    # How far past this machine's clock a line read as history may be dated and still move the
+    # log's clock (a later one counts in the totals only). A year for `report` (another
+    # machine's logs, tests' fixed times); the live engine, which ends on the wall clock, allows
+    # a time zone's worth.
+    history_ahead: float = 365 * 86400.0
 
     @property
     def longest(self) -> int:
@@ -667,11 +672,11 @@ class Aggregator:
 
     def _future_limit(self) -> float:
         """The latest time a line may carry and still move the clock: five minutes past the
-        live clock when there is one; reading history, a year past this machine's time (only
-        absurd dates are refused: a machine's clock may be off, and tests use fixed times)."""
+        live clock when there is one; reading history, `history_ahead` past this machine's time
+        (a year, unless the live engine says less: a machine's clock may be off)."""
         if self._clock_sec >= 0:
             return self._clock_sec + 300
-        return time.time() + 365 * 86400
+        return time.time() + self.config.history_ahead
 
     def _slot_for(self, sec: int) -> Slot:
         if sec > self._now_sec:  # refused by _bucket_for as too far ahead
