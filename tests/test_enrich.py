@@ -339,24 +339,21 @@ def test_report_since_with_hashed_clients_hashes_and_locates_them(
     assert "h:" in out["malformed"]["examples"][0]["line"]
 
 
-def test_headless_anonymized_holds_no_full_address(private_log: Path, tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "logwatch",
-            "--headless",
-            "--interval",
-            "0.3",
-            str(private_log),
-            "--anonymize-ip",  # after the path: its optional value would take the path
-        ],
+def headless(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """`logwatch --headless --interval 0.3 ARGS`, run from `tmp_path` with no user config."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
         cwd=tmp_path,
     )
+
+
+def test_headless_anonymized_holds_no_full_address(private_log: Path, tmp_path: Path) -> None:
+    # --anonymize-ip after the path: its optional value would take the path.
+    proc = headless(tmp_path, str(private_log), "--anonymize-ip")
     try:
         assert proc.stdout is not None
         raw = proc.stdout.readline()
@@ -387,14 +384,7 @@ def test_headless_objects_have_every_key_from_the_first_on(tmp_path: Path, dbs: 
     log = tmp_path / "access.log"
     log.write_text("")
     geo = [a for db in dbs for a in ("--geoip", str(db))]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "logwatch", "--headless", "--interval", "0.3", *geo, str(log)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(SRC), "LOGWATCH_CONFIG_DIR": str(tmp_path)},
-        cwd=tmp_path,
-    )
+    proc = headless(tmp_path, *geo, str(log))
     try:
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
