@@ -273,7 +273,7 @@ class LiveEngine:
         if time_of is None:
             # Before the format is known (the first live lines decide it), by any known format:
             # the first snapshot on the clock must already have the skew.
-            time_of = _dating(fmt) if fmt is not None else _dating_any()
+            time_of = _dating(fmt)
             if fmt is not None:
                 self._live_time_of = time_of
         when = time_of(block[block.rfind(b"\n") + 1 :])
@@ -601,20 +601,14 @@ def clock_skew(current: float, newest_line: float, wall: float) -> float:
     return round(off / _SKEW_STEP) * _SKEW_STEP
 
 
-def _dating(fmt: LogFormat) -> Callable[[bytes], float | None]:
-    """A line's time by the run's format, else by the first known format that reads it."""
+def _dating(fmt: LogFormat | None) -> Callable[[bytes], float | None]:
+    """A line's time by the run's format (when known), else by the first known format that
+    reads it."""
     from logwatch.ingest.formats import known_formats
     from logwatch.ingest.since import any_time_of
 
-    return any_time_of(fmt.time_of, *(other.time_of for other in known_formats()))
-
-
-def _dating_any() -> Callable[[bytes], float | None]:
-    """A line's time by the first known format that reads it."""
-    from logwatch.ingest.formats import known_formats
-    from logwatch.ingest.since import any_time_of
-
-    return any_time_of(*(fmt.time_of for fmt in known_formats()))
+    own = () if fmt is None else (fmt.time_of,)
+    return any_time_of(*own, *(other.time_of for other in known_formats()))
 
 
 def _failure_of(task: asyncio.Future[Any]) -> BaseException | None:

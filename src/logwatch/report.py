@@ -29,6 +29,7 @@ from logwatch.ingest.since import (
     safe_time,
     skip_older,
 )
+from logwatch.ingest.sources import source_name
 from logwatch.model import BOT_CATEGORIES, CLASSES
 from logwatch.pipeline import Pipeline, SourceFormats
 from logwatch.sanitize import MAX_LINE_BYTES
@@ -132,7 +133,7 @@ class _Reading:
             start=start,
             end=end,
             history_end=self.history_end,
-            source=_source(path),
+            source=source_name(path),
             into=aggregator,
             classifier=pipeline.classifier,
             ident=ident,
@@ -182,18 +183,9 @@ class _Reading:
         return self.formats.of(path, sample, now=True)
 
     def _feed(self, blocks: Iterable[Block], path: str) -> None:
-        source = _source(path)
+        source = source_name(path)  # as the follower names it: by_source alike in every mode
         for block in blocks:
             self.pipeline.feed_block(block.data, source, block.too_long)
-
-
-def _source(path: str) -> str:
-    """The name a file's lines count under: the follower's (`--headless`, the dashboard), so
-    `by_source` names a file alike in every mode (its absolute path); messages keep the path
-    as given."""
-    from logwatch.ingest.sources import source_name
-
-    return source_name(path)
 
 
 class _Tail:

@@ -36,20 +36,29 @@ class Batch:
 
 # Compressed files are known by their first bytes, not their names: a ".gz" that holds plain
 # text is read as text, and a rotated "access.log.2" that logrotate compressed is decompressed.
-_MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
-_KINDS = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
+# (magic number, name, opener)
+_COMPRESSIONS = (
+    (b"\x1f\x8b", "gzip", gzip.open),
+    (b"BZh", "bzip2", bz2.open),
+    (b"\xfd7zXZ\x00", "xz", lzma.open),
+)
 MAGIC_BYTES = 6  # the longest magic number: enough of a stream's head to tell
+
+
+def _compression(head: bytes) -> tuple[bytes, str, Any] | None:
+    return next((c for c in _COMPRESSIONS if head.startswith(c[0])), None)
 
 
 def compression_of(head: bytes) -> str | None:
     """ "gzip", "bzip2" or "xz" when a stream's first bytes are those of one; None for text."""
-    return next((kind for magic, kind in _KINDS.items() if head.startswith(magic)), None)
+    found = _compression(head)
+    return found[1] if found is not None else None
 
 
 def too_short_to_tell(head: bytes) -> bool:
     """Whether more bytes could still make `head` a compressed stream's first ones (a pipe's
     first read may be a byte or two); text that cannot be one is known at once."""
-    return any(len(head) < len(magic) and magic.startswith(head) for magic in _KINDS)
+    return any(len(head) < len(magic) and magic.startswith(head) for magic, *_ in _COMPRESSIONS)
 
 
 class _Prefixed(io.RawIOBase):
@@ -83,10 +92,8 @@ def _open_stdin() -> BinaryIO:
         while len(head) < MAGIC_BYTES and (more := read(MAGIC_BYTES - len(head))):
             head += more
         stdin = io.BufferedReader(_Prefixed(head, stdin), CHUNK)
-    for magic, opener in _MAGIC:
-        if head.startswith(magic):
-            return opener(stdin, "rb")  # type: ignore[return-value]
-    return stdin
+    found = _compression(head)
+    return found[2](stdin, "rb") if found is not None else stdin
 
 
 def open_input(path: str) -> BinaryIO:
@@ -96,19 +103,17 @@ def open_input(path: str) -> BinaryIO:
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not a log file")
     raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, which closes it
-    head = raw.peek(6)[:6]
-    for magic, opener in _MAGIC:
-        if head.startswith(magic):
-            raw.close()
-            return opener(path, "rb")  # type: ignore[return-value]
-    return raw
+    found = _compression(raw.peek(MAGIC_BYTES)[:MAGIC_BYTES])
+    if found is None:
+        return raw
+    raw.close()
+    return found[2](path, "rb")
 
 
 def is_compressed(path: str) -> bool:
     """Whether the file's first bytes are those of a compressed stream we read."""
     with open(path, "rb") as f:
-        head = f.read(6)
-    return any(head.startswith(magic) for magic, _ in _MAGIC)
+        return _compression(f.read(MAGIC_BYTES)) is not None
 
 
 def read_batches(
